@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * @file gpuvirt/context.h
+ * @brief Library context, error reporting and logging.
+ *
+ * Include `<gpuvirt/gpuvirt.h>` rather than this file.
+ *
+ * **Threading rule**: a context and every object made from it are used by
+ * one thread at a time. Separate contexts are independent and may be used
+ * from different threads at once. Safety between processes comes from file
+ * locks on the host, not from this library's memory.
+ *
+ * **Errors**: every function that can fail returns 0 (or a count) on success
+ * and a negative errno value on failure (`-EINVAL`, `-ENOENT`, `-ENODEV`...).
+ * gpuvirt_strerror() names a code; gpuvirt_ctx_get_error() returns a human
+ * message for the last failure in a context, naming the device and the file.
+ */
+#ifndef GPUVIRT_CONTEXT_H
+#define GPUVIRT_CONTEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @brief The library context: root prefix, logging, last error.
+ *
+ * Opaque; made by gpuvirt_ctx_new(), reference counted with gpuvirt_ctx_ref()
+ * and gpuvirt_ctx_unref(). Every object made from a context holds a reference
+ * to it.
+ * @since 1.0
+ */
+typedef struct gpuvirt_ctx gpuvirt_ctx;
+
+/**
+ * @brief Signature of the caller's log function.
+ *
+ * @param userdata  the pointer given to gpuvirt_ctx_set_log_fn().
+ * @param priority  a syslog priority (`LOG_ERR` = 3 ... `LOG_DEBUG` = 7).
+ * @param message   the message, already formatted, without a trailing newline;
+ *                  valid only during the call.
+ * @since 1.0
+ */
+typedef void (*gpuvirt_log_fn)(void *userdata, int priority, const char *message);
+
+/**
+ * @brief Create a library context.
+ *
+ * The root prefix is taken from the environment variable `GPUVIRT_ROOT` when
+ * it is set and not empty, else it is `/`. The log priority is `LOG_ERR` (3),
+ * or what `GPUVIRT_LOG` says (a number 0-7 or one of `err`, `warning`,
+ * `notice`, `info`, `debug`). No log function is set: the library never
+ * prints on its own.
+ *
+ * @param[out] ctx  receives the new context, with one reference.
+ * @return 0; `-EINVAL` if @p ctx is NULL; `-ENOMEM`; or the error of
+ *         gpuvirt_ctx_set_root() for a bad `GPUVIRT_ROOT`.
+ * @since 1.0
+ */
+int gpuvirt_ctx_new(gpuvirt_ctx **ctx);
+
+/**
+ * @brief Take a reference on a context.
+ * @param ctx  the context, or NULL.
+ * @return @p ctx.
+ * @since 1.0
+ */
+gpuvirt_ctx *gpuvirt_ctx_ref(gpuvirt_ctx *ctx);
+
+/**
+ * @brief Drop a reference on a context, freeing it with the last one.
+ * @param ctx  the context, or NULL (a no-op).
+ * @return NULL once the context is freed, else @p ctx.
+ * @since 1.0
+ */
+gpuvirt_ctx *gpuvirt_ctx_unref(gpuvirt_ctx *ctx);
+
+/**
+ * @brief Set the root prefix under which every host file is read and written.
+ *
+ * `/` is the running host. A directory holding `sys/`, `proc/`, `etc/`,
+ * `run/`, `lib/modules/` (a container's view of the host, or a simulated
+ * host) redirects all of the library's file access there. No path the
+ * library builds may leave this root: `..` components are refused and
+ * symbolic links are resolved inside it.
+ *
+ * @param ctx   the context.
+ * @param root  an absolute path to an existing directory.
+ * @return 0; `-EINVAL` for NULL, an empty or relative path;
+ *         `-ENOENT` or `-ENOTDIR` if it is not a directory; `-ENAMETOOLONG`.
+ *         On failure the previous root stays in force.
+ * @since 1.0
+ */
+int gpuvirt_ctx_set_root(gpuvirt_ctx *ctx, const char *root);
+
+/**
+ * @brief The root prefix in use.
+ * @param ctx  the context.
+ * @return the canonical absolute root path, borrowed: valid until the next
+ *         gpuvirt_ctx_set_root() or the context is freed; NULL if @p ctx is NULL.
+ * @since 1.0
+ */
+const char *gpuvirt_ctx_get_root(const gpuvirt_ctx *ctx);
+
+/**
+ * @brief Set the function that receives the library's log messages.
+ * @param ctx       the context.
+ * @param fn        the function, or NULL to drop messages.
+ * @param userdata  passed to @p fn unchanged.
+ * @since 1.0
+ */
+void gpuvirt_ctx_set_log_fn(gpuvirt_ctx *ctx, gpuvirt_log_fn fn, void *userdata);
+
+/**
+ * @brief Set the most verbose syslog priority passed to the log function.
+ * @param ctx       the context.
+ * @param priority  0 (`LOG_EMERG`) to 7 (`LOG_DEBUG`); values outside are clamped.
+ * @since 1.0
+ */
+void gpuvirt_ctx_set_log_priority(gpuvirt_ctx *ctx, int priority);
+
+/**
+ * @brief The log priority in force.
+ * @param ctx  the context.
+ * @return the priority, or -1 if @p ctx is NULL.
+ * @since 1.0
+ */
+int gpuvirt_ctx_get_log_priority(const gpuvirt_ctx *ctx);
+
+/**
+ * @brief A human-readable message for the last failure in this context.
+ *
+ * The message says what failed and where, for example
+ * `0000:01:00.0: cannot read sys/bus/pci/devices/0000:01:00.0/config: No such file or directory`.
+ *
+ * @param ctx  the context.
+ * @return the message, borrowed: valid until the next call into the
+ *         library with this context; "" when nothing failed yet; NULL if
+ *         @p ctx is NULL.
+ * @since 1.0
+ */
+const char *gpuvirt_ctx_get_error(const gpuvirt_ctx *ctx);
+
+/**
+ * @brief Name an error code returned by this library.
+ * @param error  a negative (or positive) errno value.
+ * @return a static, constant string; never NULL.
+ * @since 1.0
+ */
+const char *gpuvirt_strerror(int error);
+
+/**
+ * @brief The library's version.
+ * @return a static string such as "1.0.0".
+ * @since 1.0
+ */
+const char *gpuvirt_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GPUVIRT_CONTEXT_H */

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * @file gpuvirt/device.h
+ * @brief Discovery: the host's GPUs and other PCI functions.
+ *
+ * Include `<gpuvirt/gpuvirt.h>` rather than this file.
+ *
+ * A ::gpuvirt_device is a snapshot of one PCI function, read when it was
+ * looked up; gpuvirt_device_refresh() reads it again. Strings returned by
+ * its getters are borrowed: valid while the device lives and until its next
+ * refresh. Lists (IOMMU group members, VFs, reset methods, DRM nodes) are
+ * read with a `_count` getter and an index getter.
+ */
+#ifndef GPUVIRT_DEVICE_H
+#define GPUVIRT_DEVICE_H
+
+#include <gpuvirt/context.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @brief One PCI function of the host. Opaque, reference counted.
+ * @since 1.0
+ */
+typedef struct gpuvirt_device gpuvirt_device;
+
+/**
+ * @brief An iterator over the host's PCI functions, in BDF order. Opaque.
+ * @since 1.0
+ */
+typedef struct gpuvirt_device_iter gpuvirt_device_iter;
+
+/**
+ * @brief Flags for gpuvirt_device_iter_new().
+ * @since 1.0
+ */
+enum gpuvirt_devices_flags {
+	/** Only GPUs: PCI class 0x03xxxx (display) and 0x1200xx (processing accelerator). */
+	GPUVIRT_DEVICES_GPUS = 0,
+	/** Every PCI function of the host. */
+	GPUVIRT_DEVICES_ALL = 1u << 0
+};
+
+/**
+ * @brief Virtualization modes a device offers now (bits of gpuvirt_device_get_modes()).
+ * @since 1.0
+ */
+enum gpuvirt_mode {
+	/** It sits in an IOMMU group: it can be passed through with VFIO or pciback. */
+	GPUVIRT_MODE_PASSTHROUGH = 1u << 0,
+	/** It is an mdev parent: it has `mdev_supported_types`. */
+	GPUVIRT_MODE_MDEV = 1u << 1,
+	/** It is an SR-IOV physical function (`sriov_totalvfs` > 0). */
+	GPUVIRT_MODE_SRIOV = 1u << 2,
+	/** NVIDIA's vendor vGPU sysfs (`nvidia/creatable_vgpu_types`) on it or on its VFs. */
+	GPUVIRT_MODE_NVIDIA_VGPU = 1u << 3
+};
+
+/**
+ * @brief Start iterating over the host's PCI functions.
+ *
+ * Functions are returned in ascending BDF order. A function that vanishes
+ * while the iteration runs (hot unplug, a VF count change) is skipped; a
+ * function whose identity cannot be read is skipped with a warning logged.
+ *
+ * @param ctx    the context.
+ * @param flags  ::GPUVIRT_DEVICES_GPUS or ::GPUVIRT_DEVICES_ALL.
+ * @param[out] it receives the iterator, owned by the caller
+ *               (release with gpuvirt_device_iter_unref()).
+ * @return 0; `-EINVAL` for NULL arguments or unknown flags; `-ENOENT` when the
+ *         root has no `sys/bus/pci/devices`; `-ENOMEM`; other negative errno
+ *         values from reading the directory.
+ * @since 1.0
+ */
+int gpuvirt_device_iter_new(gpuvirt_ctx *ctx, uint32_t flags, gpuvirt_device_iter **it);
+
+/**
+ * @brief Get the next device.
+ * @param it        the iterator.
+ * @param[out] dev  receives the device with a reference owned by the caller
+ *                  (release with gpuvirt_device_unref()); NULL at the end.
+ * @return 1 with a device, 0 at the end, a negative errno on error
+ *         (`-EINVAL` for NULL arguments, `-ENOMEM`).
+ * @since 1.0
+ */
+int gpuvirt_device_iter_next(gpuvirt_device_iter *it, gpuvirt_device **dev);
+
+/**
+ * @brief Release an iterator.
+ * @param it  the iterator, or NULL.
+ * @return NULL.
+ * @since 1.0
+ */
+gpuvirt_device_iter *gpuvirt_device_iter_unref(gpuvirt_device_iter *it);
+
+/**
+ * @brief Look up one PCI function by its address.
+ *
+ * @param ctx  the context.
+ * @param bdf  `DDDD:BB:DD.F` (domain, bus, device, function in hex), or
+ *             `BB:DD.F` for domain 0; either case is accepted.
+ * @param[out] dev  receives the device, with a reference owned by the caller.
+ * @return 0; `-EINVAL` for NULL arguments or a malformed address;
+ *         `-ENODEV` when no such function exists under the root;
+ *         `-EBADMSG` when its identity attributes cannot be parsed;
+ *         other negative errno values from reading sysfs.
+ * @since 1.0
+ */
+int gpuvirt_device_new_from_bdf(gpuvirt_ctx *ctx, const char *bdf, gpuvirt_device **dev);
+
+/**
+ * @brief Read the device's attributes again from the host.
+ * @param dev  the device.
+ * @return 0; `-ENODEV` if it has gone (the snapshot is kept); other errors as
+ *         for gpuvirt_device_new_from_bdf(). Strings borrowed from the device
+ *         before a successful refresh are invalid after it.
+ * @since 1.0
+ */
+int gpuvirt_device_refresh(gpuvirt_device *dev);
+
+/**
+ * @brief Take a reference on a device.
+ * @param dev  the device, or NULL.
+ * @return @p dev.
+ * @since 1.0
+ */
+gpuvirt_device *gpuvirt_device_ref(gpuvirt_device *dev);
+
+/**
+ * @brief Drop a reference on a device.
+ * @param dev  the device, or NULL (a no-op).
+ * @return NULL once freed, else @p dev.
+ * @since 1.0
+ */
+gpuvirt_device *gpuvirt_device_unref(gpuvirt_device *dev);
+
+/**
+ * @brief The context the device belongs to.
+ * @param dev  the device.
+ * @return the context, borrowed; NULL if @p dev is NULL.
+ * @since 1.0
+ */
+gpuvirt_ctx *gpuvirt_device_get_ctx(const gpuvirt_device *dev);
+
+/**
+ * @brief The device's PCI address.
+ * @param dev  the device.
+ * @return `DDDD:BB:DD.F` in lower case, borrowed; NULL if @p dev is NULL.
+ * @since 1.0
+ */
+const char *gpuvirt_device_get_bdf(const gpuvirt_device *dev);
+
+/**
+ * @brief PCI vendor ID. @param dev the device. @return the ID; 0 if @p dev is NULL. @since 1.0
+ */
+uint16_t gpuvirt_device_get_vendor_id(const gpuvirt_device *dev);
+
+/**
+ * @brief PCI device ID. @param dev the device. @return the ID; 0 if @p dev is NULL. @since 1.0
+ */
+uint16_t gpuvirt_device_get_device_id(const gpuvirt_device *dev);
+
+/**
+ * @brief PCI subsystem vendor ID. @param dev the device. @return the ID; 0 when absent or @p dev is NULL. @since 1.0
+ */
+uint16_t gpuvirt_device_get_subsystem_vendor_id(const gpuvirt_device *dev);
+
+/**
+ * @brief PCI subsystem device ID. @param dev the device. @return the ID; 0 when absent or @p dev is NULL. @since 1.0
+ */
+uint16_t gpuvirt_device_get_subsystem_device_id(const gpuvirt_device *dev);
+
+/**
+ * @brief PCI class code (base class, subclass, programming interface).
+ * @param dev  the device.
+ * @return 24-bit class such as 0x030000 (VGA); 0 if @p dev is NULL.
+ * @since 1.0
+ */
+uint32_t gpuvirt_device_get_class(const gpuvirt_device *dev);
+
+/**
+ * @brief PCI revision ID. @param dev the device. @return the revision; 0 if @p dev is NULL. @since 1.0
+ */
+uint8_t gpuvirt_device_get_revision(const gpuvirt_device *dev);
+
+/**
+ * @brief Whether the device is a GPU (class 0x03xxxx or 0x1200xx).
+ * @param dev  the device.
+ * @return 1 or 0.
+ * @since 1.0
+ */
+int gpuvirt_device_is_gpu(const gpuvirt_device *dev);
+
+/**
+ * @brief Vendor name from the PCI ID database (libpci, pci.ids).
+ * @param dev  the device.
+ * @return the name, borrowed; NULL when unknown.
+ * @since 1.0
+ */
+const char *gpuvirt_device_get_vendor_name(const gpuvirt_device *dev);
+
+/**
+ * @brief Device name from the PCI ID database (libpci, pci.ids).
+ * @param dev  the device.
+ * @return the name, borrowed; NULL when unknown.
+ * @since 1.0
+ */
+const char *gpuvirt_device_get_device_name(const gpuvirt_device *dev);
+
+/**
+ * @brief The bound kernel driver (the `driver` link).
+ * @param dev  the device.
+ * @return the driver's name such as "vfio-pci", borrowed; NULL when unbound.
+ * @since 1.0
+ */
+const char *gpuvirt_device_get_driver(const gpuvirt_device *dev);
+
+/**
+ * @brief The driver named in `driver_override`.
+ * @param dev  the device.
+ * @return the name, borrowed; NULL when unset (`(null)`) or unsupported.
+ * @since 1.0
+ */
+const char *gpuvirt_device_get_driver_override(const gpuvirt_device *dev);
+
+/**
+ * @brief The IOMMU group number.
+ * @param dev  the device.
+ * @return the group, or -1 when the device has none (IOMMU off).
+ * @since 1.0
+ */
+int gpuvirt_device_get_iommu_group(const gpuvirt_device *dev);
+
+/**
+ * @brief Number of functions in the device's IOMMU group, itself included.
+ * @param dev  the device.
+ * @return the count; 0 when the device has no group.
+ * @since 1.0
+ */
+size_t gpuvirt_device_get_iommu_group_member_count(const gpuvirt_device *dev);
+
+/**
+ * @brief One member of the device's IOMMU group, in BDF order.
+ * @param dev    the device.
+ * @param index  0 to gpuvirt_device_get_iommu_group_member_count() - 1.
+ * @return the member's BDF, borrowed; NULL when @p index is out of range.
+ * @since 1.0
+ */
+const char *gpuvirt_device_get_iommu_group_member(const gpuvirt_device *dev, size_t index);
+
+/**
+ * @brief NUMA node of the device.
+ * @param dev  the device.
+ * @return the node, or -1 when unknown.
+ * @since 1.0
+ */
+int gpuvirt_device_get_numa_node(const gpuvirt_device *dev);
+
+/**
+ * @brief Whether firmware used this device as the boot display (`boot_vga`).
+ * @param dev  the device.
+ * @return 1 or 0; -1 when the host does not say (non-VGA class).
+ * @since 1.0
+ */
+int gpuvirt_device_get_boot_vga(const gpuvirt_device *dev);
+
+/**
+ * @brief SR-IOV: the most VFs the device can enable (`sriov_totalvfs`).
+ * @param dev  the device.
+ * @return the count, or -1 when the device is not an SR-IOV physical function.
+ * @since 1.0
+ */
+int gpuvirt_device_get_sriov_total_vfs(const gpuvirt_device *dev);
+
+/**
+ * @brief SR-IOV: the VFs enabled now (`sriov_numvfs`).
+ * @param dev  the device.
+ * @return the count, or -1 when the device is not an SR-IOV physical function.
+ * @since 1.0
+ */
+int gpuvirt_device_get_sriov_num_vfs(const gpuvirt_device *dev);
+
+/**
+ * @brief SR-IOV: number of VF links (`virtfnN`) present.
+ * @param dev  the device.
+ * @return the count.
+ * @since 1.0
+ */
+size_t gpuvirt_device_get_vf_count(const gpuvirt_device *dev);
+
+/**
+ * @brief SR-IOV: the BDF of VF number @p index (`virtfn<index>`).
+ * @param dev    the device.
+ * @param index  0 to gpuvirt_device_get_vf_count() - 1.
+ * @return the VF's BDF, borrowed; NULL when out of range.
+ * @since 1.0
+ */
+const char *gpuvirt_device_get_vf(const gpuvirt_device *dev, size_t index);
+
+/**
+ * @brief SR-IOV: the physical function of a VF (`physfn`).
+ * @param dev  the device.
+ * @return the PF's BDF, borrowed; NULL when the device is not a VF.
+ * @since 1.0
+ */
+const char *gpuvirt_device_get_physfn(const gpuvirt_device *dev);
+
+/**
+ * @brief Whether the kernel reports reset methods (`reset_method`, Linux 5.15+).
+ * @param dev  the device.
+ * @return 1 if the attribute exists (even if empty), else 0.
+ * @since 1.0
+ */
+int gpuvirt_device_has_reset_method_info(const gpuvirt_device *dev);
+
+/**
+ * @brief Number of reset methods (`flr`, `pm`, `bus`...).
+ * @param dev  the device.
+ * @return the count; 0 when none or unknown.
+ * @since 1.0
+ */
+size_t gpuvirt_device_get_reset_method_count(const gpuvirt_device *dev);
+
+/**
+ * @brief One reset method, in the kernel's order of preference.
+ * @param dev    the device.
+ * @param index  0 to gpuvirt_device_get_reset_method_count() - 1.
+ * @return the method's name, borrowed; NULL when out of range.
+ * @since 1.0
+ */
+const char *gpuvirt_device_get_reset_method(const gpuvirt_device *dev, size_t index);
+
+/**
+ * @brief Number of DRM nodes of the device (`card*`, `renderD*`).
+ * @param dev  the device.
+ * @return the count.
+ * @since 1.0
+ */
+size_t gpuvirt_device_get_drm_node_count(const gpuvirt_device *dev);
+
+/**
+ * @brief One DRM node's name, such as "card0" or "renderD128" (under `/dev/dri`).
+ * @param dev    the device.
+ * @param index  0 to gpuvirt_device_get_drm_node_count() - 1.
+ * @return the name, borrowed; NULL when out of range.
+ * @since 1.0
+ */
+const char *gpuvirt_device_get_drm_node(const gpuvirt_device *dev, size_t index);
+
+/**
+ * @brief The virtualization modes the device offers now.
+ * @param dev  the device.
+ * @return a bit set of ::gpuvirt_mode values.
+ * @since 1.0
+ */
+uint32_t gpuvirt_device_get_modes(const gpuvirt_device *dev);
+
+/**
+ * @brief The name of one mode bit.
+ * @param mode  exactly one ::gpuvirt_mode bit.
+ * @return "passthrough", "mdev", "sriov", "nvidia-vgpu", or NULL for anything else.
+ * @since 1.0
+ */
+const char *gpuvirt_mode_to_string(uint32_t mode);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GPUVIRT_DEVICE_H */

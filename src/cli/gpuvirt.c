@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gpuvirt: the command-line face of libgpuvirt, built only on its public API. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gpuvirt/gpuvirt.h>
+
+#include "json.h"
+
+#define EXIT_USAGE 2
+
+struct options {
+	const char *root;
+	bool all, json, verbose;
+	int argc;
+	char **argv; /* operands after the command */
+};
+
+static void log_to_stderr(void *userdata, int priority, const char *message)
+{
+	(void)userdata;
+	fprintf(stderr, "gpuvirt[%d]: %s\n", priority, message);
+}
+
+static void usage(FILE *out)
+{
+	fputs("Usage: gpuvirt [--root DIR] [--verbose] COMMAND [ARGS]\n"
+	      "\n"
+	      "Commands:\n"
+	      "  list [--all] [--json]   the host's GPUs (--all: every PCI function)\n"
+	      "  show BDF [--json]       one PCI function in detail\n"
+	      "  report                  a one-page summary of the host\n"
+	      "  version                 the library's version\n"
+	      "\n"
+	      "Options:\n"
+	      "  --root DIR   read the host under DIR instead of / (also GPUVIRT_ROOT)\n"
+	      "  --verbose    log the library's debug messages to stderr\n",
+	      out);
+}
+
+/* Print the library's message for a failure and return exit status 1. */
+static int fail(gpuvirt_ctx *ctx, int err, const char *what)
+{
+	const char *msg = ctx ? gpuvirt_ctx_get_error(ctx) : NULL;
+
+	if (msg && *msg)
+		fprintf(stderr, "gpuvirt: %s: %s (%s)\n", what, msg, gpuvirt_strerror(err));
+	else
+		fprintf(stderr, "gpuvirt: %s: %s\n", what, gpuvirt_strerror(err));
+	return 1;
+}
+
+static int open_ctx(const struct options *o, gpuvirt_ctx **ctx)
+{
+	int r = gpuvirt_ctx_new(ctx);
+
+	if (r < 0) {
+		fprintf(stderr, "gpuvirt: cannot create a context: %s\n", gpuvirt_strerror(r));
+		return r;
+	}
+	if (o->verbose) {
+		gpuvirt_ctx_set_log_fn(*ctx, log_to_stderr, NULL);
+		gpuvirt_ctx_set_log_priority(*ctx, 7);
+	}
+	if (o->root && (r = gpuvirt_ctx_set_root(*ctx, o->root)) < 0) {
+		fail(*ctx, r, "--root");
+		*ctx = gpuvirt_ctx_unref(*ctx);
+	}
+	return r;
+}
+
+static void format_class(uint32_t cls, char buf[8])
+{
+	snprintf(buf, 8, "%06x", cls & 0xffffff);
+}
+
+static void modes_string(uint32_t modes, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	for (uint32_t bit = 1; bit; bit <<= 1) {
+		const char *name = (modes & bit) ? gpuvirt_mode_to_string(bit) : NULL;
+		if (!name)
+			continue;
+		if (buf[0])
+			strncat(buf, ",", size - strlen(buf) - 1);
+		strncat(buf, name, size - strlen(buf) - 1);
+	}
+	if (!buf[0])
+		snprintf(buf, size, "-");
+}
+
+static void json_hex4(struct json *j, const char *key, unsigned v)
+{
+	char buf[8];
+	snprintf(buf, sizeof(buf), "%04x", v & 0xffff);
+	json_key(j, key);
+	json_string(j, buf);
+}
+
+static void json_device(struct json *j, const gpuvirt_device *d)
+{
+	char buf[16];
+	size_t n;
+	int v;
+
+	json_begin_object(j);
+	json_key(j, "bdf");
+	json_string(j, gpuvirt_device_get_bdf(d));
+	json_hex4(j, "vendor_id", gpuvirt_device_get_vendor_id(d));
+	json_hex4(j, "device_id", gpuvirt_device_get_device_id(d));
+	json_hex4(j, "subsystem_vendor_id", gpuvirt_device_get_subsystem_vendor_id(d));
+	json_hex4(j, "subsystem_device_id", gpuvirt_device_get_subsystem_device_id(d));
+	format_class(gpuvirt_device_get_class(d), buf);
+	json_key(j, "class");
+	json_string(j, buf);
+	snprintf(buf, sizeof(buf), "%02x", gpuvirt_device_get_revision(d));
+	json_key(j, "revision");
+	json_string(j, buf);
+	json_key(j, "vendor_name");
+	json_string(j, gpuvirt_device_get_vendor_name(d));
+	json_key(j, "device_name");
+	json_string(j, gpuvirt_device_get_device_name(d));
+	json_key(j, "driver");
+	json_string(j, gpuvirt_device_get_driver(d));
+	json_key(j, "driver_override");
+	json_string(j, gpuvirt_device_get_driver_override(d));
+	v = gpuvirt_device_get_iommu_group(d);
+	json_key(j, "iommu_group");
+	if (v >= 0)
+		json_int(j, v);
+	else
+		json_null(j);
+	json_key(j, "iommu_group_members");
+	if (v >= 0) {
+		json_begin_array(j);
+		n = gpuvirt_device_get_iommu_group_member_count(d);
+		for (size_t i = 0; i < n; i++)
+			json_string(j, gpuvirt_device_get_iommu_group_member(d, i));
+		json_end_array(j);
+	} else {
+		json_null(j);
+	}
+	v = gpuvirt_device_get_numa_node(d);
+	json_key(j, "numa_node");
+	if (v >= 0)
+		json_int(j, v);
+	else
+		json_null(j);
+	v = gpuvirt_device_get_boot_vga(d);
+	json_key(j, "boot_vga");
+	if (v >= 0)
+		json_bool(j, v == 1);
+	else
+		json_null(j);
+	json_key(j, "sriov");
+	if (gpuvirt_device_get_sriov_total_vfs(d) >= 0) {
+		json_begin_object(j);
+		json_key(j, "total_vfs");
+		json_int(j, gpuvirt_device_get_sriov_total_vfs(d));
+		json_key(j, "num_vfs");
+		json_int(j, gpuvirt_device_get_sriov_num_vfs(d));
+		json_key(j, "vfs");
+		json_begin_array(j);
+		n = gpuvirt_device_get_vf_count(d);
+		for (size_t i = 0; i < n; i++)
+			json_string(j, gpuvirt_device_get_vf(d, i));
+		json_end_array(j);
+		json_end_object(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "physfn");
+	json_string(j, gpuvirt_device_get_physfn(d));
+	json_key(j, "reset_methods");
+	if (gpuvirt_device_has_reset_method_info(d)) {
+		json_begin_array(j);
+		n = gpuvirt_device_get_reset_method_count(d);
+		for (size_t i = 0; i < n; i++)
+			json_string(j, gpuvirt_device_get_reset_method(d, i));
+		json_end_array(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "drm");
+	json_begin_array(j);
+	n = gpuvirt_device_get_drm_node_count(d);
+	for (size_t i = 0; i < n; i++)
+		json_string(j, gpuvirt_device_get_drm_node(d, i));
+	json_end_array(j);
+	json_key(j, "modes");
+	json_begin_array(j);
+	for (uint32_t bit = 1; bit; bit <<= 1)
+		if ((gpuvirt_device_get_modes(d) & bit) && gpuvirt_mode_to_string(bit))
+			json_string(j, gpuvirt_mode_to_string(bit));
+	json_end_array(j);
+	json_end_object(j);
+}
+
+/* Collect the devices of an iteration into an array the caller frees. */
+static int collect_devices(gpuvirt_ctx *ctx, uint32_t flags, gpuvirt_device ***out, size_t *count)
+{
+	gpuvirt_device_iter *it;
+	gpuvirt_device *d, **list = NULL;
+	size_t n = 0;
+	int r = gpuvirt_device_iter_new(ctx, flags, &it);
+
+	if (r < 0)
+		return r;
+	while ((r = gpuvirt_device_iter_next(it, &d)) > 0) {
+		gpuvirt_device **nl = realloc(list, (n + 1) * sizeof(*nl));
+		if (!nl) {
+			gpuvirt_device_unref(d);
+			r = -ENOMEM;
+			break;
+		}
+		list = nl;
+		list[n++] = d;
+	}
+	gpuvirt_device_iter_unref(it);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			gpuvirt_device_unref(list[i]);
+		free(list);
+		return r;
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}
+
+static void free_devices(gpuvirt_device **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		gpuvirt_device_unref(list[i]);
+	free(list);
+}
+
+struct row {
+	char cells[8][160];
+};
+
+static void print_cell(const char *text, size_t width, bool last)
+{
+	if (last)
+		printf("%s\n", text);
+	else
+		printf("%-*s  ", (int)width, text);
+}
+
+static void print_table(const char *const *head, struct row *rows, size_t nrows, int ncols)
+{
+	size_t width[8] = {0};
+
+	for (int c = 0; c < ncols; c++) {
+		width[c] = strlen(head[c]);
+		for (size_t r = 0; r < nrows; r++)
+			if (strlen(rows[r].cells[c]) > width[c])
+				width[c] = strlen(rows[r].cells[c]);
+	}
+	for (int c = 0; c < ncols; c++)
+		print_cell(head[c], width[c], c + 1 == ncols);
+	for (size_t r = 0; r < nrows; r++)
+		for (int c = 0; c < ncols; c++)
+			print_cell(rows[r].cells[c], width[c], c + 1 == ncols);
+}
+
+static void device_row(const gpuvirt_device *d, struct row *row)
+{
+	const char *vn = gpuvirt_device_get_vendor_name(d), *dn = gpuvirt_device_get_device_name(d);
+	int group = gpuvirt_device_get_iommu_group(d), numa = gpuvirt_device_get_numa_node(d);
+	char cls[8];
+
+	format_class(gpuvirt_device_get_class(d), cls);
+	snprintf(row->cells[0], sizeof(row->cells[0]), "%s", gpuvirt_device_get_bdf(d));
+	snprintf(row->cells[1], sizeof(row->cells[1]), "%s", cls);
+	snprintf(row->cells[2], sizeof(row->cells[2]), "%04x:%04x", gpuvirt_device_get_vendor_id(d),
+		 gpuvirt_device_get_device_id(d));
+	snprintf(row->cells[3], sizeof(row->cells[3]), "%s",
+		 gpuvirt_device_get_driver(d) ? gpuvirt_device_get_driver(d) : "-");
+	if (group >= 0)
+		snprintf(row->cells[4], sizeof(row->cells[4]), "%d", group);
+	else
+		snprintf(row->cells[4], sizeof(row->cells[4]), "-");
+	if (numa >= 0)
+		snprintf(row->cells[5], sizeof(row->cells[5]), "%d", numa);
+	else
+		snprintf(row->cells[5], sizeof(row->cells[5]), "-");
+	modes_string(gpuvirt_device_get_modes(d), row->cells[6], sizeof(row->cells[6]));
+	snprintf(row->cells[7], sizeof(row->cells[7]), "%s%s%s", vn ? vn : "", vn && dn ? " " : "", dn ? dn : "");
+}
+
+static const char *const list_head[] = {"BDF", "CLASS", "ID", "DRIVER", "GROUP", "NUMA", "MODES", "NAME"};
+
+static void json_header(struct json *j, gpuvirt_ctx *ctx)
+{
+	json_init(j, stdout);
+	json_begin_object(j);
+	json_key(j, "gpuvirt_version");
+	json_string(j, gpuvirt_version());
+	json_key(j, "root");
+	json_string(j, gpuvirt_ctx_get_root(ctx));
+}
+
+static int cmd_list(gpuvirt_ctx *ctx, const struct options *o)
+{
+	gpuvirt_device **devs;
+	size_t n;
+	int r;
+
+	if (o->argc != 0)
+		return -EXIT_USAGE;
+	r = collect_devices(ctx, o->all ? GPUVIRT_DEVICES_ALL : GPUVIRT_DEVICES_GPUS, &devs, &n);
+	if (r < 0)
+		return fail(ctx, r, "list");
+	if (o->json) {
+		struct json j;
+		json_header(&j, ctx);
+		json_key(&j, "devices");
+		json_begin_array(&j);
+		for (size_t i = 0; i < n; i++)
+			json_device(&j, devs[i]);
+		json_end_array(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else if (n == 0) {
+		printf(o->all ? "No PCI functions found under %s.\n" : "No GPUs found under %s.\n",
+		       gpuvirt_ctx_get_root(ctx));
+	} else {
+		struct row *rows = calloc(n, sizeof(*rows));
+		if (!rows) {
+			free_devices(devs, n);
+			return fail(ctx, -ENOMEM, "list");
+		}
+		for (size_t i = 0; i < n; i++)
+			device_row(devs[i], &rows[i]);
+		print_table(list_head, rows, n, 8);
+		free(rows);
+	}
+	free_devices(devs, n);
+	return 0;
+}
+
+static void print_list_line(const char *label, const gpuvirt_device *d, size_t (*count)(const gpuvirt_device *),
+			    const char *(*get)(const gpuvirt_device *, size_t), const char *none)
+{
+	size_t n = count(d);
+
+	printf("  %-20s", label);
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s", i ? " " : "", get(d, i));
+	printf("%s\n", n ? "" : none);
+}
+
+static int cmd_show(gpuvirt_ctx *ctx, const struct options *o)
+{
+	gpuvirt_device *d;
+	char modes[128];
+	int r;
+
+	if (o->argc != 1)
+		return -EXIT_USAGE;
+	r = gpuvirt_device_new_from_bdf(ctx, o->argv[0], &d);
+	if (r < 0)
+		return fail(ctx, r, o->argv[0]);
+	if (o->json) {
+		struct json j;
+		json_header(&j, ctx);
+		json_key(&j, "device");
+		json_device(&j, d);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		const char *s;
+		int v;
+		printf("%s\n", gpuvirt_device_get_bdf(d));
+		s = gpuvirt_device_get_vendor_name(d);
+		printf("  %-20s%04x %s\n", "vendor", gpuvirt_device_get_vendor_id(d), s ? s : "");
+		s = gpuvirt_device_get_device_name(d);
+		printf("  %-20s%04x %s\n", "device", gpuvirt_device_get_device_id(d), s ? s : "");
+		printf("  %-20s%04x:%04x\n", "subsystem", gpuvirt_device_get_subsystem_vendor_id(d),
+		       gpuvirt_device_get_subsystem_device_id(d));
+		printf("  %-20s%06x (revision %02x)\n", "class", gpuvirt_device_get_class(d),
+		       gpuvirt_device_get_revision(d));
+		s = gpuvirt_device_get_driver(d);
+		printf("  %-20s%s\n", "driver", s ? s : "(none)");
+		s = gpuvirt_device_get_driver_override(d);
+		printf("  %-20s%s\n", "driver_override", s ? s : "(none)");
+		v = gpuvirt_device_get_iommu_group(d);
+		if (v >= 0)
+			printf("  %-20s%d\n", "iommu group", v);
+		else
+			printf("  %-20s%s\n", "iommu group", "(none: IOMMU off or unsupported)");
+		print_list_line("group members", d, gpuvirt_device_get_iommu_group_member_count,
+				gpuvirt_device_get_iommu_group_member, "-");
+		v = gpuvirt_device_get_numa_node(d);
+		if (v >= 0)
+			printf("  %-20s%d\n", "numa node", v);
+		else
+			printf("  %-20s%s\n", "numa node", "unknown");
+		v = gpuvirt_device_get_boot_vga(d);
+		printf("  %-20s%s\n", "boot vga", v < 0 ? "n/a" : v ? "yes" : "no");
+		if (gpuvirt_device_get_sriov_total_vfs(d) >= 0) {
+			printf("  %-20s%d of %d enabled\n", "sr-iov vfs", gpuvirt_device_get_sriov_num_vfs(d),
+			       gpuvirt_device_get_sriov_total_vfs(d));
+			print_list_line("vfs", d, gpuvirt_device_get_vf_count, gpuvirt_device_get_vf, "-");
+		}
+		if (gpuvirt_device_get_physfn(d))
+			printf("  %-20s%s\n", "physical function", gpuvirt_device_get_physfn(d));
+		print_list_line("reset methods", d, gpuvirt_device_get_reset_method_count,
+				gpuvirt_device_get_reset_method,
+				gpuvirt_device_has_reset_method_info(d) ? "none" : "unknown");
+		print_list_line("drm nodes", d, gpuvirt_device_get_drm_node_count, gpuvirt_device_get_drm_node, "-");
+		modes_string(gpuvirt_device_get_modes(d), modes, sizeof(modes));
+		printf("  %-20s%s\n", "modes", modes);
+	}
+	gpuvirt_device_unref(d);
+	return 0;
+}
+
+static int cmd_report(gpuvirt_ctx *ctx, const struct options *o)
+{
+	gpuvirt_device **devs;
+	size_t n, grouped = 0;
+	int r;
+
+	if (o->argc != 0)
+		return -EXIT_USAGE;
+	r = collect_devices(ctx, GPUVIRT_DEVICES_GPUS, &devs, &n);
+	if (r < 0)
+		return fail(ctx, r, "report");
+	printf("gpuvirt %s report for %s\n\n", gpuvirt_version(), gpuvirt_ctx_get_root(ctx));
+	for (size_t i = 0; i < n; i++)
+		grouped += gpuvirt_device_get_iommu_group(devs[i]) >= 0;
+	printf("GPUs: %zu found, %zu in IOMMU groups\n\n", n, grouped);
+	if (n) {
+		struct row *rows = calloc(n, sizeof(*rows));
+		if (!rows) {
+			free_devices(devs, n);
+			return fail(ctx, -ENOMEM, "report");
+		}
+		for (size_t i = 0; i < n; i++)
+			device_row(devs[i], &rows[i]);
+		print_table(list_head, rows, n, 8);
+		free(rows);
+		printf("\nIOMMU groups of the GPUs:\n");
+		for (size_t i = 0; i < n; i++) {
+			const gpuvirt_device *d = devs[i];
+			size_t m = gpuvirt_device_get_iommu_group_member_count(d);
+			if (gpuvirt_device_get_iommu_group(d) < 0) {
+				printf("  %s  no group (the IOMMU is off or absent: no passthrough)\n",
+				       gpuvirt_device_get_bdf(d));
+				continue;
+			}
+			printf("  %s  group %d:", gpuvirt_device_get_bdf(d), gpuvirt_device_get_iommu_group(d));
+			for (size_t k = 0; k < m; k++)
+				printf(" %s", gpuvirt_device_get_iommu_group_member(d, k));
+			printf("\n");
+		}
+	}
+	free_devices(devs, n);
+	return 0;
+}
+
+static int cmd_version(gpuvirt_ctx *ctx, const struct options *o)
+{
+	(void)ctx;
+	if (o->argc != 0)
+		return -EXIT_USAGE;
+	printf("gpuvirt %s\n", gpuvirt_version());
+	return 0;
+}
+
+static const struct command {
+	const char *name;
+	int (*run)(gpuvirt_ctx *ctx, const struct options *o);
+	bool needs_ctx;
+} commands[] = {
+	{"list", cmd_list, true},
+	{"show", cmd_show, true},
+	{"report", cmd_report, true},
+	{"version", cmd_version, false},
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"root", required_argument, NULL, 'r'}, {"all", no_argument, NULL, 'a'},
+		{"json", no_argument, NULL, 'j'},       {"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+	};
+	struct options o = {0};
+	const struct command *cmd = NULL;
+	gpuvirt_ctx *ctx = NULL;
+	int c, r;
+
+	/* Options may come before or after the command ("+" is not used). */
+	while ((c = getopt_long(argc, argv, "r:ajvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': o.root = optarg; break;
+		case 'a': o.all = true; break;
+		case 'j': o.json = true; break;
+		case 'v': o.verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[optind], commands[i].name) == 0)
+			cmd = &commands[i];
+	if (!cmd) {
+		fprintf(stderr, "gpuvirt: unknown command '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	o.argc = argc - optind - 1;
+	o.argv = argv + optind + 1;
+	if (cmd->needs_ctx && open_ctx(&o, &ctx) < 0)
+		return 1;
+	r = cmd->run(ctx, &o);
+	gpuvirt_ctx_unref(ctx);
+	if (r == -EXIT_USAGE) {
+		fprintf(stderr, "gpuvirt: wrong arguments for '%s'\n", cmd->name);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return r;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A small streaming JSON writer for the command-line tool. */
+#ifndef GPUVIRT_CLI_JSON_H
+#define GPUVIRT_CLI_JSON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct json {
+	FILE *out;
+	int depth;
+	bool first[32];   /* no member written yet at this depth */
+	bool after_key;
+};
+
+void json_init(struct json *j, FILE *out);
+void json_begin_object(struct json *j);
+void json_end_object(struct json *j);
+void json_begin_array(struct json *j);
+void json_end_array(struct json *j);
+void json_key(struct json *j, const char *key);
+void json_string(struct json *j, const char *s); /* NULL writes null */
+void json_int(struct json *j, long long v);
+void json_bool(struct json *j, bool v);
+void json_null(struct json *j);
+void json_finish(struct json *j);
+
+#endif

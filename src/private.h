@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the library's source files share. Nothing here is public. */
+#ifndef GPUVIRT_PRIVATE_H
+#define GPUVIRT_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <gpuvirt/gpuvirt.h>
+
+#define GPUVIRT_EXPORT __attribute__((visibility("default")))
+#define GV_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* A PCI address in canonical form: "dddd:bb:dd.f" plus NUL. */
+#define GV_BDF_LEN 13
+
+/* ---- context (ctx.c) ---- */
+struct pci_access;
+
+struct gpuvirt_ctx {
+	int refcount;
+	char *root;  /* canonical absolute path, "/" or without trailing slash */
+	int root_fd; /* O_PATH directory fd of root */
+	gpuvirt_log_fn log_fn;
+	void *log_userdata;
+	int log_priority;
+	char error[1024];
+	struct pci_access *pacc; /* libpci, made on first name lookup */
+	bool pacc_failed;
+};
+
+void gv_log(gpuvirt_ctx *ctx, int priority, const char *fmt, ...) GV_PRINTF(3, 4);
+/* Record a failure message in ctx (and log it at debug); returns err. */
+int gv_fail(gpuvirt_ctx *ctx, int err, const char *fmt, ...) GV_PRINTF(3, 4);
+void gv_clear_error(gpuvirt_ctx *ctx);
+
+#define gv_debug(ctx, ...) gv_log(ctx, 7, __VA_ARGS__)
+#define gv_info(ctx, ...) gv_log(ctx, 6, __VA_ARGS__)
+#define gv_warn(ctx, ...) gv_log(ctx, 4, __VA_ARGS__)
+
+/* libpci name lookup (names.c); NULL when unknown. Result is malloc'ed. */
+char *gv_pci_vendor_name(gpuvirt_ctx *ctx, uint16_t vendor);
+char *gv_pci_device_name(gpuvirt_ctx *ctx, uint16_t vendor, uint16_t device);
+void gv_pci_names_free(gpuvirt_ctx *ctx);
+
+/* ---- root-relative file access (sysfs.c): the only code that opens host files ---- */
+/* Build a root-relative path; refuses absolute paths, "..", empty components'
+ * tricks and overlong results. Returns 0 or -EINVAL / -ENAMETOOLONG. */
+int gv_path(char *buf, size_t size, const char *fmt, ...) GV_PRINTF(3, 4);
+int gv_path_is_safe(const char *rel);
+/* Open rel under the root; symlinks resolve inside the root. Returns fd or -errno. */
+int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode);
+/* Read a text attribute into buf (NUL-terminated). Returns length or -errno;
+ * -EFBIG when it does not fit. */
+ssize_t gv_read_text(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t size);
+/* Read up to size bytes of a binary file. Returns length or -errno. */
+ssize_t gv_read_bin(gpuvirt_ctx *ctx, const char *rel, void *buf, size_t size);
+/* Read a link's target. Returns length or -errno (-EINVAL: not a link). */
+ssize_t gv_readlink(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t size);
+/* Read a link and return its last component (e.g. the driver's name). */
+ssize_t gv_readlink_base(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t size);
+/* 1 if rel exists (not following a final link), 0 if not, -errno otherwise. */
+int gv_exists(gpuvirt_ctx *ctx, const char *rel);
+/* Sorted names of a directory's entries without "." and "..". */
+int gv_list_dir(gpuvirt_ctx *ctx, const char *rel, char ***names, size_t *count);
+
+/* ---- string vectors (util.c) ---- */
+struct gv_strv {
+	char **v;
+	size_t n;
+};
+int gv_strv_push(struct gv_strv *s, const char *str);
+void gv_strv_free(struct gv_strv *s);
+const char *gv_strv_get(const struct gv_strv *s, size_t i);
+void gv_names_free(char **names, size_t count);
+char *gv_strdup_or_null(const char *s);
+
+/* ---- pure parsers of host text (parse.c) ---- */
+/* "0x10de\n" or "10de": a hex number of at most max; trailing whitespace allowed. */
+int gv_parse_hex(const char *buf, size_t len, uint32_t max, uint32_t *out);
+/* A decimal integer (optionally negative) in [min, max]. */
+int gv_parse_int(const char *buf, size_t len, long min, long max, long *out);
+/* Canonicalise "DDDD:BB:DD.F" or "BB:DD.F" (any case) into out[GV_BDF_LEN]. */
+int gv_parse_bdf(const char *in, char out[GV_BDF_LEN]);
+/* Split a whitespace-separated list ("flr bus"), appending each word. */
+int gv_parse_words(const char *buf, size_t len, struct gv_strv *out);
+/* Value of `driver_override`: copies the name or "" for "(null)"/empty. */
+int gv_parse_override(const char *buf, size_t len, char *out, size_t size);
+/* Identity from the first 64 bytes of config space. */
+struct gv_pci_ids {
+	uint16_t vendor, device, subsystem_vendor, subsystem_device;
+	uint32_t class_code;
+	uint8_t revision, header_type;
+	bool has_subsystem;
+};
+int gv_parse_config(const uint8_t *cfg, size_t len, struct gv_pci_ids *ids);
+
+#endif

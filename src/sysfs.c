@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Root-relative, bounded file access: the only code that opens host files.
+ *
+ * Every path is relative to the context's root directory fd. openat2() with
+ * RESOLVE_IN_ROOT makes the kernel resolve ".." and symlinks (sysfs is full
+ * of relative links) as if the root were "/", so a link cannot lead out of a
+ * simulated host or a container's copy of /sys. Where openat2() is missing
+ * (kernels before 5.6, strict seccomp filters) we fall back to openat() on a
+ * path that gv_path_is_safe() has checked. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "private.h"
+
+int gv_path_is_safe(const char *rel)
+{
+	const char *p = rel;
+
+	if (!rel || !*rel || rel[0] == '/')
+		return 0;
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return 0;
+		if (len == 0) /* "a//b" */
+			return 0;
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+	return 1;
+}
+
+int gv_path(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= size)
+		return -ENAMETOOLONG;
+	return gv_path_is_safe(buf) ? 0 : -EXDEV;
+}
+
+static int openat2_works = 1;
+
+int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
+{
+	int fd;
+
+	if (!gv_path_is_safe(rel))
+		return -EXDEV;
+	flags |= O_CLOEXEC;
+	if (openat2_works) {
+		struct open_how how = {
+			.flags = (uint64_t)flags,
+			.mode = (flags & O_CREAT) ? mode : 0,
+			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		};
+		fd = (int)syscall(SYS_openat2, ctx->root_fd, rel, &how, sizeof(how));
+		if (fd >= 0)
+			return fd;
+		if (errno != ENOSYS && errno != EPERM)
+			return -errno;
+		if (errno == ENOSYS)
+			openat2_works = 0;
+	}
+	fd = openat(ctx->root_fd, rel, flags, mode);
+	return fd < 0 ? -errno : fd;
+}
+
+static ssize_t read_all(int fd, char *buf, size_t size)
+{
+	size_t got = 0;
+
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+ssize_t gv_read_bin(gpuvirt_ctx *ctx, const char *rel, void *buf, size_t size)
+{
+	int fd = gv_open(ctx, rel, O_RDONLY | O_NOCTTY, 0);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	n = read_all(fd, buf, size);
+	close(fd);
+	return n;
+}
+
+ssize_t gv_read_text(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t size)
+{
+	ssize_t n;
+
+	if (size < 2)
+		return -EINVAL;
+	n = gv_read_bin(ctx, rel, buf, size);
+	if (n < 0)
+		return n;
+	if ((size_t)n >= size)
+		return -EFBIG;
+	buf[n] = '\0';
+	if (memchr(buf, '\0', (size_t)n))
+		return -EBADMSG;
+	return n;
+}
+
+ssize_t gv_readlink(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t size)
+{
+	char dir[4096];
+	const char *slash = strrchr(rel, '/');
+	const char *base = slash ? slash + 1 : rel;
+	int dfd;
+	ssize_t n;
+
+	if (!gv_path_is_safe(rel) || size < 2)
+		return -EXDEV;
+	if (slash) {
+		size_t len = (size_t)(slash - rel);
+		if (len >= sizeof(dir))
+			return -ENAMETOOLONG;
+		memcpy(dir, rel, len);
+		dir[len] = '\0';
+		dfd = gv_open(ctx, dir, O_PATH | O_DIRECTORY, 0);
+		if (dfd < 0)
+			return dfd;
+	} else {
+		dfd = dup(ctx->root_fd);
+		if (dfd < 0)
+			return -errno;
+	}
+	n = readlinkat(dfd, base, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = '\0';
+	close(dfd);
+	return n;
+}
+
+ssize_t gv_readlink_base(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t size)
+{
+	char target[4096];
+	ssize_t n = gv_readlink(ctx, rel, target, sizeof(target));
+	const char *base;
+	size_t len;
+
+	if (n < 0)
+		return n;
+	while (n > 0 && target[n - 1] == '/')
+		target[--n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	len = strlen(base);
+	if (len == 0 || len >= size)
+		return len ? -ENAMETOOLONG : -EBADMSG;
+	memcpy(buf, base, len + 1);
+	return (ssize_t)len;
+}
+
+int gv_exists(gpuvirt_ctx *ctx, const char *rel)
+{
+	int fd = gv_open(ctx, rel, O_PATH | O_NOFOLLOW, 0);
+
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return (fd == -ENOENT || fd == -ENOTDIR) ? 0 : fd;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int gv_list_dir(gpuvirt_ctx *ctx, const char *rel, char ***names_out, size_t *count_out)
+{
+	int fd = gv_open(ctx, rel, O_RDONLY | O_DIRECTORY, 0);
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int r = 0;
+
+	*names_out = NULL;
+	*count_out = 0;
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno)
+				r = -errno;
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char **nn = realloc(names, ncap * sizeof(*nn));
+			if (!nn) {
+				r = -ENOMEM;
+				break;
+			}
+			names = nn;
+			cap = ncap;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (r < 0) {
+		gv_names_free(names, n);
+		return r;
+	}
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_names);
+	*names_out = names;
+	*count_out = n;
+	return 0;
+}
