@@ -296,7 +296,7 @@ static int device_load(struct gpuvirt_device *d)
 		return gv_fail(ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
 
 	r = read_identity(d);
-	if (r == -ENOENT) /* vanished after the listing */
+	if (r == -ENOENT && gv_exists(ctx, path) != 1) /* vanished after the listing */
 		r = gv_fail(ctx, -ENODEV, "%s: device vanished while it was read", d->bdf);
 	if (r < 0)
 		goto out;

@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""The gpuvirt tool on simulated hosts: JSON shape, table, exit codes."""
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+
+GPUVIRT, BUILD, HOSTS = sys.argv[1:4]
+KEYS = ["bdf", "vendor_id", "device_id", "subsystem_vendor_id", "subsystem_device_id", "class", "revision",
+        "vendor_name", "device_name", "driver", "driver_override", "iommu_group", "iommu_group_members",
+        "numa_node", "boot_vga", "sriov", "physfn", "reset_methods", "drm", "modes"]
+failures = []
+passed = [0]
+
+
+def check(cond, what):
+    if cond:
+        passed[0] += 1
+    else:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(*args, env=None):
+    p = subprocess.run([GPUVIRT, *args], capture_output=True, text=True, env=env)
+    return p.returncode, p.stdout, p.stderr
+
+
+tmp = tempfile.mkdtemp(prefix="gpuvirt-cli-")
+try:
+    def host(name):
+        d = "%s/%s" % (tmp, name)
+        subprocess.run([BUILD, HOSTS, name, d], check=True)
+        return d
+
+    ws = host("workstation")
+    rc, out, err = run("list", "--json", "--root", ws)
+    check(rc == 0, "list --json exits 0: %s" % err)
+    doc = json.loads(out)
+    check(list(doc) == ["gpuvirt_version", "root", "devices"], "top-level keys %s" % list(doc))
+    check(doc["root"] == ws, "root is echoed")
+    devs = doc["devices"]
+    check([d["bdf"] for d in devs] == ["0000:00:02.0", "0000:01:00.0"], "GPUs sorted by BDF")
+    for d in devs:
+        check(list(d) == KEYS, "device keys %s" % list(d))
+    nv = devs[1]
+    check(nv["vendor_id"] == "10de" and nv["device_id"] == "1e87", "hex ids")
+    check(nv["class"] == "030000" and nv["revision"] == "a1", "class and revision")
+    check(nv["iommu_group"] == 1, "group number")
+    check(nv["iommu_group_members"] == ["0000:00:01.0", "0000:01:00.0", "0000:01:00.1"], "members")
+    check(nv["numa_node"] is None and nv["sriov"] is None and nv["physfn"] is None, "absent values are null")
+    check(nv["boot_vga"] is False and devs[0]["boot_vga"] is True, "boot_vga booleans")
+    check(nv["reset_methods"] == ["bus"], "reset methods")
+    check(nv["modes"] == ["passthrough"], "modes")
+    check(devs[0]["drm"] == ["card0", "renderD128"], "drm nodes")
+
+    rc, out, _ = run("list", "--all", "--json", "--root", ws)
+    check(len(json.loads(out)["devices"]) == 6, "--all lists every function")
+
+    a100 = host("a100x8")
+    rc, out, _ = run("show", "0000:87:00.0", "--json", "--root", a100)
+    d = json.loads(out)["device"]
+    check(d["sriov"] == {"total_vfs": 20, "num_vfs": 4,
+                         "vfs": ["0000:87:00.4", "0000:87:00.5", "0000:87:00.6", "0000:87:00.7"]}, "sriov object")
+    check(d["modes"] == ["passthrough", "sriov", "nvidia-vgpu"], "a100 modes")
+    check(d["numa_node"] == 1, "numa node")
+    rc, out, _ = run("show", "87:00.5", "--json", "--root", a100)
+    check(json.loads(out)["device"]["physfn"] == "0000:87:00.0", "physfn of a VF")
+
+    rc, out, _ = run("list", "--root", ws)
+    lines = out.splitlines()
+    check(lines[0].split() == ["BDF", "CLASS", "ID", "DRIVER", "GROUP", "NUMA", "MODES", "NAME"], "table head")
+    check(all(l.index("DRIVER") == lines[0].index("DRIVER") for l in lines[:1]) and
+          lines[2].index("nvidia") == lines[0].index("DRIVER"), "columns aligned")
+
+    rc, out, _ = run("show", "0000:01:00.0", "--root", ws)
+    check(rc == 0 and "group members" in out and "0000:01:00.1" in out, "show text")
+    rc, out, _ = run("report", "--root", ws)
+    check(rc == 0 and "GPUs: 2 found, 2 in IOMMU groups" in out, "report summary")
+    off = host("iommu-off")
+    rc, out, _ = run("report", "--root", off)
+    check("no group (the IOMMU is off" in out, "report explains a missing group")
+
+    rc, out, _ = run("version")
+    check(rc == 0 and out.strip() == "gpuvirt 1.0.0", "version")
+    # Exit codes: 2 for usage errors, 1 for failures with a message on stderr.
+    check(run()[0] == 2, "no command is a usage error")
+    check(run("frobnicate")[0] == 2, "unknown command")
+    check(run("show")[0] == 2, "show without BDF")
+    check(run("list", "--bogus")[0] == 2, "unknown option")
+    rc, out, err = run("show", "0000:09:00.0", "--root", ws)
+    check(rc == 1 and "0000:09:00.0" in err and out == "", "unknown device: exit 1, message names it")
+    rc, _, err = run("show", "../../etc/passwd", "--root", ws)
+    check(rc == 1 and "not a PCI address" in err, "path trick refused")
+    rc, _, err = run("list", "--root", "/nonexistent")
+    check(rc == 1 and "/nonexistent" in err, "bad root")
+    nogpu = host("nogpu")
+    rc, out, _ = run("list", "--root", nogpu)
+    check(rc == 0 and "No GPUs found" in out, "empty host")
+    rc, out, _ = run("list", "--json", env={"GPUVIRT_ROOT": nogpu, "PATH": "/usr/bin:/bin"})
+    check(json.loads(out)["devices"] == [] and json.loads(out)["root"] == nogpu, "GPUVIRT_ROOT")
+finally:
+    shutil.rmtree(tmp)
+
+print("%d passed, %d failed" % (passed[0], len(failures)))
+sys.exit(1 if failures else 0)

@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Discovery on every simulated host, and on broken trees. */
+#include <errno.h>
+#include <string.h>
+
+#include "helpers.h"
+
+#define DEV_PATH(bdf) "sys/devices/pci0000:00/" bdf
+
+static size_t count_devices(gpuvirt_ctx *ctx, uint32_t flags)
+{
+	gpuvirt_device_iter *it;
+	gpuvirt_device *d;
+	size_t n = 0;
+	int r;
+
+	ck_assert_int_eq(gpuvirt_device_iter_new(ctx, flags, &it), 0);
+	while ((r = gpuvirt_device_iter_next(it, &d)) > 0) {
+		n++;
+		gpuvirt_device_unref(d);
+	}
+	ck_assert_int_eq(r, 0);
+	ck_assert_ptr_null(d);
+	ck_assert_ptr_null(gpuvirt_device_iter_unref(it));
+	return n;
+}
+
+static gpuvirt_device *get(gpuvirt_ctx *ctx, const char *bdf)
+{
+	gpuvirt_device *d = NULL;
+	int r = gpuvirt_device_new_from_bdf(ctx, bdf, &d);
+	ck_assert_msg(r == 0, "%s: %s", bdf, gpuvirt_ctx_get_error(ctx));
+	return d;
+}
+
+START_TEST(no_gpu_host)
+{
+	gpuvirt_ctx *ctx = th_ctx("nogpu");
+	ck_assert_uint_eq(count_devices(ctx, GPUVIRT_DEVICES_GPUS), 0);
+	ck_assert_uint_eq(count_devices(ctx, GPUVIRT_DEVICES_ALL), 3);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(workstation)
+{
+	gpuvirt_ctx *ctx = th_ctx("workstation");
+	gpuvirt_device_iter *it;
+	gpuvirt_device *d;
+
+	ck_assert_int_eq(gpuvirt_device_iter_new(ctx, GPUVIRT_DEVICES_GPUS, &it), 0);
+	ck_assert_int_eq(gpuvirt_device_iter_next(it, &d), 1);
+	ck_assert_str_eq(gpuvirt_device_get_bdf(d), "0000:00:02.0");
+	ck_assert_uint_eq(gpuvirt_device_get_vendor_id(d), 0x8086);
+	ck_assert_uint_eq(gpuvirt_device_get_device_id(d), 0x3e92);
+	ck_assert_uint_eq(gpuvirt_device_get_subsystem_vendor_id(d), 0x1043);
+	ck_assert_uint_eq(gpuvirt_device_get_subsystem_device_id(d), 0x8694);
+	ck_assert_uint_eq(gpuvirt_device_get_class(d), 0x030000);
+	ck_assert_int_eq(gpuvirt_device_get_boot_vga(d), 1);
+	ck_assert_str_eq(gpuvirt_device_get_driver(d), "i915");
+	ck_assert_str_eq(gpuvirt_device_get_vendor_name(d), "Intel Corporation");
+	ck_assert_str_eq(gpuvirt_device_get_device_name(d), "CoffeeLake-S GT2 [UHD Graphics 630]");
+	ck_assert_uint_eq(gpuvirt_device_get_drm_node_count(d), 2);
+	ck_assert_str_eq(gpuvirt_device_get_drm_node(d, 0), "card0");
+	ck_assert_str_eq(gpuvirt_device_get_drm_node(d, 1), "renderD128");
+	ck_assert_ptr_null(gpuvirt_device_get_drm_node(d, 2));
+	gpuvirt_device_unref(d);
+
+	ck_assert_int_eq(gpuvirt_device_iter_next(it, &d), 1);
+	ck_assert_str_eq(gpuvirt_device_get_bdf(d), "0000:01:00.0");
+	ck_assert_int_eq(gpuvirt_device_get_boot_vga(d), 0);
+	ck_assert_str_eq(gpuvirt_device_get_driver(d), "nvidia");
+	ck_assert_uint_eq(gpuvirt_device_get_revision(d), 0xa1);
+	ck_assert_int_eq(gpuvirt_device_get_iommu_group(d), 1);
+	/* The root port and the HDMI audio function share the group. */
+	ck_assert_uint_eq(gpuvirt_device_get_iommu_group_member_count(d), 3);
+	ck_assert_str_eq(gpuvirt_device_get_iommu_group_member(d, 0), "0000:00:01.0");
+	ck_assert_str_eq(gpuvirt_device_get_iommu_group_member(d, 1), "0000:01:00.0");
+	ck_assert_str_eq(gpuvirt_device_get_iommu_group_member(d, 2), "0000:01:00.1");
+	ck_assert_ptr_null(gpuvirt_device_get_iommu_group_member(d, 3));
+	ck_assert_uint_eq(gpuvirt_device_get_reset_method_count(d), 1);
+	ck_assert_str_eq(gpuvirt_device_get_reset_method(d, 0), "bus");
+	ck_assert_uint_eq(gpuvirt_device_get_modes(d), GPUVIRT_MODE_PASSTHROUGH);
+	ck_assert_int_eq(gpuvirt_device_get_sriov_total_vfs(d), -1);
+	ck_assert_ptr_null(gpuvirt_device_get_driver_override(d));
+	gpuvirt_device_unref(d);
+	ck_assert_int_eq(gpuvirt_device_iter_next(it, &d), 0);
+	gpuvirt_device_iter_unref(it);
+
+	/* The audio function is not a GPU, but is found by address. */
+	d = get(ctx, "01:00.1");
+	ck_assert_str_eq(gpuvirt_device_get_bdf(d), "0000:01:00.1");
+	ck_assert_int_eq(gpuvirt_device_is_gpu(d), 0);
+	ck_assert_uint_eq(gpuvirt_device_get_class(d), 0x040300);
+	ck_assert_int_eq(gpuvirt_device_get_boot_vga(d), -1);
+	gpuvirt_device_unref(d);
+	ck_assert_uint_eq(count_devices(ctx, GPUVIRT_DEVICES_ALL), 6);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(a100_sriov_vendor_vgpu)
+{
+	gpuvirt_ctx *ctx = th_ctx("a100x8");
+	gpuvirt_device *pf = get(ctx, "0000:87:00.0"), *vf = get(ctx, "0000:87:00.5");
+
+	ck_assert_uint_eq(gpuvirt_device_get_class(pf), 0x030200);
+	ck_assert_int_eq(gpuvirt_device_get_numa_node(pf), 1);
+	ck_assert_int_eq(gpuvirt_device_get_sriov_total_vfs(pf), 20);
+	ck_assert_int_eq(gpuvirt_device_get_sriov_num_vfs(pf), 4);
+	ck_assert_uint_eq(gpuvirt_device_get_vf_count(pf), 4);
+	ck_assert_str_eq(gpuvirt_device_get_vf(pf, 0), "0000:87:00.4");
+	ck_assert_str_eq(gpuvirt_device_get_vf(pf, 3), "0000:87:00.7");
+	ck_assert_uint_eq(gpuvirt_device_get_modes(pf),
+			  GPUVIRT_MODE_PASSTHROUGH | GPUVIRT_MODE_SRIOV | GPUVIRT_MODE_NVIDIA_VGPU);
+	ck_assert_uint_eq(gpuvirt_device_get_reset_method_count(pf), 2);
+	/* A VF's config space reads 0xffff: its IDs come from the attributes. */
+	ck_assert_uint_eq(gpuvirt_device_get_vendor_id(vf), 0x10de);
+	ck_assert_uint_eq(gpuvirt_device_get_device_id(vf), 0x20b2);
+	ck_assert_uint_eq(gpuvirt_device_get_subsystem_device_id(vf), 0x1463);
+	ck_assert_str_eq(gpuvirt_device_get_physfn(vf), "0000:87:00.0");
+	ck_assert_int_eq(gpuvirt_device_get_sriov_total_vfs(vf), -1);
+	ck_assert_uint_eq(gpuvirt_device_get_modes(vf), GPUVIRT_MODE_PASSTHROUGH | GPUVIRT_MODE_NVIDIA_VGPU);
+	ck_assert_uint_eq(gpuvirt_device_get_iommu_group_member_count(vf), 1);
+	ck_assert_uint_eq(count_devices(ctx, GPUVIRT_DEVICES_GPUS), 40);
+	gpuvirt_device_unref(pf);
+	gpuvirt_device_unref(vf);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(t4_mdev)
+{
+	gpuvirt_ctx *ctx = th_ctx("t4");
+	gpuvirt_device *d = get(ctx, "0000:d8:00.0");
+
+	ck_assert_str_eq(gpuvirt_device_get_device_name(d), "TU104GL [Tesla T4]");
+	ck_assert_uint_eq(gpuvirt_device_get_modes(d), GPUVIRT_MODE_PASSTHROUGH | GPUVIRT_MODE_MDEV);
+	ck_assert_int_eq(gpuvirt_device_get_numa_node(d), 1);
+	ck_assert_uint_eq(count_devices(ctx, GPUVIRT_DEVICES_GPUS), 2);
+	gpuvirt_device_unref(d);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(amd_sriov)
+{
+	gpuvirt_ctx *ctx = th_ctx("amd-mxgpu");
+	gpuvirt_device *pf = get(ctx, "0000:03:00.0"), *mi = get(ctx, "0000:c1:00.0");
+
+	ck_assert_str_eq(gpuvirt_device_get_driver(pf), "gim");
+	ck_assert_int_eq(gpuvirt_device_get_sriov_total_vfs(pf), 16);
+	ck_assert_uint_eq(gpuvirt_device_get_vf_count(pf), 2);
+	ck_assert_str_eq(gpuvirt_device_get_vf(pf, 1), "0000:03:02.1");
+	/* MI210: a 0x0380 display controller with SR-IOV capable but off. */
+	ck_assert_uint_eq(gpuvirt_device_get_class(mi), 0x038000);
+	ck_assert_int_eq(gpuvirt_device_get_sriov_total_vfs(mi), 8);
+	ck_assert_int_eq(gpuvirt_device_get_sriov_num_vfs(mi), 0);
+	ck_assert_uint_eq(gpuvirt_device_get_vf_count(mi), 0);
+	ck_assert_uint_eq(gpuvirt_device_get_modes(mi), GPUVIRT_MODE_PASSTHROUGH | GPUVIRT_MODE_SRIOV);
+	gpuvirt_device_unref(pf);
+	gpuvirt_device_unref(mi);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(gvtg_laptop)
+{
+	gpuvirt_ctx *ctx = th_ctx("gvtg-laptop");
+	gpuvirt_device *d = get(ctx, "00:02.0");
+
+	ck_assert_uint_eq(gpuvirt_device_get_modes(d), GPUVIRT_MODE_PASSTHROUGH | GPUVIRT_MODE_MDEV);
+	ck_assert_int_eq(gpuvirt_device_get_boot_vga(d), 1);
+	gpuvirt_device_unref(d);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(iommu_off)
+{
+	gpuvirt_ctx *ctx = th_ctx("iommu-off");
+	gpuvirt_device *d = get(ctx, "0000:01:00.0");
+
+	ck_assert_int_eq(gpuvirt_device_get_iommu_group(d), -1);
+	ck_assert_uint_eq(gpuvirt_device_get_iommu_group_member_count(d), 0);
+	ck_assert_uint_eq(gpuvirt_device_get_modes(d), 0);
+	gpuvirt_device_unref(d);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(bad_group)
+{
+	gpuvirt_ctx *ctx = th_ctx("bad-group");
+	gpuvirt_device *d = get(ctx, "0000:02:00.0");
+
+	ck_assert_uint_eq(gpuvirt_device_get_iommu_group_member_count(d), 5);
+	ck_assert_str_eq(gpuvirt_device_get_iommu_group_member(d, 3), "0000:03:00.0");
+	ck_assert_str_eq(gpuvirt_device_get_iommu_group_member(d, 4), "0000:04:00.0");
+	gpuvirt_device_unref(d);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+/* The real kernel's recordings (shared/recordings). */
+START_TEST(real_kernel_iommu_on)
+{
+	gpuvirt_ctx *ctx = th_ctx("qemu-q35-iommu-on");
+	gpuvirt_device *vga = get(ctx, "0000:00:01.0"), *nvme = get(ctx, "0000:00:05.0"), *ich = get(ctx, "00:1f.2");
+	gpuvirt_device *disp = get(ctx, "0000:00:02.0");
+
+	ck_assert_uint_eq(gpuvirt_device_get_vendor_id(vga), 0x1234);
+	ck_assert_uint_eq(gpuvirt_device_get_subsystem_vendor_id(vga), 0x1af4);
+	ck_assert_str_eq(gpuvirt_device_get_driver(vga), "bochs-drm");
+	ck_assert_int_eq(gpuvirt_device_get_boot_vga(vga), 1);
+	ck_assert_int_eq(gpuvirt_device_get_iommu_group(vga), 1);
+	ck_assert_uint_eq(gpuvirt_device_get_drm_node_count(vga), 1); /* card0; controlD64 is legacy */
+	ck_assert_int_eq(gpuvirt_device_has_reset_method_info(vga), 0);
+	ck_assert_int_eq(gpuvirt_device_get_boot_vga(disp), -1); /* no boot_vga on class 0380 */
+	ck_assert_int_eq(gpuvirt_device_get_sriov_num_vfs(nvme), 2);
+	ck_assert_str_eq(gpuvirt_device_get_vf(nvme, 1), "0000:00:05.2");
+	ck_assert_str_eq(gpuvirt_device_get_reset_method(nvme, 0), "flr");
+	ck_assert_uint_eq(gpuvirt_device_get_iommu_group_member_count(ich), 3);
+	ck_assert_uint_eq(count_devices(ctx, GPUVIRT_DEVICES_GPUS), 3);
+	ck_assert_uint_eq(count_devices(ctx, GPUVIRT_DEVICES_ALL), 13);
+	gpuvirt_device_unref(vga);
+	gpuvirt_device_unref(nvme);
+	gpuvirt_device_unref(ich);
+	gpuvirt_device_unref(disp);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(real_kernel_iommu_off)
+{
+	gpuvirt_ctx *ctx = th_ctx("qemu-q35-iommu-off");
+	gpuvirt_device *vga = get(ctx, "0000:00:01.0");
+
+	ck_assert_int_eq(gpuvirt_device_get_iommu_group(vga), -1);
+	ck_assert_uint_eq(gpuvirt_device_get_modes(vga), 0);
+	gpuvirt_device_unref(vga);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+	gpuvirt_ctx *ctx = th_ctx("workstation");
+	gpuvirt_device *d = (gpuvirt_device *)1;
+	gpuvirt_device_iter *it = (gpuvirt_device_iter *)1;
+
+	ck_assert_int_eq(gpuvirt_device_new_from_bdf(NULL, "0000:01:00.0", &d), -EINVAL);
+	ck_assert_int_eq(gpuvirt_device_new_from_bdf(ctx, "0000:01:00.0", NULL), -EINVAL);
+	ck_assert_int_eq(gpuvirt_device_new_from_bdf(ctx, NULL, &d), -EINVAL);
+	ck_assert_ptr_null(d);
+	ck_assert_int_eq(gpuvirt_device_new_from_bdf(ctx, "../../../etc", &d), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "not a PCI address"));
+	ck_assert_int_eq(gpuvirt_device_new_from_bdf(ctx, "0000:01:00.0/..", &d), -EINVAL);
+	ck_assert_int_eq(gpuvirt_device_new_from_bdf(ctx, "0000:09:00.0", &d), -ENODEV);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "0000:09:00.0"));
+	ck_assert_int_eq(gpuvirt_device_iter_new(ctx, 0x80, &it), -EINVAL);
+	ck_assert_ptr_null(it);
+	ck_assert_int_eq(gpuvirt_device_iter_new(NULL, 0, &it), -EINVAL);
+	ck_assert_int_eq(gpuvirt_device_iter_next(NULL, &d), -EINVAL);
+	ck_assert_int_eq(gpuvirt_device_refresh(NULL), -EINVAL);
+	/* NULL-safe getters. */
+	ck_assert_ptr_null(gpuvirt_device_get_bdf(NULL));
+	ck_assert_int_eq(gpuvirt_device_get_iommu_group(NULL), -1);
+	ck_assert_uint_eq(gpuvirt_device_get_vf_count(NULL), 0);
+	ck_assert_ptr_null(gpuvirt_device_unref(NULL));
+	ck_assert_ptr_null(gpuvirt_mode_to_string(GPUVIRT_MODE_PASSTHROUGH | GPUVIRT_MODE_MDEV));
+	ck_assert_str_eq(gpuvirt_mode_to_string(GPUVIRT_MODE_NVIDIA_VGPU), "nvidia-vgpu");
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(no_pci_bus)
+{
+	const char *host = th_host("nogpu");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	gpuvirt_device_iter *it;
+
+	th_remove(host, "sys/bus");
+	ck_assert_int_eq(gpuvirt_device_iter_new(ctx, 0, &it), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "sys/bus/pci/devices"));
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(missing_attributes)
+{
+	const char *host = th_host("workstation");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	gpuvirt_device *d;
+
+	/* Without config the IDs come from the attributes. */
+	th_remove(host, DEV_PATH("0000:00:02.0/config"));
+	th_remove(host, DEV_PATH("0000:00:02.0/numa_node"));
+	th_remove(host, DEV_PATH("0000:00:02.0/reset_method"));
+	d = get(ctx, "0000:00:02.0");
+	ck_assert_uint_eq(gpuvirt_device_get_device_id(d), 0x3e92);
+	ck_assert_uint_eq(gpuvirt_device_get_subsystem_device_id(d), 0x8694);
+	ck_assert_int_eq(gpuvirt_device_get_numa_node(d), -1);
+	ck_assert_int_eq(gpuvirt_device_has_reset_method_info(d), 0);
+	gpuvirt_device_unref(d);
+	/* Without config and vendor the identity is unknown: a clear error. */
+	th_remove(host, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/config");
+	th_remove(host, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/vendor");
+	ck_assert_int_eq(gpuvirt_device_new_from_bdf(ctx, "0000:01:00.0", &d), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "0000:01:00.0/vendor"));
+	/* The listing skips it and goes on. */
+	ck_assert_uint_eq(count_devices(ctx, GPUVIRT_DEVICES_GPUS), 1);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(garbage_contents)
+{
+	const char *host = th_host("workstation");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	gpuvirt_device *d;
+
+	th_write(host, DEV_PATH("0000:00:02.0/config"), "xx");
+	th_write(host, DEV_PATH("0000:00:02.0/numa_node"), "banana\n");
+	th_write(host, DEV_PATH("0000:00:02.0/boot_vga"), "7\n");
+	d = get(ctx, "0000:00:02.0");
+	ck_assert_uint_eq(gpuvirt_device_get_vendor_id(d), 0x8086);
+	ck_assert_int_eq(gpuvirt_device_get_numa_node(d), -1);
+	ck_assert_int_eq(gpuvirt_device_get_boot_vga(d), -1);
+	gpuvirt_device_unref(d);
+	th_write(host, DEV_PATH("0000:00:02.0/vendor"), "0xzzzz\n");
+	ck_assert_int_eq(gpuvirt_device_new_from_bdf(ctx, "0000:00:02.0", &d), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "0xzzzz"));
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(dangling_links)
+{
+	const char *host = th_host("amd-mxgpu");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	gpuvirt_device *d;
+
+	/* A group link whose group directory is gone, a VF link to nowhere,
+	 * a driver link to a driver directory that does not exist. */
+	th_remove(host, "sys/kernel/iommu_groups/2");
+	th_symlink(host, "sys/devices/pci0000:00/0000:00:03.0/0000:03:00.0/virtfn1", "../0000:03:02.7");
+	th_symlink(host, "sys/devices/pci0000:00/0000:00:03.0/0000:03:00.0/driver", "../../../../bus/pci/drivers/ghost");
+	d = get(ctx, "0000:03:00.0");
+	ck_assert_int_eq(gpuvirt_device_get_iommu_group(d), 2);
+	ck_assert_uint_eq(gpuvirt_device_get_iommu_group_member_count(d), 1);
+	ck_assert_str_eq(gpuvirt_device_get_driver(d), "ghost");
+	ck_assert_uint_eq(gpuvirt_device_get_vf_count(d), 2); /* the link names a BDF */
+	th_symlink(host, "sys/devices/pci0000:00/0000:00:03.0/0000:03:00.0/virtfn1", "../garbage");
+	ck_assert_int_eq(gpuvirt_device_refresh(d), 0);
+	ck_assert_uint_eq(gpuvirt_device_get_vf_count(d), 1);
+	gpuvirt_device_unref(d);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(vanishing_mid_scan)
+{
+	const char *host = th_host("workstation");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	gpuvirt_device_iter *it;
+	gpuvirt_device *d;
+
+	ck_assert_int_eq(gpuvirt_device_iter_new(ctx, GPUVIRT_DEVICES_ALL, &it), 0);
+	ck_assert_int_eq(gpuvirt_device_iter_next(it, &d), 1);
+	gpuvirt_device_unref(d);
+	/* Hot-unplug the NVIDIA card after the listing was taken. */
+	th_remove(host, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0");
+	th_remove(host, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.1");
+	ck_assert_int_eq(gpuvirt_device_iter_next(it, &d), 1);
+	ck_assert_str_eq(gpuvirt_device_get_bdf(d), "0000:00:01.0");
+	gpuvirt_device_unref(d);
+	ck_assert_int_eq(gpuvirt_device_iter_next(it, &d), 1);
+	ck_assert_str_eq(gpuvirt_device_get_bdf(d), "0000:00:02.0");
+	gpuvirt_device_unref(d);
+	ck_assert_int_eq(gpuvirt_device_iter_next(it, &d), 1);
+	ck_assert_str_eq(gpuvirt_device_get_bdf(d), "0000:00:14.0");
+	gpuvirt_device_unref(d);
+	ck_assert_int_eq(gpuvirt_device_iter_next(it, &d), 0);
+	gpuvirt_device_iter_unref(it);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(refresh_sees_changes)
+{
+	const char *host = th_host("workstation");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	gpuvirt_device *d = get(ctx, "0000:01:00.0");
+
+	th_write(host, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/driver_override", "vfio-pci\n");
+	th_symlink(host, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/driver", "../../../../bus/pci/drivers/vfio-pci");
+	ck_assert_str_eq(gpuvirt_device_get_driver(d), "nvidia"); /* a snapshot */
+	ck_assert_int_eq(gpuvirt_device_refresh(d), 0);
+	ck_assert_str_eq(gpuvirt_device_get_driver(d), "vfio-pci");
+	ck_assert_str_eq(gpuvirt_device_get_driver_override(d), "vfio-pci");
+	th_remove(host, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0");
+	ck_assert_int_eq(gpuvirt_device_refresh(d), -ENODEV);
+	ck_assert_str_eq(gpuvirt_device_get_driver(d), "vfio-pci"); /* kept */
+	gpuvirt_device_unref(d);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("device");
+	TCase *hosts = tcase_create("hosts"), *broken = tcase_create("broken");
+
+	tcase_add_checked_fixture(hosts, NULL, th_teardown);
+	tcase_add_test(hosts, no_gpu_host);
+	tcase_add_test(hosts, workstation);
+	tcase_add_test(hosts, a100_sriov_vendor_vgpu);
+	tcase_add_test(hosts, t4_mdev);
+	tcase_add_test(hosts, amd_sriov);
+	tcase_add_test(hosts, gvtg_laptop);
+	tcase_add_test(hosts, iommu_off);
+	tcase_add_test(hosts, bad_group);
+	tcase_add_test(hosts, real_kernel_iommu_on);
+	tcase_add_test(hosts, real_kernel_iommu_off);
+	suite_add_tcase(s, hosts);
+
+	tcase_add_checked_fixture(broken, NULL, th_teardown);
+	tcase_add_test(broken, bad_arguments);
+	tcase_add_test(broken, no_pci_bus);
+	tcase_add_test(broken, missing_attributes);
+	tcase_add_test(broken, garbage_contents);
+	tcase_add_test(broken, dangling_links);
+	tcase_add_test(broken, vanishing_mid_scan);
+	tcase_add_test(broken, refresh_sees_changes);
+	suite_add_tcase(s, broken);
+	return s;
+}
+
+int main(void)
+{
+	return th_run(suite());
+}
