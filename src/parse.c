@@ -76,9 +76,9 @@ int gv_parse_int(const char *buf, size_t len, long min, long max, long *out)
 	for (; i < end; i++) {
 		if (buf[i] < '0' || buf[i] > '9')
 			return -EBADMSG;
-		v = v * 10 + (buf[i] - '0');
-		if (v > (long long)LONG_MAX)
+		if (v > ((long long)LONG_MAX - (buf[i] - '0')) / 10)
 			return -ERANGE;
+		v = v * 10 + (buf[i] - '0');
 	}
 	if (neg)
 		v = -v;
