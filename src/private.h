@@ -50,6 +50,8 @@ void gv_pci_names_free(gpuvirt_ctx *ctx);
  * tricks and overlong results. Returns 0 or -EINVAL / -ENAMETOOLONG. */
 int gv_path(char *buf, size_t size, const char *fmt, ...) GV_PRINTF(3, 4);
 int gv_path_is_safe(const char *rel);
+/* Tests only: resolve paths with the userspace walker instead of openat2(). */
+void gv_sysfs_force_fallback(bool on);
 /* Open rel under the root; symlinks resolve inside the root. Returns fd or -errno. */
 int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode);
 /* Read a text attribute into buf (NUL-terminated). Returns length or -errno;

@@ -5,8 +5,8 @@
  * RESOLVE_IN_ROOT makes the kernel resolve ".." and symlinks (sysfs is full
  * of relative links) as if the root were "/", so a link cannot lead out of a
  * simulated host or a container's copy of /sys. Where openat2() is missing
- * (kernels before 5.6, strict seccomp filters) we fall back to openat() on a
- * path that gv_path_is_safe() has checked. */
+ * (kernels before 5.6, seccomp filters, valgrind) walk_open() does the same
+ * resolution one component at a time. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -59,10 +59,103 @@ int gv_path(char *buf, size_t size, const char *fmt, ...)
 
 static int openat2_works = 1;
 
+void gv_sysfs_force_fallback(bool on)
+{
+	openat2_works = !on;
+}
+
+#define MAX_DEPTH 64
+#define MAX_LINKS 40
+
+/* The fallback walker: one component at a time from the root's fd, never
+ * following a link by the kernel. A link's target is spliced into the rest
+ * of the path and resolved the same way (an absolute one from the root), and
+ * ".." never climbs above the root: what RESOLVE_IN_ROOT does, in userspace. */
+static int walk_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
+{
+	char rest[8192], target[4096], comp[256];
+	int stack[MAX_DEPTH + 1];
+	int depth = 0, links = 0, r;
+
+	if (strlen(rel) >= sizeof(rest))
+		return -ENAMETOOLONG;
+	strcpy(rest, rel);
+	stack[0] = fcntl(ctx->root_fd, F_DUPFD_CLOEXEC, 0);
+	if (stack[0] < 0)
+		return -errno;
+	for (;;) {
+		char *p = rest, *slash;
+		size_t len;
+		bool last;
+		int fd;
+
+		while (*p == '/')
+			p++;
+		if (!*p) { /* the path named a directory we already hold */
+			fd = openat(stack[depth], ".", flags, mode);
+			r = fd < 0 ? -errno : fd;
+			break;
+		}
+		slash = strchr(p, '/');
+		len = slash ? (size_t)(slash - p) : strlen(p);
+		if (len >= sizeof(comp)) {
+			r = -ENAMETOOLONG;
+			break;
+		}
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		memmove(rest, p + len, strlen(p + len) + 1);
+		last = rest[strspn(rest, "/")] == '\0';
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			if (depth > 0)
+				close(stack[depth--]);
+			continue;
+		}
+		if (!last || !(flags & O_NOFOLLOW)) {
+			ssize_t n = readlinkat(stack[depth], comp, target, sizeof(target) - 1);
+			if (n >= 0) {
+				if (++links > MAX_LINKS || (size_t)n + strlen(rest) + 2 > sizeof(rest)) {
+					r = -ELOOP;
+					break;
+				}
+				target[n] = '\0';
+				if (target[0] == '/')
+					while (depth > 0)
+						close(stack[depth--]);
+				memmove(rest + n + 1, rest, strlen(rest) + 1);
+				memcpy(rest, target, (size_t)n);
+				rest[n] = '/';
+				continue;
+			}
+		}
+		if (last)
+			fd = openat(stack[depth], comp, flags | O_NOFOLLOW, mode);
+		else
+			fd = openat(stack[depth], comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			break;
+		}
+		if (last) {
+			r = fd;
+			break;
+		}
+		if (depth == MAX_DEPTH) {
+			close(fd);
+			r = -ELOOP;
+			break;
+		}
+		stack[++depth] = fd;
+	}
+	while (depth >= 0)
+		close(stack[depth--]);
+	return r;
+}
+
 int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
 {
-	int fd;
-
 	if (!gv_path_is_safe(rel))
 		return -EXDEV;
 	flags |= O_CLOEXEC;
@@ -72,16 +165,15 @@ int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
 			.mode = (flags & O_CREAT) ? mode : 0,
 			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 		};
-		fd = (int)syscall(SYS_openat2, ctx->root_fd, rel, &how, sizeof(how));
+		int fd = (int)syscall(SYS_openat2, ctx->root_fd, rel, &how, sizeof(how));
 		if (fd >= 0)
 			return fd;
-		if (errno != ENOSYS && errno != EPERM)
+		if (errno != ENOSYS)
 			return -errno;
-		if (errno == ENOSYS)
-			openat2_works = 0;
+		/* Kernels before 5.6, valgrind, some seccomp filters. */
+		openat2_works = 0;
 	}
-	fd = openat(ctx->root_fd, rel, flags, mode);
-	return fd < 0 ? -errno : fd;
+	return walk_open(ctx, rel, flags, mode);
 }
 
 static ssize_t read_all(int fd, char *buf, size_t size)

@@ -1,0 +1,46 @@
+# A thin front for CMake. `make demo` and `make check` are the README's two commands.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build demo check test asan valgrind docs install clean
+
+all: build
+
+deps:
+	sh .ci/install-deps
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Build, then report on this machine and on a bundled sample host (a real
+# Debian kernel's sysfs, recorded under QEMU with an emulated IOMMU).
+demo: build
+	$(BUILD)/gpuvirt report
+	rm -rf $(BUILD)/sample-host
+	$(BUILD)/tests/simhost-build tests/simhost/hosts qemu-q35-iommu-on $(BUILD)/sample-host
+	$(BUILD)/gpuvirt --root $(BUILD)/sample-host report
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure
+
+asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DGPUVIRT_SANITIZE=ON -DGPUVIRT_BUILD_DOCS=OFF -DCMAKE_BUILD_TYPE=Debug
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure
+
+valgrind: build
+	sh tests/valgrind.sh $(BUILD)
+
+# Every test: the suite, the same suite under ASan/UBSan, and under valgrind.
+check: test asan valgrind
+
+docs: build
+	cmake --build $(BUILD) --target docs
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
