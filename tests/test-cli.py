@@ -82,6 +82,8 @@ try:
     rc, out, _ = run("report", "--root", off)
     check("no group (the IOMMU is off" in out, "report explains a missing group")
 
+    p = subprocess.run([GPUVIRT, "list", "--json", "--root", "workstation"], cwd=tmp, capture_output=True, text=True)
+    check(p.returncode == 0 and json.loads(p.stdout)["root"] == ws, "a relative --root is taken from the working directory")
     rc, out, _ = run("version")
     check(rc == 0 and out.strip() == "gpuvirt 1.0.0", "version")
     # Exit codes: 2 for usage errors, 1 for failures with a message on stderr.

@@ -65,9 +65,16 @@ static int open_ctx(const struct options *o, gpuvirt_ctx **ctx)
 		gpuvirt_ctx_set_log_fn(*ctx, log_to_stderr, NULL);
 		gpuvirt_ctx_set_log_priority(*ctx, 7);
 	}
-	if (o->root && (r = gpuvirt_ctx_set_root(*ctx, o->root)) < 0) {
-		fail(*ctx, r, "--root");
-		*ctx = gpuvirt_ctx_unref(*ctx);
+	if (o->root) {
+		/* The library takes absolute roots; on the command line a
+		 * relative one means relative to the working directory. */
+		char *abs = o->root[0] == '/' ? NULL : realpath(o->root, NULL);
+		r = gpuvirt_ctx_set_root(*ctx, abs ? abs : o->root);
+		free(abs);
+		if (r < 0) {
+			fail(*ctx, r, "--root");
+			*ctx = gpuvirt_ctx_unref(*ctx);
+		}
 	}
 	return r;
 }
