@@ -251,6 +251,22 @@ static int link_side_effects(const char *root, const char *devpath, const char *
 	return 0;
 }
 
+/* The next line that is neither empty nor a comment, without its line end.
+ * Returns its length, or -1 at the end of the file. */
+static ssize_t next_line(FILE *f, char **line, size_t *cap, int *lineno)
+{
+	ssize_t len;
+
+	while ((len = getline(line, cap, f)) >= 0) {
+		(*lineno)++;
+		while (len > 0 && ((*line)[len - 1] == '\n' || (*line)[len - 1] == '\r'))
+			(*line)[--len] = '\0';
+		if (len > 0 && (*line)[0] != '#')
+			return len;
+	}
+	return -1;
+}
+
 static int load_recording(const char *file, const char *root)
 {
 	FILE *f = fopen(file, "re");
@@ -262,13 +278,8 @@ static int load_recording(const char *file, const char *root)
 
 	if (!f)
 		return fail(-errno, file, 0, "cannot open");
-	while (r == 0 && (len = getline(&line, &cap, f)) >= 0) {
+	while (r == 0 && (len = next_line(f, &line, &cap, &lineno)) >= 0) {
 		char path[PATH_MAX], *eq, *val;
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (len == 0 || line[0] == '#')
-			continue;
 		if (len < 3 || line[1] != ':' || line[2] != ' ') {
 			r = fail(-EBADMSG, file, lineno, "expected 'X: ...'");
 			break;
@@ -388,13 +399,8 @@ static int load_companion(const char *file, const char *root)
 
 	if (!f)
 		return fail(-errno, file, 0, "cannot open");
-	while (r == 0 && (len = getline(&line, &cap, f)) >= 0) {
+	while (r == 0 && (len = next_line(f, &line, &cap, &lineno)) >= 0) {
 		char path[PATH_MAX], *arg, *eq;
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (len == 0 || line[0] == '#')
-			continue;
 		arg = strchr(line, ' ');
 		if (!arg) {
 			r = fail(-EBADMSG, file, lineno, "expected 'DIRECTIVE PATH...'");
