@@ -2,7 +2,10 @@
 /* Root-relative file access: nothing leaves the root. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -31,18 +34,30 @@ START_TEST(links_stay_inside_root)
 {
 	const char *host = th_host("workstation");
 	gpuvirt_ctx *ctx = th_ctx_at(host);
-	char buf[64];
+	char buf[64], secret[PATH_MAX], dir[PATH_MAX - 64], rel[PATH_MAX + 64];
+	int fd;
 
 	gv_sysfs_force_fallback(_i == 1);
+	/* A file outside the root that links try to reach. */
+	snprintf(dir, sizeof(dir), "%s-outside", host);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	snprintf(secret, sizeof(secret), "%s/secret", dir);
+	fd = open(secret, O_WRONLY | O_CREAT, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "secret\n", 7), 7);
+	close(fd);
 	/* An absolute link and a link climbing above the root both resolve
 	 * inside the root, where no such file exists. */
-	th_symlink(host, "sys/escape-abs", "/etc/hostname");
-	th_symlink(host, "sys/escape-rel", "../../../../../../../../etc/hostname");
-	th_symlink(host, "sys/escape-dir", "/etc");
-	ck_assert_int_eq(access("/etc/hostname", R_OK), 0);
+	th_symlink(host, "sys/escape-abs", secret);
+	snprintf(rel, sizeof(rel), "../../../../../../../../../../..%s", secret);
+	th_symlink(host, "sys/escape-rel", rel);
+	th_symlink(host, "sys/escape-dir", dir);
+	ck_assert_int_eq(access(secret, R_OK), 0);
 	ck_assert_int_eq(gv_read_text(ctx, "sys/escape-abs", buf, sizeof(buf)), -ENOENT);
 	ck_assert_int_eq(gv_read_text(ctx, "sys/escape-rel", buf, sizeof(buf)), -ENOENT);
-	ck_assert_int_eq(gv_read_text(ctx, "sys/escape-dir/hostname", buf, sizeof(buf)), -ENOENT);
+	ck_assert_int_eq(gv_read_text(ctx, "sys/escape-dir/secret", buf, sizeof(buf)), -ENOENT);
+	unlink(secret);
+	rmdir(dir);
 	th_write(host, "etc-hostname-inside", "inside\n");
 	th_symlink(host, "sys/inside", "/etc-hostname-inside");
 	ck_assert_int_eq(gv_read_text(ctx, "sys/inside", buf, sizeof(buf)), 7);
