@@ -77,7 +77,6 @@ int gv_strv_push(struct gv_strv *s, const char *str);
 void gv_strv_free(struct gv_strv *s);
 const char *gv_strv_get(const struct gv_strv *s, size_t i);
 void gv_names_free(char **names, size_t count);
-char *gv_strdup_or_null(const char *s);
 
 /* ---- pure parsers of host text (parse.c) ---- */
 /* "0x10de\n" or "10de": a hex number of at most max; trailing whitespace allowed. */

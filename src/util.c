@@ -41,8 +41,3 @@ void gv_names_free(char **names, size_t count)
 		free(names[i]);
 	free(names);
 }
-
-char *gv_strdup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
