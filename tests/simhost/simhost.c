@@ -210,6 +210,7 @@ static int finish_device(const char *root, struct device_state *d)
 {
 	char link[PATH_MAX], dir[PATH_MAX], target[PATH_MAX];
 	const char *name = strrchr(d->devpath, '/') + 1;
+	int r;
 
 	if (!d->devpath[0] || !d->subsystem[0])
 		return 0;
@@ -219,6 +220,17 @@ static int finish_device(const char *root, struct device_state *d)
 		snprintf(dir, sizeof(dir), "sys/class/%s", d->subsystem);
 	relative_path(dir, d->devpath, target, sizeof(target));
 	snprintf(link, sizeof(link), "%s/%s/%s", root, dir, name);
+	if ((r = make_link(link, target)) < 0)
+		return r;
+	/* The device's own `subsystem` link, unless the recording had one. */
+	snprintf(link, sizeof(link), "%s/%s/subsystem", root, d->devpath);
+	if (access(link, F_OK) == 0)
+		return 0;
+	if (is_bus(d->subsystem))
+		snprintf(dir, sizeof(dir), "sys/bus/%s", d->subsystem);
+	else
+		snprintf(dir, sizeof(dir), "sys/class/%s", d->subsystem);
+	relative_path(d->devpath, dir, target, sizeof(target));
 	return make_link(link, target);
 }
 
