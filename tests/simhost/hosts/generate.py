@@ -121,12 +121,13 @@ class Host:
         c.append("attr lib/modules/%s/modules.builtin=%s" % (release, esc("".join(
             "kernel/drivers/%s.ko\n" % m for m in builtin))))
 
-    def write(self):
-        with open(os.path.join(OUT, self.name + ".umockdev"), "w") as f:
+    def write(self, out=None):
+        out = out or OUT
+        with open(os.path.join(out, self.name + ".umockdev"), "w") as f:
             f.write("# %s\n# Written by generate.py; edit that, not this.\n\n" % self.comment)
             for path, lines in self.devices:
                 f.write("P: %s\n%s\n\n" % (path, "\n".join(lines)))
-        with open(os.path.join(OUT, self.name + ".host"), "w") as f:
+        with open(os.path.join(out, self.name + ".host"), "w") as f:
             f.write("# Companion of %s.umockdev (generate.py)\n" % self.name)
             f.write("\n".join(self.companion) + "\n")
 

@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""Generate a large simulated host for benchmarks and scale tests.
+
+usage: gen-large-host.py [--gpus N] [--vfs M] [--others K] [--name NAME] OUTDIR
+
+Writes OUTDIR/NAME.umockdev and OUTDIR/NAME.host: N NVIDIA A100 GPUs
+(10de:20b2, nvidia driver, each behind its own root port and in its own IOMMU
+group) with M SR-IOV VFs enabled on each (each VF in its own group, with
+NVIDIA's vendor vGPU files), and K other PCI functions (Intel I350 NIC
+functions on igb, eight to a slot). Then either
+
+  simhost-build OUTDIR NAME TREE          a plain tree, for read-only timing
+  simhost-fuse --hosts OUTDIR --host NAME MOUNTPOINT   served, writable
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "hosts"))
+import generate  # noqa: E402  (the hand-made hosts' builder)
+
+
+def large(gpus, vfs, others, name):
+    if not 1 <= gpus <= 120 or not 0 <= vfs <= 248 or not 0 <= others <= 32 * 8 * 64:
+        raise SystemExit("gen-large-host: --gpus 1..120, --vfs 0..248, --others 0..16384")
+    h = generate.Host(name, "Generated: %d GPUs with %d VFs each and %d other functions." % (gpus, vfs, others))
+    generate.chipset(h)
+    group, groups = 1, [0]
+    for i in range(gpus):
+        bus = 1 + i
+        port = "0000:00:%02x.%x" % (1 + i // 8, i % 8)
+        h.pci(port, 0x8086, 0x347a, generate.BRIDGE, rev=0x04, driver="pcieport", group=group, numa=i % 2,
+              header=1)
+        groups.append(group)
+        group += 1
+        pf = "0000:%02x:00.0" % bus
+        vf_bdfs = []
+        for k in range(vfs):
+            rid = 4 + k
+            vf_bdfs.append("0000:%02x:%02x.%d" % (bus, rid >> 3, rid & 7))
+        h.pci(pf, 0x10de, 0x20b2, 0x030200, subv=0x10de, subd=0x1463, driver="nvidia", group=group, numa=i % 2,
+              reset="flr bus", parent=port, sriov=(max(20, vfs), vf_bdfs, 0x20b2))
+        groups.append(group)
+        group += 1
+        for vf in vf_bdfs:
+            h.pci(vf, 0x10de, 0x20b2, 0x030200, subv=0x10de, subd=0x1463, driver="nvidia", group=group,
+                  numa=i % 2, reset="flr", parent=port, vf_of=pf)
+            groups.append(group)
+            group += 1
+        for vf in vf_bdfs:
+            h.nvidia_vf(vf, generate.A100_TYPES)
+    for j in range(others):
+        bus = 0x80 + j // 256
+        bdf = "0000:%02x:%02x.%d" % (bus, (j // 8) % 32, j % 8)
+        h.pci(bdf, 0x8086, 0x1521, 0x020000, rev=0x01, driver="igb", group=group, numa=0, reset="flr")
+        groups.append(group)
+        group += 1
+    h.host("BOOT_IMAGE=/vmlinuz root=/dev/md0 ro intel_iommu=on", groups=groups,
+           modules=("nvidia",) + generate.VFIO_LOADED, available=generate.VFIO)
+    return h
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--gpus", type=int, default=8)
+    ap.add_argument("--vfs", type=int, default=4)
+    ap.add_argument("--others", type=int, default=32)
+    ap.add_argument("--name", default="large")
+    ap.add_argument("outdir")
+    a = ap.parse_args()
+    os.makedirs(a.outdir, exist_ok=True)
+    large(a.gpus, a.vfs, a.others, a.name).write(a.outdir)
+
+
+if __name__ == "__main__":
+    main()
