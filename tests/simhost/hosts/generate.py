@@ -114,6 +114,8 @@ class Host:
         c.append("attr proc/sys/kernel/osrelease=%s\\n" % release)
         c += ["attr sys/firmware/acpi/tables/%s=" % t for t in acpi]
         c += ["dir sys/class/iommu/%s" % i for i in iommu]
+        # VT-d extended capabilities: bit 3 (IR) is interrupt remapping.
+        c += ["attr sys/class/iommu/%s/intel-iommu/ecap=f050da\\n" % i for i in iommu if i.startswith("dmar")]
         c += ["attr sys/kernel/iommu_groups/%d/type=DMA\\n" % g for g in groups]
         c += ["dir sys/module/%s" % m for m in modules]
         dep = "".join("kernel/drivers/%s.ko: \n" % m for m in available)
