@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "private.h"
@@ -201,5 +202,302 @@ int gv_parse_config(const uint8_t *cfg, size_t len, struct gv_pci_ids *ids)
 		ids->subsystem_device = le16(cfg + 0x2e);
 		ids->has_subsystem = true;
 	}
+	return 0;
+}
+
+/* ---- checks' inputs ---------------------------------------------------- */
+
+/* The next line of buf from *pos: its start and length (no newline). */
+static bool next_line(const char *buf, size_t len, size_t *pos, const char **line, size_t *llen)
+{
+	size_t start = *pos, end;
+
+	if (start >= len)
+		return false;
+	end = start;
+	while (end < len && buf[end] != '\n')
+		end++;
+	*line = buf + start;
+	*llen = end - start;
+	*pos = end < len ? end + 1 : end;
+	return true;
+}
+
+static bool word_is(const char *w, size_t wlen, const char *lit)
+{
+	return wlen == strlen(lit) && memcmp(w, lit, wlen) == 0;
+}
+
+static const char *const vgpu_mechanisms[] = {
+	[GV_VGPU_NVIDIA_LEGACY] = "nvidia-legacy", [GV_VGPU_NVIDIA_SRIOV] = "nvidia-sriov",
+	[GV_VGPU_AMD_MXGPU] = "amd-mxgpu",	   [GV_VGPU_INTEL_GVTG] = "intel-gvtg",
+	[GV_VGPU_INTEL_SRIOV] = "intel-sriov",
+};
+
+const char *gv_vgpu_mechanism_name(enum gv_vgpu_mechanism m)
+{
+	return (unsigned)m < sizeof(vgpu_mechanisms) / sizeof(vgpu_mechanisms[0]) ? vgpu_mechanisms[m] : "unknown";
+}
+
+/* One hex ID field, or "*" for any (stored as -1). */
+static int id_field(const char *w, size_t wlen, int32_t *out)
+{
+	uint32_t v;
+
+	if (word_is(w, wlen, "*")) {
+		*out = -1;
+		return 0;
+	}
+	if (wlen != 4 || gv_parse_hex(w, wlen, 0xffff, &v) < 0)
+		return -EBADMSG;
+	*out = (int32_t)v;
+	return 0;
+}
+
+int gv_parse_vgpu_table(const char *buf, size_t len, struct gv_vgpu_entry **entries, size_t *count,
+			size_t *bad_line)
+{
+	struct gv_vgpu_entry *v = NULL;
+	size_t n = 0, cap = 0, pos = 0, lineno = 0, llen;
+	const char *line;
+
+	if (!buf || !entries || !count)
+		return -EINVAL;
+	while (next_line(buf, len, &pos, &line, &llen)) {
+		const char *w[6];
+		size_t wl[6], k = 0, i = 0;
+		struct gv_vgpu_entry e = {0};
+		lineno++;
+		/* vendor device subvendor subdevice mechanism name... */
+		while (k < 5) {
+			i = skip_space(line, llen, i);
+			if (i >= llen || line[i] == '#')
+				break;
+			w[k] = line + i;
+			while (i < llen && !isspace((unsigned char)line[i]))
+				i++;
+			wl[k] = (size_t)(line + i - w[k]);
+			k++;
+		}
+		if (k == 0)
+			continue; /* blank or comment */
+		i = skip_space(line, llen, i);
+		w[5] = line + i;
+		wl[5] = trim_end(line + i, llen - i);
+		int32_t ids[4];
+		bool ok = k == 5 && wl[5] > 0 && wl[5] < sizeof(e.name);
+		for (int f = 0; ok && f < 4; f++)
+			ok = id_field(w[f], wl[f], &ids[f]) == 0;
+		ok = ok && ids[0] >= 0 && ids[1] >= 0;
+		e.mechanism = -1;
+		for (size_t m = 0; ok && m < sizeof(vgpu_mechanisms) / sizeof(vgpu_mechanisms[0]); m++)
+			if (word_is(w[4], wl[4], vgpu_mechanisms[m]))
+				e.mechanism = (int)m;
+		if (!ok || e.mechanism < 0) {
+			free(v);
+			if (bad_line)
+				*bad_line = lineno;
+			return -EBADMSG;
+		}
+		e.vendor = (uint16_t)ids[0];
+		e.device = (uint16_t)ids[1];
+		e.subsystem_vendor = ids[2];
+		e.subsystem_device = ids[3];
+		memcpy(e.name, w[5], wl[5]);
+		if (n == cap) {
+			struct gv_vgpu_entry *nv = realloc(v, (cap ? cap * 2 : 64) * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = cap ? cap * 2 : 64;
+		}
+		v[n++] = e;
+	}
+	*entries = v;
+	*count = n;
+	return 0;
+}
+
+/* Find `key` (a whole word, or key=VALUE) among the command line's words. */
+static bool cmdline_value(const char *buf, size_t len, const char *key, char *val, size_t size)
+{
+	size_t klen = strlen(key), i = 0;
+
+	while ((i = skip_space(buf, len, i)) < len) {
+		size_t start = i;
+		while (i < len && !isspace((unsigned char)buf[i]))
+			i++;
+		if (i - start >= klen && memcmp(buf + start, key, klen) == 0 &&
+		    (i - start == klen || buf[start + klen] == '=')) {
+			size_t vlen = i - start > klen ? i - start - klen - 1 : 0;
+			if (vlen >= size)
+				vlen = size - 1;
+			memcpy(val, buf + start + klen + (i - start > klen), vlen);
+			val[vlen] = '\0';
+			return true; /* the kernel takes the first; so do we */
+		}
+	}
+	return false;
+}
+
+int gv_parse_cmdline_iommu(const char *buf, size_t len, struct gv_iommu_cmdline *out)
+{
+	char v[64];
+
+	if (!buf || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (cmdline_value(buf, len, "intel_iommu", v, sizeof(v))) {
+		/* intel_iommu=on,sm_on: a comma list */
+		out->intel = strstr(v, "off") ? -1 : strstr(v, "on") ? 1 : 0;
+	}
+	if (cmdline_value(buf, len, "amd_iommu", v, sizeof(v)))
+		out->amd = strstr(v, "off") ? -1 : strstr(v, "on") ? 1 : 0;
+	if (cmdline_value(buf, len, "iommu", v, sizeof(v))) {
+		if (strcmp(v, "pt") == 0)
+			out->passthrough = 1;
+		else if (strcmp(v, "off") == 0)
+			out->off = 1;
+		else if (strcmp(v, "nopt") == 0)
+			out->passthrough = -1;
+	}
+	if (cmdline_value(buf, len, "iommu.passthrough", v, sizeof(v)))
+		out->passthrough = (strcmp(v, "1") == 0 || strcmp(v, "on") == 0 || strcmp(v, "y") == 0) ? 1 : -1;
+	if (cmdline_value(buf, len, "nointremap", v, sizeof(v)))
+		out->intremap_off = 1;
+	if (cmdline_value(buf, len, "intremap", v, sizeof(v)) && strcmp(v, "off") == 0)
+		out->intremap_off = 1;
+	if (cmdline_value(buf, len, "intel_iommu", v, sizeof(v)) && strstr(v, "igfx_off"))
+		out->igfx_off = 1;
+	return 0;
+}
+
+int gv_parse_cpuinfo(const char *buf, size_t len, struct gv_cpuinfo *out)
+{
+	size_t pos = 0, llen;
+	const char *line;
+
+	if (!buf || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	while (next_line(buf, len, &pos, &line, &llen)) {
+		const char *colon = memchr(line, ':', llen);
+		size_t klen, i;
+		if (!colon)
+			continue;
+		klen = trim_end(line, (size_t)(colon - line));
+		i = (size_t)(colon - line) + 1;
+		if (word_is(line, klen, "vendor_id") && !out->vendor[0]) {
+			i = skip_space(line, llen, i);
+			size_t vl = trim_end(line + i, llen - i);
+			if (vl >= sizeof(out->vendor))
+				vl = sizeof(out->vendor) - 1;
+			memcpy(out->vendor, line + i, vl);
+		} else if (word_is(line, klen, "flags") && !out->has_flags) {
+			out->has_flags = true;
+			while ((i = skip_space(line, llen, i)) < llen) {
+				size_t s = i;
+				while (i < llen && !isspace((unsigned char)line[i]))
+					i++;
+				out->vmx |= word_is(line + s, i - s, "vmx");
+				out->svm |= word_is(line + s, i - s, "svm");
+				out->hypervisor |= word_is(line + s, i - s, "hypervisor");
+			}
+		}
+	}
+	return 0;
+}
+
+int gv_parse_conf_value(const char *buf, size_t len, const char *key, char *out, size_t size)
+{
+	size_t pos = 0, llen, klen;
+	const char *line;
+	int found = -ENOENT;
+
+	if (!buf || !key || !out || size == 0)
+		return -EINVAL;
+	klen = strlen(key);
+	while (next_line(buf, len, &pos, &line, &llen)) {
+		size_t i = skip_space(line, llen, 0);
+		if (i >= llen || line[i] == '#' || llen - i <= klen || memcmp(line + i, key, klen) != 0)
+			continue;
+		i = skip_space(line, llen, i + klen);
+		if (i >= llen || line[i] != '=')
+			continue;
+		i = skip_space(line, llen, i + 1);
+		size_t vl = trim_end(line + i, llen - i);
+		if (vl >= size)
+			return -ENAMETOOLONG;
+		memcpy(out, line + i, vl);
+		out[vl] = '\0';
+		found = 0; /* the last assignment wins, as in a shell-style file */
+	}
+	return found;
+}
+
+static int b64url_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-' || c == '+')
+		return 62;
+	if (c == '_' || c == '/')
+		return 63;
+	return -1;
+}
+
+int gv_parse_token_expiry(const char *buf, size_t len, int64_t *expires)
+{
+	const char *dot1, *dot2, *p;
+	char json[4096];
+	size_t n = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	if (!buf || !expires)
+		return -EINVAL;
+	len = trim_end(buf, len);
+	dot1 = memchr(buf, '.', len);
+	if (!dot1)
+		return -ENOENT; /* not a JWT: nothing we can read */
+	dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - buf));
+	if (!dot2)
+		return -ENOENT;
+	for (p = dot1 + 1; p < dot2 && n < sizeof(json) - 1; p++) {
+		int v = b64url_value(*p);
+		if (*p == '=')
+			break;
+		if (v < 0)
+			return -EBADMSG;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			json[n++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	json[n] = '\0';
+	/* The payload's "exp": seconds since the epoch. */
+	p = strstr(json, "\"exp\"");
+	if (!p)
+		return -ENOENT;
+	p += 5;
+	while (*p == ' ' || *p == ':')
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return -EBADMSG;
+	int64_t v = 0;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (INT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (*p - '0');
+	}
+	*expires = v;
 	return 0;
 }

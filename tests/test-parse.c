@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests of the pure parsers in src/parse.c. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -116,6 +117,109 @@ START_TEST(config_space)
 }
 END_TEST
 
+
+
+START_TEST(vgpu_table)
+{
+	struct gv_vgpu_entry *e = NULL;
+	size_t n = 0, bad = 0;
+
+	ck_assert_int_eq(gv_parse_vgpu_table(S("# comment\n\n10de 1eb8 * * nvidia-legacy Tesla T4  \n"
+					       "1002 6929 1002 0b0c amd-mxgpu FirePro S7150 # note\n"),
+					     &e, &n, &bad), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(e[0].vendor, 0x10de);
+	ck_assert_uint_eq(e[0].device, 0x1eb8);
+	ck_assert_int_eq(e[0].subsystem_vendor, -1);
+	ck_assert_int_eq(e[0].mechanism, GV_VGPU_NVIDIA_LEGACY);
+	ck_assert_str_eq(e[0].name, "Tesla T4");
+	ck_assert_int_eq(e[1].subsystem_device, 0x0b0c);
+	ck_assert_int_eq(e[1].mechanism, GV_VGPU_AMD_MXGPU);
+	ck_assert_str_eq(e[1].name, "FirePro S7150 # note");
+	free(e);
+	ck_assert_int_eq(gv_parse_vgpu_table(S("10de 1eb8 * * warp-drive T4\n"), &e, &n, &bad), -EBADMSG);
+	ck_assert_uint_eq(bad, 1);
+	ck_assert_int_eq(gv_parse_vgpu_table(S("\n10de 1eb8 * * nvidia-legacy\n"), &e, &n, &bad), -EBADMSG);
+	ck_assert_uint_eq(bad, 2); /* no name */
+	ck_assert_int_eq(gv_parse_vgpu_table(S("* 1eb8 * * nvidia-legacy T4\n"), &e, &n, &bad), -EBADMSG);
+	ck_assert_int_eq(gv_parse_vgpu_table(S("10de 1eb80 * * nvidia-legacy T4\n"), &e, &n, &bad), -EBADMSG);
+	ck_assert_int_eq(gv_parse_vgpu_table(S(""), &e, &n, &bad), 0);
+	ck_assert_uint_eq(n, 0);
+	free(e);
+	ck_assert_int_eq(gv_parse_vgpu_table(NULL, 0, &e, &n, &bad), -EINVAL);
+	ck_assert_str_eq(gv_vgpu_mechanism_name(GV_VGPU_INTEL_GVTG), "intel-gvtg");
+}
+END_TEST
+
+START_TEST(cmdline_iommu)
+{
+	struct gv_iommu_cmdline c;
+
+	ck_assert_int_eq(gv_parse_cmdline_iommu(S("BOOT_IMAGE=/vmlinuz intel_iommu=on,sm_on iommu=pt quiet\n"), &c), 0);
+	ck_assert_int_eq(c.intel, 1);
+	ck_assert_int_eq(c.passthrough, 1);
+	ck_assert_int_eq(c.amd, 0);
+	ck_assert_int_eq(gv_parse_cmdline_iommu(S("amd_iommu=off intremap=off"), &c), 0);
+	ck_assert_int_eq(c.amd, -1);
+	ck_assert_int_eq(c.intremap_off, 1);
+	ck_assert_int_eq(gv_parse_cmdline_iommu(S("iommu=off nointremap"), &c), 0);
+	ck_assert_int_eq(c.off, 1);
+	ck_assert_int_eq(c.intremap_off, 1);
+	ck_assert_int_eq(gv_parse_cmdline_iommu(S("iommu.passthrough=1 intel_iommu=igfx_off"), &c), 0);
+	ck_assert_int_eq(c.passthrough, 1);
+	ck_assert_int_eq(c.igfx_off, 1);
+	/* Only whole words count: "xintel_iommu=off" is something else. */
+	ck_assert_int_eq(gv_parse_cmdline_iommu(S("xintel_iommu=off intel_iommux=on"), &c), 0);
+	ck_assert_int_eq(c.intel, 0);
+	ck_assert_int_eq(gv_parse_cmdline_iommu(NULL, 0, &c), -EINVAL);
+}
+END_TEST
+
+START_TEST(cpuinfo)
+{
+	struct gv_cpuinfo c;
+
+	ck_assert_int_eq(gv_parse_cpuinfo(S("processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vmx "
+					    "hypervisor\n\nprocessor\t: 1\nflags\t\t: svm\n"), &c), 0);
+	ck_assert_str_eq(c.vendor, "GenuineIntel");
+	ck_assert(c.has_flags && c.vmx && c.hypervisor && !c.svm); /* the first CPU's flags */
+	ck_assert_int_eq(gv_parse_cpuinfo(S("flags : vmxe svmx\n"), &c), 0);
+	ck_assert(c.has_flags && !c.vmx && !c.svm);
+	ck_assert_int_eq(gv_parse_cpuinfo(S("no colon here\n"), &c), 0);
+	ck_assert(!c.has_flags);
+}
+END_TEST
+
+START_TEST(conf_value)
+{
+	char v[32];
+
+	ck_assert_int_eq(gv_parse_conf_value(S("# FeatureType=9\nServerAddress = lic.example\nFeatureType=1\n"),
+					     "FeatureType", v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "1");
+	ck_assert_int_eq(gv_parse_conf_value(S("ServerAddress = lic.example\n"), "ServerAddress", v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "lic.example");
+	ck_assert_int_eq(gv_parse_conf_value(S("FeatureTypeX=2\n"), "FeatureType", v, sizeof(v)), -ENOENT);
+	ck_assert_int_eq(gv_parse_conf_value(S("K=0123456789012345678901234567890123456789\n"), "K", v, sizeof(v)),
+			 -ENAMETOOLONG);
+}
+END_TEST
+
+START_TEST(token_expiry)
+{
+	int64_t exp = 0;
+
+	/* {"exp":1600000000} */
+	ck_assert_int_eq(gv_parse_token_expiry(S("eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjE2MDAwMDAwMDB9.c2ln\n"), &exp), 0);
+	ck_assert_int_eq(exp, 1600000000);
+	/* {"sub":"x"}: no expiry */
+	ck_assert_int_eq(gv_parse_token_expiry(S("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"), &exp), -ENOENT);
+	ck_assert_int_eq(gv_parse_token_expiry(S("opaque binary token"), &exp), -ENOENT);
+	ck_assert_int_eq(gv_parse_token_expiry(S("a.b!c.d"), &exp), -EBADMSG);
+	ck_assert_int_eq(gv_parse_token_expiry(NULL, 0, &exp), -EINVAL);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("parse");
@@ -126,6 +230,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, words);
 	tcase_add_test(tc, override);
 	tcase_add_test(tc, config_space);
+	tcase_add_test(tc, vgpu_table);
+	tcase_add_test(tc, cmdline_iommu);
+	tcase_add_test(tc, cpuinfo);
+	tcase_add_test(tc, conf_value);
+	tcase_add_test(tc, token_expiry);
 	suite_add_tcase(s, tc);
 	return s;
 }
