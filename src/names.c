@@ -78,6 +78,11 @@ char *gv_pci_device_name(gpuvirt_ctx *ctx, uint16_t vendor, uint16_t device)
 	return lookup(ctx, PCI_LOOKUP_DEVICE, vendor, device);
 }
 
+char *gv_pci_class_name(gpuvirt_ctx *ctx, uint32_t class_code)
+{
+	return lookup(ctx, PCI_LOOKUP_CLASS, class_code >> 8, 0);
+}
+
 void gv_pci_names_free(gpuvirt_ctx *ctx)
 {
 	if (ctx->pacc)

@@ -18,6 +18,7 @@
 
 /* ---- context (ctx.c) ---- */
 struct pci_access;
+struct gv_vgpu_entry;
 
 struct gpuvirt_ctx {
 	int refcount;
@@ -29,6 +30,8 @@ struct gpuvirt_ctx {
 	char error[1024];
 	struct pci_access *pacc; /* libpci, made on first name lookup */
 	bool pacc_failed;
+	struct gv_vgpu_entry *vgpu_table; /* NULL: the default, loaded on first use */
+	size_t vgpu_count;
 };
 
 void gv_log(gpuvirt_ctx *ctx, int priority, const char *fmt, ...) GV_PRINTF(3, 4);
@@ -43,6 +46,8 @@ void gv_clear_error(gpuvirt_ctx *ctx);
 /* libpci name lookup (names.c); NULL when unknown. Result is malloc'ed. */
 char *gv_pci_vendor_name(gpuvirt_ctx *ctx, uint16_t vendor);
 char *gv_pci_device_name(gpuvirt_ctx *ctx, uint16_t vendor, uint16_t device);
+/* "USB controller" for class 0x0c0330 (base and subclass), or NULL. */
+char *gv_pci_class_name(gpuvirt_ctx *ctx, uint32_t class_code);
 void gv_pci_names_free(gpuvirt_ctx *ctx);
 
 /* ---- root-relative file access (sysfs.c): the only code that opens host files ---- */
@@ -97,5 +102,41 @@ struct gv_pci_ids {
 	bool has_subsystem;
 };
 int gv_parse_config(const uint8_t *cfg, size_t len, struct gv_pci_ids *ids);
+
+/* The vGPU support table: "VVVV DDDD SVID SDID MECHANISM NAME" lines, IDs in
+ * hex or "*" (subsystem only), comments after '#'. */
+enum gv_vgpu_mechanism {
+	GV_VGPU_NVIDIA_LEGACY = 0, /* mdev on the PF: M10 ... T4, V100 */
+	GV_VGPU_NVIDIA_SRIOV = 1,  /* Ampere and later: VFs, vendor sysfs or mdev */
+	GV_VGPU_AMD_MXGPU = 2,
+	GV_VGPU_INTEL_GVTG = 3,
+	GV_VGPU_INTEL_SRIOV = 4,
+};
+struct gv_vgpu_entry {
+	uint16_t vendor, device;
+	int32_t subsystem_vendor, subsystem_device; /* -1: any */
+	int mechanism;				    /* enum gv_vgpu_mechanism */
+	char name[64];
+};
+const char *gv_vgpu_mechanism_name(enum gv_vgpu_mechanism m);
+/* Parse the table (malloc'd *entries); -EBADMSG with *bad_line on a bad line. */
+int gv_parse_vgpu_table(const char *buf, size_t len, struct gv_vgpu_entry **entries, size_t *count,
+			size_t *bad_line);
+/* IOMMU options on the kernel command line: 1 on, -1 off, 0 not given. */
+struct gv_iommu_cmdline {
+	int intel, amd, passthrough, off, intremap_off, igfx_off;
+};
+int gv_parse_cmdline_iommu(const char *buf, size_t len, struct gv_iommu_cmdline *out);
+/* /proc/cpuinfo: the first CPU's vendor and virtualization flags. */
+struct gv_cpuinfo {
+	char vendor[32];
+	bool has_flags, vmx, svm, hypervisor;
+};
+int gv_parse_cpuinfo(const char *buf, size_t len, struct gv_cpuinfo *out);
+/* KEY=VALUE from a config file (gridd.conf): -ENOENT when absent. */
+int gv_parse_conf_value(const char *buf, size_t len, const char *key, char *out, size_t size);
+/* A JWT's "exp" (seconds since the epoch): -ENOENT when it carries none.
+ * Only the expiry leaves this function; the token is never copied out. */
+int gv_parse_token_expiry(const char *buf, size_t len, int64_t *expires);
 
 #endif

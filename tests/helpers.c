@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "simhost/simhost.h"
@@ -49,12 +50,28 @@ gpuvirt_ctx *th_ctx(const char *name)
 	return th_ctx_at(th_host(name));
 }
 
+/* mkdir -p of the folder that holds `path`. */
+static void make_parents(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		ck_assert_msg(mkdir(tmp, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", tmp, strerror(errno));
+		*p = '/';
+	}
+}
+
 void th_write(const char *root, const char *rel, const char *content)
 {
 	char path[PATH_MAX];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	make_parents(path);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
 	ck_assert_int_eq(write(fd, content, strlen(content)), (ssize_t)strlen(content));
@@ -66,6 +83,7 @@ void th_symlink(const char *root, const char *rel, const char *target)
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	make_parents(path);
 	unlink(path);
 	ck_assert_msg(symlink(target, path) == 0, "symlink %s: %s", path, strerror(errno));
 }

@@ -13,7 +13,7 @@ const char *th_host(const char *name);
 gpuvirt_ctx *th_ctx(const char *name);
 /* A context rooted at an existing directory. */
 gpuvirt_ctx *th_ctx_at(const char *root);
-/* Write `content` to a file under root (creating it), or remove it (NULL). */
+/* Write `content` to a file under root, creating it and its folders. */
 void th_write(const char *root, const char *rel, const char *content);
 void th_symlink(const char *root, const char *rel, const char *target);
 void th_remove(const char *root, const char *rel);

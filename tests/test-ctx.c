@@ -108,7 +108,7 @@ START_TEST(error_names)
 	ck_assert_str_eq(gpuvirt_strerror(-ENODEV), "No such device");
 	ck_assert_str_eq(gpuvirt_strerror(-EXDEV), "Path leaves the root");
 	ck_assert_str_eq(gpuvirt_strerror(-123456), "Unknown error");
-	ck_assert_str_eq(gpuvirt_version(), "1.0.0");
+	ck_assert_str_eq(gpuvirt_version(), GPUVIRT_EXPECTED_VERSION);
 }
 END_TEST
 

@@ -11,6 +11,7 @@
 
 #include <gpuvirt/context.h>
 #include <gpuvirt/device.h>
+#include <gpuvirt/check.h>
 #include <gpuvirt/monitor.h>
 
 #endif /* GPUVIRT_GPUVIRT_H */

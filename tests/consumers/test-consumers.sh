@@ -2,23 +2,24 @@
 # Install the library into a scratch prefix and build a user program against
 # it twice: with pkg-config, and with CMake's find_package(gpuvirt).
 set -eu
-build=$1 src=$2
+build=$1 src=$2 version=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 libdir=$(ls -d "$tmp"/prefix/lib*/pkgconfig | head -1 | xargs dirname)
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 pkg-config --exists gpuvirt
-[ "$(pkg-config --modversion gpuvirt)" = 1.0.0 ]
+[ "$(pkg-config --modversion gpuvirt)" = "$version" ]
 pkg-config --print-requires-private gpuvirt | grep -q libpci
 pkg-config --print-requires-private gpuvirt | grep -q libudev
 # shellcheck disable=SC2046
 cc -std=c11 -Wall -Werror -o "$tmp/consumer-pc" "$src/consumer.c" $(pkg-config --cflags --libs gpuvirt)
-LD_LIBRARY_PATH="$libdir" "$tmp/consumer-pc" / | grep -q '^gpuvirt 1.0.0: '
+LD_LIBRARY_PATH="$libdir" "$tmp/consumer-pc" / | grep -q "^gpuvirt $version: "
 [ -x "$tmp/prefix/bin/gpuvirt" ]
-LD_LIBRARY_PATH="$libdir" "$tmp/prefix/bin/gpuvirt" version | grep -q '^gpuvirt 1.0.0$'
+LD_LIBRARY_PATH="$libdir" "$tmp/prefix/bin/gpuvirt" version | grep -q "^gpuvirt $version\$"
+[ -s "$tmp/prefix/share/gpuvirt/vgpu-devices.txt" ]
 [ -e "$libdir/libgpuvirt.a" ] && [ -L "$libdir/libgpuvirt.so" ] && [ -e "$libdir/libgpuvirt.so.1" ]
 cmake -S "$src" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
 cmake --build "$tmp/cm" >/dev/null
-LD_LIBRARY_PATH="$libdir" "$tmp/cm/consumer" / | grep -q '^gpuvirt 1.0.0: '
+LD_LIBRARY_PATH="$libdir" "$tmp/cm/consumer" / | grep -q "^gpuvirt $version: "
 echo "consumers: pkg-config and find_package both built and ran"
