@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The gpuvirt tool on simulated hosts: JSON shape, table, exit codes."""
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -85,7 +86,7 @@ try:
     p = subprocess.run([GPUVIRT, "list", "--json", "--root", "workstation"], cwd=tmp, capture_output=True, text=True)
     check(p.returncode == 0 and json.loads(p.stdout)["root"] == ws, "a relative --root is taken from the working directory")
     rc, out, _ = run("version")
-    check(rc == 0 and out.strip() == "gpuvirt 1.0.0", "version")
+    check(rc == 0 and re.fullmatch(r"gpuvirt 1\.\d+\.\d+", out.strip()), "version: %r" % out)
     # Exit codes: 2 for usage errors, 1 for failures with a message on stderr.
     check(run()[0] == 2, "no command is a usage error")
     check(run("frobnicate")[0] == 2, "unknown command")
@@ -102,6 +103,38 @@ try:
     check(rc == 0 and "No GPUs found" in out, "empty host")
     rc, out, _ = run("list", "--json", env={"GPUVIRT_ROOT": nogpu, "PATH": "/usr/bin:/bin"})
     check(json.loads(out)["devices"] == [] and json.loads(out)["root"] == nogpu, "GPUVIRT_ROOT")
+
+    # check: exit status is the worst finding; usage errors are 64.
+    t4 = host("t4")
+    rc, out, err = run("check", "--root", t4)
+    check(rc == 0, "check on the T4 host passes (exit %d): %s" % (rc, err))
+    check("Checking if IOMMU is enabled by kernel" in out and ": PASS" in out, "virt-host-validate style lines")
+    check("Verdict: passthrough" in out and "Verdict: share (vGPU)" in out, "verdicts printed")
+    rc, out, _ = run("check", "--root", host("qemu-q35-iommu-on"))
+    check(rc == 1, "a warning (boot VGA, no reset) exits 1, got %d" % rc)
+    bad = host("bad-group")
+    rc, out, _ = run("check", "--root", bad)
+    check(rc == 2, "a failure exits 2, got %d" % rc)
+    check("-> Move the GPU" in out, "remedy printed under a FAIL")
+    rc, out, _ = run("check", "--json", "--root", bad)
+    doc = json.loads(out)
+    check(list(doc) == ["gpuvirt_version", "root", "worst", "findings", "devices"], "check JSON keys %s" % list(doc))
+    check(doc["worst"] == "fail", "worst severity")
+    iso = [f for f in doc["findings"] if f["code"] == "gpu.iommu_group.isolated"]
+    check(len(iso) == 1 and iso[0]["subject"] == "0000:02:00.0" and iso[0]["severity"] == "fail", "finding fields")
+    check(list(iso[0]) == ["code", "severity", "subject", "title", "message", "remedy"], "finding keys")
+    check(doc["devices"] == [{"bdf": "0000:02:00.0", "passthrough": {"ok": False, "codes": ["gpu.iommu_group.isolated"]},
+                              "share": {"ok": False, "codes": ["gpu.vgpu.active"]}}], "device verdicts")
+    rc, out, _ = run("check", "--json", "--root", bad, "03:00.0")
+    doc = json.loads(out)
+    check(rc == 2 and [d["bdf"] for d in doc["devices"]] == ["0000:03:00.0"], "check one BDF")
+    check(all(f["subject"] in (None, "0000:03:00.0") for f in doc["findings"]), "only that device's findings")
+    check(run("check", "--root", bad, "not-a-bdf")[0] == 64, "malformed BDF: 64")
+    check(run("check", "--bogus", "--root", bad)[0] == 64, "unknown option to check: 64")
+    rc, _, err = run("check", "--root", bad, "0000:09:00.0")
+    check(rc == 70 and "0000:09:00.0" in err, "unknown device: 70, named")
+    rc, out, _ = run("report", "--root", bad)
+    check(rc == 0 and "passthrough: no" in out and "(gpu.iommu_group.isolated)" in out, "report gains verdicts")
 finally:
     shutil.rmtree(tmp)
 

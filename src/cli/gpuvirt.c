@@ -11,6 +11,11 @@
 #include "json.h"
 
 #define EXIT_USAGE 2
+/* `gpuvirt check` exits with its verdict; usage errors there are EX_USAGE. */
+#define EXIT_CHECK_WARN 1
+#define EXIT_CHECK_FAIL 2
+#define EXIT_CHECK_USAGE 64
+#define EXIT_CHECK_ERROR 70
 
 struct options {
 	const char *root;
@@ -32,7 +37,10 @@ static void usage(FILE *out)
 	      "Commands:\n"
 	      "  list [--all] [--json]   the host's GPUs (--all: every PCI function)\n"
 	      "  show BDF [--json]       one PCI function in detail\n"
-	      "  report                  a one-page summary of the host\n"
+	      "  report                  a one-page summary of the host, with verdicts\n"
+	      "  check [--json] [BDF...] check the host (and each GPU, or the given ones)\n"
+	      "                          for passthrough and vGPU; exit 0 all pass, 1 a\n"
+	      "                          warning, 2 a failure, 64 usage, 70 an error\n"
 	      "  version                 the library's version\n"
 	      "\n"
 	      "Options:\n"
@@ -427,6 +435,8 @@ static int cmd_show(gpuvirt_ctx *ctx, const struct options *o)
 	return 0;
 }
 
+static void print_reasons(const gpuvirt_report *report, const char *bdf, uint32_t verdict);
+
 static int cmd_report(gpuvirt_ctx *ctx, const struct options *o)
 {
 	gpuvirt_device **devs;
@@ -466,9 +476,227 @@ static int cmd_report(gpuvirt_ctx *ctx, const struct options *o)
 				printf(" %s", gpuvirt_device_get_iommu_group_member(d, k));
 			printf("\n");
 		}
+		gpuvirt_report *report = NULL;
+		r = gpuvirt_check_host(ctx, 0, &report);
+		if (r < 0) {
+			free_devices(devs, n);
+			return fail(ctx, r, "report: checks");
+		}
+		printf("\nVerdicts (gpuvirt check explains each code):\n");
+		for (size_t i = 0; i < n; i++) {
+			const char *bdf = gpuvirt_device_get_bdf(devs[i]);
+			printf("  %s  passthrough: %-3s", bdf, gpuvirt_report_can_passthrough(report, bdf) == 1 ? "yes" : "no");
+			print_reasons(report, bdf, GPUVIRT_VERDICT_PASSTHROUGH);
+			printf("\n  %s  vGPU:        %-3s", bdf, gpuvirt_report_can_share(report, bdf) == 1 ? "yes" : "no");
+			print_reasons(report, bdf, GPUVIRT_VERDICT_SHARE);
+			printf("\n");
+		}
+		printf("Worst finding: %s\n", gpuvirt_severity_to_string(gpuvirt_report_get_worst_severity(report)));
+		gpuvirt_report_unref(report);
 	}
 	free_devices(devs, n);
 	return 0;
+}
+
+/* ---- check ---- */
+
+static const char *severity_word(int s)
+{
+	switch (s) {
+	case GPUVIRT_SEVERITY_PASS: return "PASS";
+	case GPUVIRT_SEVERITY_INFO: return "INFO";
+	case GPUVIRT_SEVERITY_WARN: return "WARN";
+	case GPUVIRT_SEVERITY_FAIL: return "FAIL";
+	default: return "????";
+	}
+}
+
+/* Findings of one subject (NULL: the host), in the style of virt-host-validate. */
+static void print_findings(gpuvirt_report *report, const char *subject)
+{
+	gpuvirt_finding_iter *it;
+	const gpuvirt_finding *f;
+
+	if (gpuvirt_finding_iter_new(report, &it) < 0)
+		return;
+	while (gpuvirt_finding_iter_next(it, &f) > 0) {
+		const char *s = gpuvirt_finding_get_subject(f);
+		int sev = gpuvirt_finding_get_severity(f);
+		if ((subject == NULL) != (s == NULL) || (subject && strcmp(subject, s) != 0))
+			continue;
+		printf("  %-56s : %s (%s)\n", gpuvirt_finding_get_title(f), severity_word(sev),
+		       gpuvirt_finding_get_message(f));
+		if (sev >= GPUVIRT_SEVERITY_WARN && gpuvirt_finding_get_remedy(f))
+			printf("  %-56s   -> %s\n", "", gpuvirt_finding_get_remedy(f));
+	}
+	gpuvirt_finding_iter_unref(it);
+}
+
+static void print_reasons(const gpuvirt_report *report, const char *bdf, uint32_t verdict)
+{
+	size_t n = gpuvirt_report_get_reason_count(report, bdf, verdict);
+
+	printf(" (");
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : "", gpuvirt_report_get_reason(report, bdf, verdict, i));
+	printf(")");
+}
+
+static void print_verdicts(const gpuvirt_report *report, const char *bdf)
+{
+	printf("  %-56s : %s", "Verdict: passthrough", gpuvirt_report_can_passthrough(report, bdf) == 1 ? "yes" : "no");
+	print_reasons(report, bdf, GPUVIRT_VERDICT_PASSTHROUGH);
+	printf("\n  %-56s : %s", "Verdict: share (vGPU)", gpuvirt_report_can_share(report, bdf) == 1 ? "yes" : "no");
+	print_reasons(report, bdf, GPUVIRT_VERDICT_SHARE);
+	printf("\n");
+}
+
+static void json_findings(struct json *j, gpuvirt_report *report, const char *only_subject, bool host)
+{
+	gpuvirt_finding_iter *it;
+	const gpuvirt_finding *f;
+
+	if (gpuvirt_finding_iter_new(report, &it) < 0)
+		return;
+	while (gpuvirt_finding_iter_next(it, &f) > 0) {
+		const char *s = gpuvirt_finding_get_subject(f);
+		if (s ? (only_subject && strcmp(s, only_subject) != 0) : !host)
+			continue;
+		json_begin_object(j);
+		json_key(j, "code");
+		json_string(j, gpuvirt_finding_get_code(f));
+		json_key(j, "severity");
+		json_string(j, gpuvirt_severity_to_string(gpuvirt_finding_get_severity(f)));
+		json_key(j, "subject");
+		json_string(j, s);
+		json_key(j, "title");
+		json_string(j, gpuvirt_finding_get_title(f));
+		json_key(j, "message");
+		json_string(j, gpuvirt_finding_get_message(f));
+		json_key(j, "remedy");
+		json_string(j, gpuvirt_finding_get_remedy(f));
+		json_end_object(j);
+	}
+	gpuvirt_finding_iter_unref(it);
+}
+
+static void json_verdict(struct json *j, const gpuvirt_report *report, const char *bdf, uint32_t verdict)
+{
+	size_t n = gpuvirt_report_get_reason_count(report, bdf, verdict);
+	int ok = verdict == GPUVIRT_VERDICT_SHARE ? gpuvirt_report_can_share(report, bdf)
+						  : gpuvirt_report_can_passthrough(report, bdf);
+
+	json_begin_object(j);
+	json_key(j, "ok");
+	json_bool(j, ok == 1);
+	json_key(j, "codes");
+	json_begin_array(j);
+	for (size_t i = 0; i < n; i++)
+		json_string(j, gpuvirt_report_get_reason(report, bdf, verdict, i));
+	json_end_array(j);
+	json_end_object(j);
+}
+
+static void json_verdicts(struct json *j, const gpuvirt_report *report)
+{
+	for (size_t i = 0; i < gpuvirt_report_get_device_count(report); i++) {
+		const char *bdf = gpuvirt_report_get_device(report, i);
+		json_begin_object(j);
+		json_key(j, "bdf");
+		json_string(j, bdf);
+		json_key(j, "passthrough");
+		json_verdict(j, report, bdf, GPUVIRT_VERDICT_PASSTHROUGH);
+		json_key(j, "share");
+		json_verdict(j, report, bdf, GPUVIRT_VERDICT_SHARE);
+		json_end_object(j);
+	}
+}
+
+static int check_exit(int worst)
+{
+	return worst >= GPUVIRT_SEVERITY_FAIL ? EXIT_CHECK_FAIL : worst == GPUVIRT_SEVERITY_WARN ? EXIT_CHECK_WARN : 0;
+}
+
+static int cmd_check(gpuvirt_ctx *ctx, const struct options *o)
+{
+	gpuvirt_report **reports;
+	size_t n = o->argc ? (size_t)o->argc : 1;
+	int worst = 0, r = 0;
+
+	for (int i = 0; i < o->argc; i++) {
+		gpuvirt_device *d;
+		r = gpuvirt_device_new_from_bdf(ctx, o->argv[i], &d);
+		if (r == -EINVAL) {
+			fprintf(stderr, "gpuvirt: '%s' is not a PCI address (DDDD:BB:DD.F)\n", o->argv[i]);
+			return -EXIT_USAGE;
+		}
+		if (r < 0) {
+			fail(ctx, r, o->argv[i]);
+			return EXIT_CHECK_ERROR;
+		}
+		gpuvirt_device_unref(d);
+	}
+	reports = calloc(n, sizeof(*reports));
+	if (!reports)
+		return fail(ctx, -ENOMEM, "check"), EXIT_CHECK_ERROR;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		if (o->argc) {
+			gpuvirt_device *d = NULL;
+			r = gpuvirt_device_new_from_bdf(ctx, o->argv[i], &d);
+			if (r >= 0)
+				r = gpuvirt_check_device(d, &reports[i]);
+			gpuvirt_device_unref(d);
+		} else {
+			r = gpuvirt_check_host(ctx, 0, &reports[i]);
+		}
+	}
+	if (r < 0) {
+		fail(ctx, r, "check");
+		for (size_t i = 0; i < n; i++)
+			gpuvirt_report_unref(reports[i]);
+		free(reports);
+		return EXIT_CHECK_ERROR;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (gpuvirt_report_get_worst_severity(reports[i]) > worst)
+			worst = gpuvirt_report_get_worst_severity(reports[i]);
+	if (o->json) {
+		struct json j;
+		json_header(&j, ctx);
+		json_key(&j, "worst");
+		json_string(&j, gpuvirt_severity_to_string(worst));
+		json_key(&j, "findings");
+		json_begin_array(&j);
+		for (size_t i = 0; i < n; i++)
+			json_findings(&j, reports[i], o->argc ? o->argv[i] : NULL, i == 0);
+		json_end_array(&j);
+		json_key(&j, "devices");
+		json_begin_array(&j);
+		for (size_t i = 0; i < n; i++)
+			json_verdicts(&j, reports[i]);
+		json_end_array(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		printf("Host (%s):\n", gpuvirt_ctx_get_root(ctx));
+		print_findings(reports[0], NULL);
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = 0; k < gpuvirt_report_get_device_count(reports[i]); k++) {
+				const char *bdf = gpuvirt_report_get_device(reports[i], k);
+				gpuvirt_device *d = NULL;
+				const char *name = NULL;
+				if (gpuvirt_device_new_from_bdf(ctx, bdf, &d) == 0)
+					name = gpuvirt_device_get_device_name(d);
+				printf("\n%s%s%s:\n", bdf, name ? " " : "", name ? name : "");
+				gpuvirt_device_unref(d);
+				print_findings(reports[i], bdf);
+				print_verdicts(reports[i], bdf);
+			}
+	}
+	for (size_t i = 0; i < n; i++)
+		gpuvirt_report_unref(reports[i]);
+	free(reports);
+	return check_exit(worst);
 }
 
 static int cmd_version(gpuvirt_ctx *ctx, const struct options *o)
@@ -488,6 +716,7 @@ static const struct command {
 	{"list", cmd_list, true},
 	{"show", cmd_show, true},
 	{"report", cmd_report, true},
+	{"check", cmd_check, true},
 	{"version", cmd_version, false},
 };
 
@@ -501,7 +730,20 @@ int main(int argc, char **argv)
 	struct options o = {0};
 	const struct command *cmd = NULL;
 	gpuvirt_ctx *ctx = NULL;
-	int c, r;
+	int c, r, usage_exit = EXIT_USAGE;
+
+	/* `check` reports usage errors as EX_USAGE (64): find the command word. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--root") == 0 || strcmp(argv[i], "-r") == 0) {
+			i++;
+			continue;
+		}
+		if (argv[i][0] != '-') {
+			if (strcmp(argv[i], "check") == 0)
+				usage_exit = EXIT_CHECK_USAGE;
+			break;
+		}
+	}
 
 	/* Options may come before or after the command ("+" is not used). */
 	while ((c = getopt_long(argc, argv, "r:ajvh", longopts, NULL)) != -1) {
@@ -511,7 +753,7 @@ int main(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'v': o.verbose = true; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_USAGE;
+		default: usage(stderr); return usage_exit;
 		}
 	}
 	if (optind >= argc) {
@@ -535,7 +777,7 @@ int main(int argc, char **argv)
 	if (r == -EXIT_USAGE) {
 		fprintf(stderr, "gpuvirt: wrong arguments for '%s'\n", cmd->name);
 		usage(stderr);
-		return EXIT_USAGE;
+		return usage_exit;
 	}
 	return r;
 }
