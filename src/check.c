@@ -192,8 +192,6 @@ static size_t count_dir(gpuvirt_ctx *ctx, const char *rel, char *first, size_t f
 	return n;
 }
 
-enum module_state { MOD_UNKNOWN, MOD_MISSING, MOD_AVAILABLE, MOD_BUILTIN, MOD_LOADED };
-
 struct host {
 	struct gv_cpuinfo cpu;
 	bool cpu_known;
@@ -201,8 +199,6 @@ struct host {
 	bool cmdline_known;
 	struct gv_iommu_cmdline opts;
 	char release[128];
-	char *modules_dep, *modules_builtin;
-	size_t modules_dep_len, modules_builtin_len;
 	bool xen_dom0;
 	bool dmar, ivrs, iort;
 	size_t iommu_units;
@@ -211,91 +207,6 @@ struct host {
 	bool iommu_on;
 };
 
-/* A module named either way (vfio-pci, vfio_pci) in a modules.dep or
- * modules.builtin text: lines "kernel/drivers/vfio/pci/vfio-pci.ko[: deps]". */
-static bool module_listed(const char *text, size_t len, const char *name)
-{
-	size_t nlen = strlen(name);
-	const char *p = text, *end = text + len;
-
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *stop = eol ? eol : end, *colon = memchr(p, ':', (size_t)(stop - p));
-		const char *file_end = colon ? colon : stop, *base = file_end;
-		while (base > p && base[-1] != '/')
-			base--;
-		const char *ko = base;
-		while (ko < file_end && *ko != '.')
-			ko++;
-		if ((size_t)(ko - base) == nlen) {
-			bool same = true;
-			for (size_t i = 0; i < nlen && same; i++) {
-				char a = base[i] == '-' ? '_' : base[i], b = name[i] == '-' ? '_' : name[i];
-				same = a == b;
-			}
-			if (same)
-				return true;
-		}
-		p = eol ? eol + 1 : end;
-	}
-	return false;
-}
-
-static enum module_state module_state(gpuvirt_ctx *ctx, const struct host *h, const char *name)
-{
-	char rel[128], norm[64];
-
-	snprintf(norm, sizeof(norm), "%s", name);
-	for (char *c = norm; *c; c++)
-		if (*c == '-')
-			*c = '_';
-	snprintf(rel, sizeof(rel), "sys/module/%s", norm);
-	if (exists(ctx, rel)) {
-		/* A built-in module with parameters also shows up here. */
-		if (h->modules_builtin && module_listed(h->modules_builtin, h->modules_builtin_len, norm))
-			return MOD_BUILTIN;
-		return MOD_LOADED;
-	}
-	if (h->modules_builtin && module_listed(h->modules_builtin, h->modules_builtin_len, norm))
-		return MOD_BUILTIN;
-	if (h->modules_dep && module_listed(h->modules_dep, h->modules_dep_len, norm))
-		return MOD_AVAILABLE;
-	return h->modules_dep ? MOD_MISSING : MOD_UNKNOWN;
-}
-
-static char *slurp(gpuvirt_ctx *ctx, const char *rel, size_t *len)
-{
-	size_t cap = 1 << 16;
-	char *buf = malloc(cap);
-	ssize_t n;
-
-	if (!buf)
-		return NULL;
-	for (;;) {
-		n = read_file(ctx, rel, buf, cap);
-		if (n < 0) {
-			free(buf);
-			return NULL;
-		}
-		if ((size_t)n < cap - 1 || cap >= (1u << 24))
-			break;
-		char *nb = realloc(buf, cap * 4);
-		if (!nb) {
-			free(buf);
-			return NULL;
-		}
-		buf = nb;
-		cap *= 4;
-	}
-	*len = (size_t)n;
-	return buf;
-}
-
-static void host_free(struct host *h)
-{
-	free(h->modules_dep);
-	free(h->modules_builtin);
-}
 
 /* Groups that hold at least one PCI function: mdev instances get groups
  * even with the IOMMU off, so they do not count. */
@@ -325,7 +236,7 @@ static size_t count_pci_groups(gpuvirt_ctx *ctx)
 
 static void host_read(gpuvirt_ctx *ctx, struct host *h)
 {
-	char buf[8192], rel[256];
+	char buf[8192];
 	ssize_t n;
 
 	memset(h, 0, sizeof(*h));
@@ -342,12 +253,6 @@ static void host_read(gpuvirt_ctx *ctx, struct host *h)
 	for (char *c = h->release; *c; c++)
 		if (*c == '\n')
 			*c = '\0';
-	if (h->release[0] && !strchr(h->release, '/') && strcmp(h->release, "..") != 0) {
-		snprintf(rel, sizeof(rel), "lib/modules/%s/modules.dep", h->release);
-		h->modules_dep = slurp(ctx, rel, &h->modules_dep_len);
-		snprintf(rel, sizeof(rel), "lib/modules/%s/modules.builtin", h->release);
-		h->modules_builtin = slurp(ctx, rel, &h->modules_builtin_len);
-	}
 	n = read_file(ctx, "sys/hypervisor/type", buf, sizeof(buf));
 	if (n > 0 && strncmp(buf, "xen", 3) == 0) {
 		n = read_file(ctx, "proc/xen/capabilities", buf, sizeof(buf));
@@ -505,18 +410,18 @@ static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 static int check_module(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, const char *code,
 			const char *module, bool needed)
 {
-	enum module_state s = module_state(ctx, h, module);
+	int s = gv_module_state(ctx, module, NULL, 0);
 	char remedy[512];
 
 	switch (s) {
-	case MOD_LOADED:
+	case GV_MODULE_LOADED:
 		return add(r, NULL, code, P, NULL, "%s is loaded", module);
-	case MOD_BUILTIN:
+	case GV_MODULE_BUILTIN:
 		return add(r, NULL, code, P, NULL, "%s is built into the kernel", module);
-	case MOD_AVAILABLE:
+	case GV_MODULE_AVAILABLE:
 		return add(r, NULL, code, needed ? P : I, NULL,
 			   "%s is available for kernel %s, not loaded (binding loads it)", module, h->release);
-	case MOD_MISSING:
+	case GV_MODULE_MISSING:
 		snprintf(remedy, sizeof(remedy), "Install the modules of kernel %s (Debian: linux-image-%s)",
 			 h->release, h->release);
 		if (!needed)
@@ -524,7 +429,7 @@ static int check_module(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *
 				   module, h->release);
 		return add(r, NULL, code, F, remedy, "%s is neither loaded nor available for kernel %s", module,
 			   h->release);
-	case MOD_UNKNOWN:
+	case GV_MODULE_UNKNOWN:
 	default:
 		return add(r, NULL, code, needed ? W : I, "Check that /lib/modules/<release> is installed and readable",
 			   "%s is not loaded, and lib/modules/%s/modules.dep cannot be read", module,
@@ -684,49 +589,6 @@ static const char *mechanism_remedy(int mechanism)
 	}
 }
 
-/* Processes holding a DRM node of the device open: "card1 by pid 812 (Xorg)". */
-static void drm_users(gpuvirt_ctx *ctx, gpuvirt_device *dev, char *out, size_t size)
-{
-	char **pids;
-	size_t np, used = 0;
-
-	out[0] = '\0';
-	if (gpuvirt_device_get_drm_node_count(dev) == 0 || gv_list_dir(ctx, "proc", &pids, &np) < 0)
-		return;
-	for (size_t i = 0; i < np && used + 64 < size; i++) {
-		char rel[128], **fds;
-		size_t nf;
-		if (strspn(pids[i], "0123456789") != strlen(pids[i]))
-			continue;
-		snprintf(rel, sizeof(rel), "proc/%s/fd", pids[i]);
-		if (gv_list_dir(ctx, rel, &fds, &nf) < 0)
-			continue;
-		for (size_t k = 0; k < nf; k++) {
-			char link[128], target[256];
-			snprintf(link, sizeof(link), "proc/%s/fd/%s", pids[i], fds[k]);
-			if (gv_readlink(ctx, link, target, sizeof(target)) <= 0 || strncmp(target, "/dev/dri/", 9) != 0)
-				continue;
-			for (size_t d = 0; d < gpuvirt_device_get_drm_node_count(dev); d++) {
-				const char *node = gpuvirt_device_get_drm_node(dev, d);
-				if (strcmp(target + 9, node) != 0)
-					continue;
-				char comm[64] = "";
-				snprintf(rel, sizeof(rel), "proc/%s/comm", pids[i]);
-				if (read_file(ctx, rel, comm, sizeof(comm)) > 0)
-					comm[strcspn(comm, "\n")] = '\0';
-				used += (size_t)snprintf(out + used, size - used, "%s%s by pid %s%s%s%s", used ? ", " : "",
-							 node, pids[i], comm[0] ? " (" : "", comm, comm[0] ? ")" : "");
-				if (used >= size)
-					used = size - 1;
-				k = nf; /* one mention per process */
-				break;
-			}
-		}
-		gv_names_free(fds, nf);
-	}
-	gv_names_free(pids, np);
-}
-
 /* Is `other` a function of the same card as `bdf` (same domain, bus, slot)? */
 static bool same_card(const char *bdf, const char *other)
 {
@@ -825,7 +687,7 @@ static int check_reset(gpuvirt_report *r, const struct host *h, gpuvirt_device *
 	return add(r, bdf, "gpu.reset", P, NULL, "reset methods: %s%s", list, flr ? "" : " (no function-level reset)");
 }
 
-static int check_driver(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev)
+static int check_driver(gpuvirt_report *r, gpuvirt_device *dev)
 {
 	const char *bdf = gpuvirt_device_get_bdf(dev), *drv = gpuvirt_device_get_driver(dev);
 	char users[512];
@@ -850,7 +712,7 @@ static int check_driver(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev
 		e = add(r, bdf, "gpu.driver", I, NULL, "bound to %s; binding for passthrough moves it", drv);
 	if (e < 0)
 		return e;
-	drm_users(ctx, dev, users, sizeof(users));
+	gv_device_drm_users(dev, users, sizeof(users));
 	if (users[0])
 		return add(r, bdf, "gpu.driver.in_use", W,
 			   "Stop what uses the GPU (a display manager, a compute job) before binding, or bind with --force",
@@ -1148,7 +1010,7 @@ static int host_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	if (nvidia) {
 		bool vgpud = unit_installed(ctx, "nvidia-vgpud.service");
 		bool mgr = unit_installed(ctx, "nvidia-vgpu-mgr.service");
-		bool mod = module_state(ctx, h, "nvidia_vgpu_vfio") == MOD_LOADED;
+		bool mod = gv_module_state(ctx, "nvidia_vgpu_vfio", NULL, 0) == GV_MODULE_LOADED;
 		char units[128];
 		snprintf(units, sizeof(units), "%s%s%s", vgpud ? "nvidia-vgpud" : "", vgpud && mgr ? ", " : "",
 			 mgr ? "nvidia-vgpu-mgr" : "");
@@ -1182,7 +1044,7 @@ static int device_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host 
 	struct evidence ev;
 	int mechanism = -1, e;
 
-	if ((e = check_group(ctx, r, h, dev)) < 0 || (e = check_reset(r, h, dev)) < 0 || (e = check_driver(ctx, r, dev)) < 0 ||
+	if ((e = check_group(ctx, r, h, dev)) < 0 || (e = check_reset(r, h, dev)) < 0 || (e = check_driver(r, dev)) < 0 ||
 	    (e = check_sriov(r, dev)) < 0 || (e = check_vgpu(ctx, r, dev, &mechanism, &ev)) < 0)
 		return e;
 	return add_verdicts(r, h, dev, mechanism, &ev);
@@ -1200,7 +1062,6 @@ static int run(gpuvirt_ctx *ctx, gpuvirt_device **devs, size_t n, bool per_devic
 	e = host_checks(ctx, r, &h, devs, n);
 	for (size_t i = 0; per_device && e >= 0 && i < n; i++)
 		e = device_checks(ctx, r, &h, devs[i]);
-	host_free(&h);
 	if (e < 0) {
 		gpuvirt_report_unref(r);
 		return gv_fail(ctx, e, "checks failed: %s", gpuvirt_strerror(e));

@@ -82,6 +82,7 @@ GPUVIRT_EXPORT gpuvirt_ctx *gpuvirt_ctx_unref(gpuvirt_ctx *ctx)
 		return ctx;
 	gv_pci_names_free(ctx);
 	free(ctx->vgpu_table);
+	free(ctx->modprobe);
 	if (ctx->root_fd >= 0)
 		close(ctx->root_fd);
 	free(ctx->root);

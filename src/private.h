@@ -32,6 +32,7 @@ struct gpuvirt_ctx {
 	bool pacc_failed;
 	struct gv_vgpu_entry *vgpu_table; /* NULL: the default, loaded on first use */
 	size_t vgpu_count;
+	char *modprobe; /* NULL: /sbin/modprobe when the root is "/" */
 };
 
 void gv_log(gpuvirt_ctx *ctx, int priority, const char *fmt, ...) GV_PRINTF(3, 4);
@@ -72,6 +73,13 @@ ssize_t gv_readlink_base(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t si
 int gv_exists(gpuvirt_ctx *ctx, const char *rel);
 /* Sorted names of a directory's entries without "." and "..". */
 int gv_list_dir(gpuvirt_ctx *ctx, const char *rel, char ***names, size_t *count);
+/* Write a sysfs attribute in one write(): 0 or the kernel's -errno. */
+int gv_write_attr(gpuvirt_ctx *ctx, const char *rel, const char *value);
+/* mkdir -p under the root. */
+int gv_mkdir_p(gpuvirt_ctx *ctx, const char *rel);
+/* Replace a file atomically: a temporary beside it, fsync, rename, fsync. */
+int gv_write_file_atomic(gpuvirt_ctx *ctx, const char *rel, const char *content);
+int gv_unlink(gpuvirt_ctx *ctx, const char *rel);
 
 /* ---- string vectors (util.c) ---- */
 struct gv_strv {
@@ -82,6 +90,18 @@ int gv_strv_push(struct gv_strv *s, const char *str);
 void gv_strv_free(struct gv_strv *s);
 const char *gv_strv_get(const struct gv_strv *s, size_t i);
 void gv_names_free(char **names, size_t count);
+
+/* ---- devices (device.c) ---- */
+/* Processes holding the device's DRM nodes open, as "card1 by pid 812
+ * (Xorg)", comma-separated; "" when none. */
+void gv_device_drm_users(const gpuvirt_device *dev, char *out, size_t size);
+
+/* ---- kernel modules (modules.c) ---- */
+enum gv_module_state { GV_MODULE_UNKNOWN, GV_MODULE_MISSING, GV_MODULE_AVAILABLE, GV_MODULE_BUILTIN, GV_MODULE_LOADED };
+/* State of a module ("vfio-pci" or "vfio_pci"); the release goes to `release`. */
+int gv_module_state(gpuvirt_ctx *ctx, const char *module, char *release, size_t release_size);
+/* Load a module with the context's modprobe: 0 or a negative errno. */
+int gv_modprobe(gpuvirt_ctx *ctx, const char *module);
 
 /* ---- pure parsers of host text (parse.c) ---- */
 /* "0x10de\n" or "10de": a hex number of at most max; trailing whitespace allowed. */

@@ -349,3 +349,111 @@ int gv_list_dir(gpuvirt_ctx *ctx, const char *rel, char ***names_out, size_t *co
 	*count_out = n;
 	return 0;
 }
+
+/* ---- writing ----------------------------------------------------------- */
+
+int gv_write_attr(gpuvirt_ctx *ctx, const char *rel, const char *value)
+{
+	size_t len = strlen(value);
+	ssize_t n;
+	int fd = gv_open(ctx, rel, O_WRONLY | O_NOFOLLOW, 0);
+
+	if (fd < 0)
+		return fd;
+	/* One write(): sysfs takes the whole value at once, and its errors come
+	 * back from write(), not close(). */
+	n = write(fd, value, len);
+	n = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+	close(fd);
+	return (int)n;
+}
+
+/* The directory holding `rel` (opened O_RDONLY for fsync) and the last name. */
+static int open_parent(gpuvirt_ctx *ctx, const char *rel, char *base, size_t size)
+{
+	char dir[4096];
+	const char *slash = strrchr(rel, '/');
+
+	if (strlen(rel) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	if (!slash) {
+		if ((size_t)snprintf(base, size, "%s", rel) >= size)
+			return -ENAMETOOLONG;
+		return gv_open(ctx, ".", O_RDONLY | O_DIRECTORY, 0);
+	}
+	memcpy(dir, rel, (size_t)(slash - rel));
+	dir[slash - rel] = '\0';
+	if ((size_t)snprintf(base, size, "%s", slash + 1) >= size)
+		return -ENAMETOOLONG;
+	return gv_open(ctx, dir, O_RDONLY | O_DIRECTORY, 0);
+}
+
+int gv_mkdir_p(gpuvirt_ctx *ctx, const char *rel)
+{
+	char part[4096];
+	size_t len = strlen(rel);
+
+	if (!gv_path_is_safe(rel) || len >= sizeof(part))
+		return -EXDEV;
+	for (size_t i = 0; i <= len; i++) {
+		if (rel[i] != '/' && rel[i] != '\0')
+			continue;
+		char base[256];
+		int dfd, r;
+		memcpy(part, rel, i);
+		part[i] = '\0';
+		dfd = open_parent(ctx, part, base, sizeof(base));
+		if (dfd < 0)
+			return dfd;
+		r = mkdirat(dfd, base, 0755) < 0 && errno != EEXIST ? -errno : 0;
+		close(dfd);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int gv_write_file_atomic(gpuvirt_ctx *ctx, const char *rel, const char *content)
+{
+	char base[256], tmp[300];
+	size_t len = strlen(content);
+	int dfd, fd, r = 0;
+
+	if (!gv_path_is_safe(rel))
+		return -EXDEV;
+	dfd = open_parent(ctx, rel, base, sizeof(base));
+	if (dfd < 0)
+		return dfd;
+	snprintf(tmp, sizeof(tmp), ".%s.tmp%ld", base, (long)getpid());
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = -errno;
+		close(dfd);
+		return r;
+	}
+	if (write(fd, content, len) != (ssize_t)len || fsync(fd) < 0)
+		r = errno ? -errno : -EIO;
+	close(fd);
+	if (r == 0 && renameat(dfd, tmp, dfd, base) < 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(dfd, tmp, 0);
+	else
+		fsync(dfd); /* the rename itself is durable */
+	close(dfd);
+	return r;
+}
+
+int gv_unlink(gpuvirt_ctx *ctx, const char *rel)
+{
+	char base[256];
+	int dfd = open_parent(ctx, rel, base, sizeof(base)), r;
+
+	if (dfd < 0)
+		return dfd;
+	r = unlinkat(dfd, base, 0) < 0 ? -errno : 0;
+	if (r == 0)
+		fsync(dfd);
+	close(dfd);
+	return r;
+}

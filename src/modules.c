@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Kernel modules: whether one is loaded, built in or available for the
+ * running release (all read under the root), and loading one.
+ *
+ * Loading runs a modprobe program: /sbin/modprobe when the root is "/", or
+ * the one set with gpuvirt_ctx_set_modprobe() / GPUVIRT_MODPROBE (a test's
+ * stub that loads on a simulated host). It gets GPUVIRT_ROOT in its
+ * environment. */
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "private.h"
+
+extern char **environ;
+
+/* "vfio-pci" and "vfio_pci" name the same module. */
+static void normalise(const char *in, char *out, size_t size)
+{
+	snprintf(out, size, "%s", in);
+	for (char *c = out; *c; c++)
+		if (*c == '-')
+			*c = '_';
+}
+
+/* Is module `name` (normalised) a line of modules.dep or modules.builtin? */
+static bool listed(const char *text, size_t len, const char *name)
+{
+	const char *p = text, *end = text + len;
+	size_t nlen = strlen(name);
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = eol ? eol : end, *colon = memchr(p, ':', (size_t)(stop - p));
+		const char *file_end = colon ? colon : stop, *base = file_end, *dot;
+		while (base > p && base[-1] != '/')
+			base--;
+		dot = base;
+		while (dot < file_end && *dot != '.')
+			dot++;
+		if ((size_t)(dot - base) == nlen) {
+			bool same = true;
+			for (size_t i = 0; i < nlen && same; i++)
+				same = (base[i] == '-' ? '_' : base[i]) == name[i];
+			if (same)
+				return true;
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return false;
+}
+
+static bool in_file(gpuvirt_ctx *ctx, const char *release, const char *file, const char *name, bool *readable)
+{
+	char rel[256];
+	size_t cap = 1 << 16;
+	char *buf = NULL;
+	ssize_t n = -1;
+	bool found;
+
+	if (gv_path(rel, sizeof(rel), "lib/modules/%s/%s", release, file) < 0)
+		return false;
+	for (;;) {
+		char *nb = realloc(buf, cap);
+		if (!nb)
+			break;
+		buf = nb;
+		n = gv_read_text(ctx, rel, buf, cap);
+		if (n < 0 || (size_t)n < cap - 1 || cap >= (1u << 24))
+			break;
+		cap *= 4;
+	}
+	*readable = n >= 0;
+	found = n >= 0 && listed(buf, (size_t)n, name);
+	free(buf);
+	return found;
+}
+
+int gv_module_state(gpuvirt_ctx *ctx, const char *module, char *release, size_t release_size)
+{
+	char name[64], rel[128], rel_buf[128];
+	bool dep_ok = false, builtin_ok = false, builtin;
+	ssize_t n;
+
+	normalise(module, name, sizeof(name));
+	if (!release) {
+		release = rel_buf;
+		release_size = sizeof(rel_buf);
+	}
+	n = gv_read_text(ctx, "proc/sys/kernel/osrelease", release, release_size);
+	if (n <= 0)
+		release[0] = '\0';
+	release[strcspn(release, "\n")] = '\0';
+	builtin = release[0] && in_file(ctx, release, "modules.builtin", name, &builtin_ok);
+	if (gv_path(rel, sizeof(rel), "sys/module/%s", name) == 0 && gv_exists(ctx, rel) == 1)
+		return builtin ? GV_MODULE_BUILTIN : GV_MODULE_LOADED; /* built-ins with parameters show here too */
+	if (builtin)
+		return GV_MODULE_BUILTIN;
+	if (release[0] && in_file(ctx, release, "modules.dep", name, &dep_ok))
+		return GV_MODULE_AVAILABLE;
+	return dep_ok ? GV_MODULE_MISSING : GV_MODULE_UNKNOWN;
+}
+
+GPUVIRT_EXPORT int gpuvirt_ctx_set_modprobe(gpuvirt_ctx *ctx, const char *path)
+{
+	char *copy = NULL;
+
+	if (!ctx)
+		return -EINVAL;
+	if (path && (path[0] != '/' || access(path, X_OK) < 0))
+		return gv_fail(ctx, path[0] != '/' ? -EINVAL : -errno, "modprobe '%s': not an executable absolute path",
+			       path);
+	if (path && !(copy = strdup(path)))
+		return -ENOMEM;
+	free(ctx->modprobe);
+	ctx->modprobe = copy;
+	return 0;
+}
+
+static const char *modprobe_path(gpuvirt_ctx *ctx)
+{
+	const char *env = getenv("GPUVIRT_MODPROBE");
+
+	if (ctx->modprobe)
+		return ctx->modprobe;
+	if (env && env[0] == '/')
+		return env;
+	return strcmp(ctx->root, "/") == 0 ? "/sbin/modprobe" : NULL;
+}
+
+int gv_modprobe(gpuvirt_ctx *ctx, const char *module)
+{
+	const char *prog = modprobe_path(ctx);
+	char *argv[5], rootenv[4200], **envp;
+	size_t nenv = 0;
+	pid_t pid;
+	int status, r;
+
+	if (!prog)
+		return gv_fail(ctx, -EOPNOTSUPP,
+			       "module %s is not loaded, and no modprobe is set for root %s (gpuvirt_ctx_set_modprobe)",
+			       module, ctx->root);
+	argv[0] = (char *)prog;
+	argv[1] = (char *)"-q";
+	argv[2] = (char *)"--";
+	argv[3] = (char *)module;
+	argv[4] = NULL;
+	for (char **e = environ; e && *e; e++)
+		nenv++;
+	envp = calloc(nenv + 2, sizeof(*envp));
+	if (!envp)
+		return -ENOMEM;
+	snprintf(rootenv, sizeof(rootenv), "GPUVIRT_ROOT=%s", ctx->root);
+	size_t k = 0;
+	for (size_t i = 0; i < nenv; i++)
+		if (strncmp(environ[i], "GPUVIRT_ROOT=", 13) != 0)
+			envp[k++] = environ[i];
+	envp[k++] = rootenv;
+	envp[k] = NULL;
+	r = posix_spawn(&pid, prog, NULL, NULL, argv, envp);
+	free(envp);
+	if (r != 0)
+		return gv_fail(ctx, -r, "cannot run %s: %s", prog, strerror(r));
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return gv_fail(ctx, -errno, "waiting for %s: %s", prog, strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return gv_fail(ctx, -ENOENT, "%s %s failed (exit %d)", prog, module,
+			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	gv_info(ctx, "loaded module %s with %s", module, prog);
+	return 0;
+}
