@@ -35,6 +35,7 @@ struct gpuvirt_device {
 	struct gv_strv reset_methods;
 	struct gv_strv drm;
 	uint32_t modes;
+	char *persistent_driver; /* driverctl's record, etc/driverctl.d/pci-<bdf> */
 };
 
 struct gpuvirt_device_iter {
@@ -56,6 +57,8 @@ static void device_clear(struct gpuvirt_device *d)
 	free(d->driver);
 	free(d->driver_override);
 	free(d->physfn);
+	free(d->persistent_driver);
+	d->persistent_driver = NULL;
 	gv_strv_free(&d->group_members);
 	gv_strv_free(&d->vfs);
 	gv_strv_free(&d->reset_methods);
@@ -350,6 +353,15 @@ static int device_load(struct gpuvirt_device *d)
 			vgpu = vf_has_nvidia_vgpu(ctx, d->vfs.v[i]);
 		if (vgpu)
 			d->modes |= GPUVIRT_MODE_NVIDIA_VGPU;
+	}
+
+	r = gv_path(path, sizeof(path), "etc/driverctl.d/pci-%s", d->bdf);
+	if (r == 0 && (n = gv_read_text(ctx, path, buf, sizeof(buf))) > 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (buf[0] && !(d->persistent_driver = strdup(buf))) {
+			r = -ENOMEM;
+			goto out;
+		}
 	}
 
 	d->vendor_name = gv_pci_vendor_name(ctx, d->vendor);
@@ -666,4 +678,53 @@ GPUVIRT_EXPORT const char *gpuvirt_mode_to_string(uint32_t mode)
 	case GPUVIRT_MODE_NVIDIA_VGPU: return "nvidia-vgpu";
 	default: return NULL;
 	}
+}
+
+/* Processes holding a DRM node of the device open: "card1 by pid 812 (Xorg)". */
+void gv_device_drm_users(const gpuvirt_device *dev, char *out, size_t size)
+{
+	gpuvirt_ctx *ctx = dev->ctx;
+	char **pids;
+	size_t np, used = 0;
+
+	out[0] = '\0';
+	if (gpuvirt_device_get_drm_node_count(dev) == 0 || gv_list_dir(ctx, "proc", &pids, &np) < 0)
+		return;
+	for (size_t i = 0; i < np && used + 64 < size; i++) {
+		char rel[128], **fds;
+		size_t nf;
+		if (strspn(pids[i], "0123456789") != strlen(pids[i]))
+			continue;
+		snprintf(rel, sizeof(rel), "proc/%s/fd", pids[i]);
+		if (gv_list_dir(ctx, rel, &fds, &nf) < 0)
+			continue;
+		for (size_t k = 0; k < nf; k++) {
+			char link[128], target[256];
+			snprintf(link, sizeof(link), "proc/%s/fd/%s", pids[i], fds[k]);
+			if (gv_readlink(ctx, link, target, sizeof(target)) <= 0 || strncmp(target, "/dev/dri/", 9) != 0)
+				continue;
+			for (size_t d = 0; d < gpuvirt_device_get_drm_node_count(dev); d++) {
+				const char *node = gpuvirt_device_get_drm_node(dev, d);
+				if (strcmp(target + 9, node) != 0)
+					continue;
+				char comm[64] = "";
+				snprintf(rel, sizeof(rel), "proc/%s/comm", pids[i]);
+				if (gv_read_text(ctx, rel, comm, sizeof(comm)) > 0)
+					comm[strcspn(comm, "\n")] = '\0';
+				used += (size_t)snprintf(out + used, size - used, "%s%s by pid %s%s%s%s", used ? ", " : "",
+							 node, pids[i], comm[0] ? " (" : "", comm, comm[0] ? ")" : "");
+				if (used >= size)
+					used = size - 1;
+				k = nf; /* one mention per process */
+				break;
+			}
+		}
+		gv_names_free(fds, nf);
+	}
+	gv_names_free(pids, np);
+}
+
+GPUVIRT_EXPORT const char *gpuvirt_device_get_persistent_driver(const gpuvirt_device *dev)
+{
+	return dev ? dev->persistent_driver : NULL;
 }

@@ -12,6 +12,7 @@
 #include <gpuvirt/context.h>
 #include <gpuvirt/device.h>
 #include <gpuvirt/check.h>
+#include <gpuvirt/bind.h>
 #include <gpuvirt/monitor.h>
 
 #endif /* GPUVIRT_GPUVIRT_H */

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Binding plans, refusals, recovery of journals and argument checks on
+ * plain simulated hosts (the writes themselves are tested on the FUSE host
+ * by tests/simhost/test-bind.sh). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static gpuvirt_device *device(gpuvirt_ctx *ctx, const char *bdf)
+{
+	gpuvirt_device *d = NULL;
+
+	ck_assert_int_eq(gpuvirt_device_new_from_bdf(ctx, bdf, &d), 0);
+	return d;
+}
+
+/* "action device path value" of step i. */
+static void step(gpuvirt_bind_plan *p, size_t i, char *out, size_t size)
+{
+	const char *dev, *action, *path, *value;
+
+	ck_assert_int_eq(gpuvirt_bind_plan_get_step(p, i, &dev, &action, &path, &value), 0);
+	snprintf(out, size, "%s %s %s %s", action, dev ? dev : "-", path ? path : "-", value ? value : "-");
+}
+
+START_TEST(plan_takes_the_audio_function)
+{
+	gpuvirt_ctx *ctx = th_ctx("workstation");
+	gpuvirt_device *gpu = device(ctx, "01:00.0");
+	gpuvirt_bind_plan *p;
+	char s[256];
+
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "kvm", 0, &p), 0);
+	ck_assert_str_eq(gpuvirt_bind_plan_get_target(p), "vfio-pci");
+	ck_assert_uint_eq(gpuvirt_bind_plan_get_device_count(p), 2);
+	ck_assert_str_eq(gpuvirt_bind_plan_get_device(p, 0), "0000:01:00.0");
+	ck_assert_str_eq(gpuvirt_bind_plan_get_device(p, 1), "0000:01:00.1");
+	ck_assert_ptr_null(gpuvirt_bind_plan_get_device(p, 2));
+	ck_assert_uint_eq(gpuvirt_bind_plan_get_step_count(p), 8);
+	step(p, 0, s, sizeof(s));
+	ck_assert_str_eq(s, "modprobe - - vfio-pci"); /* vfio-pci is not loaded there */
+	step(p, 1, s, sizeof(s));
+	ck_assert_str_eq(s, "override 0000:01:00.0 sys/bus/pci/devices/0000:01:00.0/driver_override vfio-pci");
+	step(p, 2, s, sizeof(s));
+	ck_assert_str_eq(s, "unbind 0000:01:00.0 sys/bus/pci/drivers/nvidia/unbind 0000:01:00.0");
+	step(p, 3, s, sizeof(s));
+	ck_assert_str_eq(s, "probe 0000:01:00.0 sys/bus/pci/drivers_probe 0000:01:00.0");
+	step(p, 5, s, sizeof(s));
+	ck_assert_str_eq(s, "unbind 0000:01:00.1 sys/bus/pci/drivers/snd_hda_intel/unbind 0000:01:00.1");
+	step(p, 7, s, sizeof(s));
+	ck_assert_str_eq(s, "wait - dev/vfio/1 -");
+	ck_assert_int_eq(gpuvirt_bind_plan_get_step(p, 8, NULL, NULL, NULL, NULL), -ERANGE);
+	ck_assert_ptr_eq(gpuvirt_bind_plan_ref(p), p);
+	ck_assert_ptr_eq(gpuvirt_bind_plan_unref(p), p);
+	ck_assert_ptr_null(gpuvirt_bind_plan_unref(p));
+
+	/* Persisting adds driverctl records; Xen adds pciback's slots. */
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", GPUVIRT_BIND_PERSIST, &p), 0);
+	ck_assert_uint_eq(gpuvirt_bind_plan_get_step_count(p), 10);
+	step(p, 9, s, sizeof(s));
+	ck_assert_str_eq(s, "persist 0000:01:00.1 etc/driverctl.d/pci-0000:01:00.1 vfio-pci");
+	gpuvirt_bind_plan_unref(p);
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "xen", 0, &p), 0);
+	ck_assert_str_eq(gpuvirt_bind_plan_get_target(p), "pciback");
+	step(p, 0, s, sizeof(s));
+	ck_assert_str_eq(s, "modprobe - - xen-pciback");
+	step(p, 2, s, sizeof(s));
+	ck_assert_str_eq(s, "new_slot 0000:01:00.0 sys/bus/pci/drivers/pciback/new_slot 0000:01:00.0");
+	gpuvirt_bind_plan_unref(p);
+	gpuvirt_device_unref(gpu);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(plan_refuses_a_shared_group)
+{
+	gpuvirt_ctx *ctx = th_ctx("bad-group");
+	gpuvirt_device *gpu = device(ctx, "02:00.0");
+	gpuvirt_bind_plan *p = NULL;
+
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", 0, &p), -EPERM);
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "0000:03:00.0"));
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "xhci_hcd"));
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", GPUVIRT_BIND_ALLOW_GROUP, &p), 0);
+	ck_assert_uint_eq(gpuvirt_bind_plan_get_device_count(p), 4); /* the bridge stays */
+	ck_assert_str_eq(gpuvirt_bind_plan_get_device(p, 2), "0000:03:00.0");
+	ck_assert_str_eq(gpuvirt_bind_plan_get_device(p, 3), "0000:04:00.0");
+	gpuvirt_bind_plan_unref(p);
+	gpuvirt_device_unref(gpu);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(plan_refuses_the_console_and_busy_gpus)
+{
+	const char *root = th_host("workstation");
+	gpuvirt_ctx *ctx = th_ctx_at(root);
+	gpuvirt_device *igpu = device(ctx, "00:02.0"), *gpu;
+	gpuvirt_bind_plan *p;
+
+	ck_assert_int_eq(gpuvirt_bind_plan_new(igpu, "vfio-pci", 0, &p), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "boot VGA"));
+	ck_assert_int_eq(gpuvirt_bind_plan_new(igpu, "vfio-pci", GPUVIRT_BIND_FORCE, &p), 0);
+	gpuvirt_bind_plan_unref(p);
+
+	th_write(root, "proc/812/comm", "Xorg\n");
+	th_symlink(root, "proc/812/fd/7", "/dev/dri/card1");
+	gpu = device(ctx, "01:00.0");
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", 0, &p), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "card1 by pid 812 (Xorg)"));
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", GPUVIRT_BIND_FORCE, &p), 0);
+	gpuvirt_bind_plan_unref(p);
+	gpuvirt_device_unref(gpu);
+	gpuvirt_device_unref(igpu);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(plan_without_a_group)
+{
+	const char *root = th_host("iommu-off");
+	gpuvirt_ctx *ctx = th_ctx_at(root);
+	gpuvirt_device *gpu = device(ctx, "01:00.0");
+	gpuvirt_bind_plan *p;
+
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", GPUVIRT_BIND_FORCE, &p), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "no IOMMU group"));
+	/* Xen's dom0 sees no groups: the card's functions move together. */
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "pciback", GPUVIRT_BIND_FORCE, &p), 0);
+	ck_assert_uint_eq(gpuvirt_bind_plan_get_device_count(p), 2);
+	ck_assert_str_eq(gpuvirt_bind_plan_get_device(p, 1), "0000:01:00.1");
+	gpuvirt_bind_plan_unref(p);
+	/* A module that is not there at all. */
+	th_write(root, "lib/modules/6.1.0-56-amd64/modules.dep", "kernel/drivers/vfio/vfio.ko:\n");
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "pciback", GPUVIRT_BIND_FORCE, &p), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "xen-pciback is not available"));
+	gpuvirt_device_unref(gpu);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+	gpuvirt_ctx *ctx = th_ctx("t4");
+	gpuvirt_device *gpu = device(ctx, "3b:00.0");
+	gpuvirt_bind_plan *p = NULL;
+
+	ck_assert_int_eq(gpuvirt_bind_plan_new(NULL, "vfio-pci", 0, &p), -EINVAL);
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", 0, NULL), -EINVAL);
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, NULL, 0, &p), -EINVAL);
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "", 0, &p), -EINVAL);
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "../vfio-pci", 0, &p), -EINVAL);
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "..", 0, &p), -EINVAL);
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio pci", 0, &p), -EINVAL);
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", 1u << 20, &p), -EINVAL);
+	ck_assert_ptr_null(p);
+	ck_assert_int_eq(gpuvirt_bind_apply(NULL), -EINVAL);
+	ck_assert_int_eq(gpuvirt_unbind(NULL, 0), -EINVAL);
+	ck_assert_int_eq(gpuvirt_unbind(gpu, 1u << 20), -EINVAL);
+	ck_assert_int_eq(gpuvirt_recover(NULL), -EINVAL);
+	ck_assert_int_eq(gpuvirt_bind_plan_get_step(NULL, 0, NULL, NULL, NULL, NULL), -EINVAL);
+	ck_assert_uint_eq(gpuvirt_bind_plan_get_step_count(NULL), 0);
+	ck_assert_ptr_null(gpuvirt_bind_plan_get_target(NULL));
+	ck_assert_int_eq(gpuvirt_ctx_set_modprobe(NULL, "/sbin/modprobe"), -EINVAL);
+	ck_assert_int_eq(gpuvirt_ctx_set_modprobe(ctx, "modprobe"), -EINVAL);
+	ck_assert_int_eq(gpuvirt_ctx_set_modprobe(ctx, "/nonexistent/modprobe"), -ENOENT);
+	ck_assert_int_eq(gpuvirt_ctx_set_modprobe(ctx, "/bin/true"), 0);
+	ck_assert_int_eq(gpuvirt_ctx_set_modprobe(ctx, NULL), 0);
+	ck_assert_ptr_null(gpuvirt_device_get_persistent_driver(NULL));
+	gpuvirt_device_unref(gpu);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(persistent_driver_is_read)
+{
+	const char *root = th_host("t4");
+	gpuvirt_ctx *ctx = th_ctx_at(root);
+	gpuvirt_device *gpu = device(ctx, "3b:00.0");
+
+	ck_assert_ptr_null(gpuvirt_device_get_persistent_driver(gpu));
+	th_write(root, "etc/driverctl.d/pci-0000:3b:00.0", "vfio-pci\n");
+	ck_assert_int_eq(gpuvirt_device_refresh(gpu), 0);
+	ck_assert_str_eq(gpuvirt_device_get_persistent_driver(gpu), "vfio-pci");
+	gpuvirt_device_unref(gpu);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(recover_journals)
+{
+	const char *root = th_host("workstation");
+	gpuvirt_ctx *ctx = th_ctx_at(root);
+	char path[512];
+
+	ck_assert_int_eq(gpuvirt_recover(ctx), 0); /* none */
+	/* An interrupted bind whose devices never moved: nothing to write. */
+	th_write(root, "run/gpuvirt/group-1.journal",
+		 "gpuvirt-journal 1\nstate binding\ntarget vfio-pci\nkey group-1\npid 1\n"
+		 "device 0000:01:00.0 nvidia -\ndevice 0000:01:00.1 snd_hda_intel -\n");
+	ck_assert_int_eq(gpuvirt_recover(ctx), 1);
+	snprintf(path, sizeof(path), "%s/run/gpuvirt/group-1.journal", root);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	/* A finished bind's record is not a crash. */
+	th_write(root, "run/gpuvirt/group-1.journal",
+		 "gpuvirt-journal 1\nstate bound\ntarget vfio-pci\nkey group-1\npid 1\ndevice 0000:01:00.0 nvidia -\n");
+	ck_assert_int_eq(gpuvirt_recover(ctx), 0);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	/* A damaged one is left for inspection, and names nothing we act on. */
+	th_write(root, "run/gpuvirt/group-1.journal",
+		 "gpuvirt-journal 1\nstate binding\ntarget ../x\ndevice ../../etc nvidia -\n");
+	ck_assert_int_eq(gpuvirt_recover(ctx), 0);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("bind");
+	TCase *tc = tcase_create("bind");
+
+	tcase_add_checked_fixture(tc, NULL, th_teardown);
+	tcase_add_test(tc, plan_takes_the_audio_function);
+	tcase_add_test(tc, plan_refuses_a_shared_group);
+	tcase_add_test(tc, plan_refuses_the_console_and_busy_gpus);
+	tcase_add_test(tc, plan_without_a_group);
+	tcase_add_test(tc, bad_arguments);
+	tcase_add_test(tc, persistent_driver_is_read);
+	tcase_add_test(tc, recover_journals);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return th_run(suite());
+}
