@@ -19,7 +19,9 @@
 
 struct options {
 	const char *root;
+	const char *target;
 	bool all, json, verbose;
+	bool dry_run, allow_group, force, persist, wait;
 	int argc;
 	char **argv; /* operands after the command */
 };
@@ -41,6 +43,14 @@ static void usage(FILE *out)
 	      "  check [--json] [BDF...] check the host (and each GPU, or the given ones)\n"
 	      "                          for passthrough and vGPU; exit 0 all pass, 1 a\n"
 	      "                          warning, 2 a failure, 64 usage, 70 an error\n"
+	      "  bind BDF [--for kvm|xen|DRIVER] [--dry-run] [--allow-group] [--force]\n"
+	      "       [--persist] [--wait]\n"
+	      "                          hand the GPU and its IOMMU group to vfio-pci (kvm,\n"
+	      "                          the default), xen-pciback (xen) or DRIVER; all or\n"
+	      "                          nothing; --dry-run prints the plan\n"
+	      "  unbind BDF [--persist] [--wait]\n"
+	      "                          give the group back to the drivers it had\n"
+	      "  recover                 undo binding work a crashed process left half-way\n"
 	      "  version                 the library's version\n"
 	      "\n"
 	      "Options:\n"
@@ -211,6 +221,8 @@ static void json_device(struct json *j, const gpuvirt_device *d)
 		if ((gpuvirt_device_get_modes(d) & bit) && gpuvirt_mode_to_string(bit))
 			json_string(j, gpuvirt_mode_to_string(bit));
 	json_end_array(j);
+	json_key(j, "persistent_driver");
+	json_string(j, gpuvirt_device_get_persistent_driver(d));
 	json_end_object(j);
 }
 
@@ -403,6 +415,8 @@ static int cmd_show(gpuvirt_ctx *ctx, const struct options *o)
 		printf("  %-20s%s\n", "driver", s ? s : "(none)");
 		s = gpuvirt_device_get_driver_override(d);
 		printf("  %-20s%s\n", "driver_override", s ? s : "(none)");
+		s = gpuvirt_device_get_persistent_driver(d);
+		printf("  %-20s%s\n", "at boot (driverctl)", s ? s : "(no override recorded)");
 		v = gpuvirt_device_get_iommu_group(d);
 		if (v >= 0)
 			printf("  %-20s%d\n", "iommu group", v);
@@ -699,6 +713,95 @@ static int cmd_check(gpuvirt_ctx *ctx, const struct options *o)
 	return check_exit(worst);
 }
 
+/* ---- binding ---- */
+
+static uint32_t bind_flags(const struct options *o)
+{
+	return (o->allow_group ? GPUVIRT_BIND_ALLOW_GROUP : 0) | (o->force ? GPUVIRT_BIND_FORCE : 0) |
+	       (o->persist ? GPUVIRT_BIND_PERSIST : 0) | (o->wait ? GPUVIRT_BIND_WAIT : 0);
+}
+
+static int open_device(gpuvirt_ctx *ctx, const char *bdf, gpuvirt_device **d)
+{
+	int r = gpuvirt_device_new_from_bdf(ctx, bdf, d);
+
+	if (r == -EINVAL) {
+		fprintf(stderr, "gpuvirt: '%s' is not a PCI address (DDDD:BB:DD.F)\n", bdf);
+		return -EXIT_USAGE;
+	}
+	return r < 0 ? fail(ctx, r, bdf) : 0;
+}
+
+static int cmd_bind(gpuvirt_ctx *ctx, const struct options *o)
+{
+	gpuvirt_device *d;
+	gpuvirt_bind_plan *plan;
+	int r;
+
+	if (o->argc != 1)
+		return -EXIT_USAGE;
+	if ((r = open_device(ctx, o->argv[0], &d)) != 0)
+		return r;
+	r = gpuvirt_bind_plan_new(d, o->target ? o->target : "vfio-pci", bind_flags(o), &plan);
+	gpuvirt_device_unref(d);
+	if (r < 0)
+		return fail(ctx, r, "bind");
+	if (o->dry_run) {
+		size_t n = gpuvirt_bind_plan_get_step_count(plan);
+		printf("Plan: %zu device%s to %s, %zu step%s\n", gpuvirt_bind_plan_get_device_count(plan),
+		       gpuvirt_bind_plan_get_device_count(plan) == 1 ? "" : "s", gpuvirt_bind_plan_get_target(plan), n,
+		       n == 1 ? "" : "s");
+		for (size_t i = 0; i < n; i++) {
+			const char *dev, *action, *path, *value;
+			gpuvirt_bind_plan_get_step(plan, i, &dev, &action, &path, &value);
+			printf("  %2zu. %-12s %-9s %s%s%s\n", i + 1, dev ? dev : "", action, path ? path : "",
+			       value ? " <- " : "", value ? value : "");
+		}
+		gpuvirt_bind_plan_unref(plan);
+		return 0;
+	}
+	r = gpuvirt_bind_apply(plan);
+	if (r < 0) {
+		gpuvirt_bind_plan_unref(plan);
+		return fail(ctx, r, "bind");
+	}
+	for (size_t i = 0; i < gpuvirt_bind_plan_get_device_count(plan); i++)
+		printf("%s%s", i ? ", " : "", gpuvirt_bind_plan_get_device(plan, i));
+	printf(": on %s%s\n", gpuvirt_bind_plan_get_target(plan), o->persist ? " (persisted for driverctl)" : "");
+	gpuvirt_bind_plan_unref(plan);
+	return 0;
+}
+
+static int cmd_unbind(gpuvirt_ctx *ctx, const struct options *o)
+{
+	gpuvirt_device *d;
+	int r;
+
+	if (o->argc != 1)
+		return -EXIT_USAGE;
+	if ((r = open_device(ctx, o->argv[0], &d)) != 0)
+		return r;
+	r = gpuvirt_unbind(d, bind_flags(o) & (GPUVIRT_BIND_PERSIST | GPUVIRT_BIND_WAIT));
+	gpuvirt_device_unref(d);
+	if (r < 0)
+		return fail(ctx, r, "unbind");
+	printf("%s: given back\n", o->argv[0]);
+	return 0;
+}
+
+static int cmd_recover(gpuvirt_ctx *ctx, const struct options *o)
+{
+	int r;
+
+	if (o->argc != 0)
+		return -EXIT_USAGE;
+	r = gpuvirt_recover(ctx);
+	if (r < 0)
+		return fail(ctx, r, "recover");
+	printf("%d interrupted operation%s undone\n", r, r == 1 ? "" : "s");
+	return 0;
+}
+
 static int cmd_version(gpuvirt_ctx *ctx, const struct options *o)
 {
 	(void)ctx;
@@ -717,6 +820,9 @@ static const struct command {
 	{"show", cmd_show, true},
 	{"report", cmd_report, true},
 	{"check", cmd_check, true},
+	{"bind", cmd_bind, true},
+	{"unbind", cmd_unbind, true},
+	{"recover", cmd_recover, true},
 	{"version", cmd_version, false},
 };
 
@@ -725,7 +831,10 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"root", required_argument, NULL, 'r'}, {"all", no_argument, NULL, 'a'},
 		{"json", no_argument, NULL, 'j'},       {"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+		{"help", no_argument, NULL, 'h'},       {"for", required_argument, NULL, 'F'},
+		{"dry-run", no_argument, NULL, 'n'},    {"allow-group", no_argument, NULL, 'G'},
+		{"force", no_argument, NULL, 'f'},      {"persist", no_argument, NULL, 'p'},
+		{"wait", no_argument, NULL, 'w'},       {NULL, 0, NULL, 0},
 	};
 	struct options o = {0};
 	const struct command *cmd = NULL;
@@ -734,7 +843,7 @@ int main(int argc, char **argv)
 
 	/* `check` reports usage errors as EX_USAGE (64): find the command word. */
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--root") == 0 || strcmp(argv[i], "-r") == 0) {
+		if (strcmp(argv[i], "--root") == 0 || strcmp(argv[i], "-r") == 0 || strcmp(argv[i], "--for") == 0) {
 			i++;
 			continue;
 		}
@@ -752,6 +861,12 @@ int main(int argc, char **argv)
 		case 'a': o.all = true; break;
 		case 'j': o.json = true; break;
 		case 'v': o.verbose = true; break;
+		case 'F': o.target = optarg; break;
+		case 'n': o.dry_run = true; break;
+		case 'G': o.allow_group = true; break;
+		case 'f': o.force = true; break;
+		case 'p': o.persist = true; break;
+		case 'w': o.wait = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return usage_exit;
 		}

@@ -1,0 +1,202 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Passthrough binding on simulated hosts with the kernel's semantics: whole
+# groups, refusals, a failure injected at every write, SIGKILL at every step
+# then recovery, two processes racing, driverctl's end state, persistence.
+# usage: test-bind.sh SIMHOST_FUSE HOSTS_DIR GPUVIRT
+set -u
+SIMHOST_FUSE=$(realpath "$1")
+SIMHOST_HOSTS=$(realpath "$2")
+GPUVIRT=$(realpath "$3")
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/simhost-lib.sh"
+simhost_require_fuse
+trap simhost_cleanup EXIT
+export GPUVIRT_MODPROBE=$HERE/modprobe-stub
+export GPUVIRT_LOG=err
+
+gv() { "$GPUVIRT" --root "$M" "$@"; }
+drv() { basename "$(readlink "$M/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
+ovr() { cat "$M/sys/bus/pci/devices/$1/driver_override"; }
+# Every function's driver and override, and the vfio nodes.
+state() {
+	for d in "$M"/sys/bus/pci/devices/*; do
+		printf '%s %s %s\n' "${d##*/}" "$(basename "$(readlink "$d/driver" 2>/dev/null)" 2>/dev/null)" \
+			"$(cat "$d/driver_override")"
+	done
+	# (dev/vfio/vfio, the container, stays once the module is loaded)
+	ls "$M/dev/vfio" 2>/dev/null | grep -v '^vfio$' | sed 's/^/vfio /'
+}
+writes() { grep -c . "$M/.simhost/log"; }
+GPU=0000:01:00.0
+AUD=0000:01:00.1
+
+# ---- a GPU and its audio function, for KVM and for Xen --------------------
+simhost_mount workstation; M=$MNT
+initial=$(state)
+out=$(gv bind $GPU --dry-run)
+check_true "dry run lists the audio function's steps" grep -q "$AUD override" <<<"$out"
+check_eq "dry run writes nothing" 0 "$(writes)"
+expect_ok "$GPUVIRT --root $M bind $GPU --for kvm >/dev/null"
+check_eq "GPU on vfio-pci" vfio-pci "$(drv $GPU)"
+check_eq "audio moved with it" vfio-pci "$(drv $AUD)"
+check_eq "override set" vfio-pci "$(ovr $GPU)"
+check_true "/dev/vfio/1" test -e "$M/dev/vfio/1"
+check_eq "bridge left alone" pcieport "$(drv 0000:00:01.0)"
+check_true "journal records the originals" grep -q "device $AUD snd_hda_intel -" "$M/run/gpuvirt/group-1.journal"
+check_true "no writes to new_id" bash -c "! grep -q new_id $M/.simhost/log"
+expect_ok "$GPUVIRT --root $M bind $GPU >/dev/null"          # again: nothing to do
+expect_ok "$GPUVIRT --root $M unbind $GPU >/dev/null"
+check_eq "given back exactly" "$initial" "$(state)"
+check_false "journal gone" test -e "$M/run/gpuvirt/group-1.journal"
+echo "load pciback" > "$M/.simhost/control"
+expect_ok "$GPUVIRT --root $M bind $GPU --for xen >/dev/null"
+check_eq "GPU on pciback" pciback "$(drv $GPU)"
+check_eq "audio on pciback" pciback "$(drv $AUD)"
+check_eq "pciback slots" "$GPU $AUD" "$(tr '\n' ' ' <"$M/sys/bus/pci/drivers/pciback/slots" | sed 's/ $//')"
+expect_ok "$GPUVIRT --root $M unbind $AUD >/dev/null"      # any member gives the group back
+check_eq "given back from Xen" "$(grep -v '^vfio' <<<"$initial")" "$(state | grep -v '^vfio')"
+check_eq "slots emptied" "" "$(cat "$M/sys/bus/pci/drivers/pciback/slots")"
+# The boot VGA iGPU.
+expect_err "boot VGA" "$GPUVIRT --root $M bind 00:02.0"
+expect_ok "$GPUVIRT --root $M bind 00:02.0 --force >/dev/null"
+check_eq "forced" vfio-pci "$(drv 0000:00:02.0)"
+expect_ok "$GPUVIRT --root $M unbind 00:02.0 >/dev/null"
+check_eq "iGPU back on i915" i915 "$(drv 0000:00:02.0)"
+# Bad input changes nothing.
+n=$(writes)
+expect_err "not a PCI address" "$GPUVIRT --root $M bind ../../etc/passwd"
+expect_err "no such PCI device" "$GPUVIRT --root $M bind 0000:09:00.0"
+expect_err "not a driver name" "$GPUVIRT --root $M bind $GPU --for ../evil"
+check_eq "bad input wrote nothing" "$n" "$(writes)"
+simhost_cleanup
+
+# ---- a group shared with another card's devices ---------------------------
+simhost_mount bad-group; M=$MNT
+initial=$(state)
+expect_err "also holds 0000:03:00.0" "$GPUVIRT --root $M bind 02:00.0"
+check_eq "refused: nothing written" 0 "$(writes)"
+expect_ok "$GPUVIRT --root $M bind 02:00.0 --allow-group >/dev/null"
+check_eq "USB controller moved with the group" vfio-pci "$(drv 0000:03:00.0)"
+check_eq "NIC moved with the group" vfio-pci "$(drv 0000:04:00.0)"
+expect_ok "$GPUVIRT --root $M unbind 02:00.0 >/dev/null"
+check_eq "group given back" "$initial" "$(state)"
+simhost_cleanup
+
+# ---- a missing module: loaded through modprobe, or an error ---------------
+simhost_mount t4; M=$MNT
+echo "unload vfio-pci" > "$M/.simhost/control"
+initial=$(state)
+expect_err "no modprobe is set" "env -u GPUVIRT_MODPROBE $GPUVIRT --root $M bind 3b:00.0"
+check_eq "nothing changed without modprobe" "$initial" "$(state)"
+expect_ok "$GPUVIRT --root $M bind 3b:00.0 >/dev/null"
+check_true "modprobe loaded vfio-pci" test -d "$M/sys/bus/pci/drivers/vfio-pci"
+check_eq "and bound" vfio-pci "$(drv 0000:3b:00.0)"
+simhost_cleanup
+
+# ---- a failure at every write: the host is as it was ----------------------
+simhost_mount workstation; M=$MNT
+echo "load vfio-pci" > "$M/.simhost/control"
+: > "$M/.simhost/log" 2>/dev/null || true
+gv bind $GPU >/dev/null
+mapfile -t paths < <(cut -f1 "$M/.simhost/log")
+simhost_cleanup
+check_true "the bind made its writes (${#paths[@]})" test "${#paths[@]}" -ge 6
+for ((i = 0; i < ${#paths[@]}; i++)); do
+	path=${paths[$i]}
+	nth=0
+	for ((k = 0; k <= i; k++)); do [ "${paths[$k]}" = "$path" ] && nth=$((nth + 1)); done
+	simhost_mount workstation; M=$MNT
+	echo "load vfio-pci" > "$M/.simhost/control"
+	initial=$(state)
+	echo "fail $path $nth EIO" > "$M/.simhost/control"
+	err=$(gv bind $GPU 2>&1 >/dev/null)
+	rc=$?
+	check_true "write $((i + 1)) ($path) failed: exit 1" test $rc = 1
+	check_true "write $((i + 1)): the error names the file" grep -q "${path##*/}" <<<"$err"
+	check_eq "write $((i + 1)): every device as it started" "$initial" "$(state)"
+	check_false "write $((i + 1)): no journal left" test -e "$M/run/gpuvirt/group-1.journal"
+	simhost_cleanup
+done
+
+# ---- SIGKILL at every step, then recover -----------------------------------
+for ((i = 0; i < ${#paths[@]}; i++)); do
+	path=${paths[$i]}
+	nth=0
+	for ((k = 0; k <= i; k++)); do [ "${paths[$k]}" = "$path" ] && nth=$((nth + 1)); done
+	simhost_mount workstation; M=$MNT
+	echo "load vfio-pci" > "$M/.simhost/control"
+	initial=$(state)
+	echo "delay $path $nth 600" > "$M/.simhost/control"
+	"$GPUVIRT" --root "$M" bind $GPU >/dev/null 2>&1 &
+	pid=$!
+	sleep 0.3
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	sleep 0.5 # the delayed write lands after the kill, as a kernel write would
+	check_true "killed at write $((i + 1)): journal left behind" test -e "$M/run/gpuvirt/group-1.journal"
+	expect_ok "$GPUVIRT --root $M recover >/dev/null"
+	check_eq "killed at write $((i + 1)), recovered: as it started" "$initial" "$(state)"
+	check_false "killed at write $((i + 1)): journal gone" test -e "$M/run/gpuvirt/group-1.journal"
+	simhost_cleanup
+done
+
+# ---- two processes bind the same group at once ----------------------------
+simhost_mount workstation; M=$MNT
+echo "load vfio-pci" > "$M/.simhost/control"
+echo "delay sys/bus/pci/devices/$GPU/driver_override 1 1500" > "$M/.simhost/control"
+"$GPUVIRT" --root "$M" bind $GPU >/dev/null 2>&1 &
+a=$!
+sleep 0.4
+err=$(gv bind $AUD 2>&1 >/dev/null)
+rc=$?
+check_eq "the second process fails" 1 "$rc"
+check_true "with EBUSY and the holder's pid ($err)" grep -q "being changed by pid $a.*Device or resource busy" <<<"$err"
+wait $a
+check_eq "the first one wins" 0 $?
+check_eq "bound once, whole" "vfio-pci vfio-pci" "$(drv $GPU) $(drv $AUD)"
+echo "delay sys/bus/pci/drivers_probe 1 800" > "$M/.simhost/control"
+"$GPUVIRT" --root "$M" unbind $GPU >/dev/null 2>&1 &
+a=$!
+sleep 0.3
+expect_ok "$GPUVIRT --root $M bind $GPU --wait >/dev/null"   # waits, then binds again
+wait $a
+check_eq "the waiter bound after the unbind" "vfio-pci vfio-pci" "$(drv $GPU) $(drv $AUD)"
+simhost_cleanup
+
+# ---- the same end state as driverctl ---------------------------------------
+if [ "$(id -u)" = 0 ] && command -v driverctl >/dev/null; then
+	simhost_mount t4; A=$MNT
+	simhost_mount t4; M=$MNT
+	"$HERE/simhost-run" "$A" driverctl set-override 0000:3b:00.0 vfio-pci
+	expect_ok "$GPUVIRT --root $M bind 3b:00.0 --for kvm >/dev/null"
+	check_eq "gpuvirt bind --for kvm equals driverctl set-override" "$(M=$A state)" "$(state)"
+	simhost_cleanup
+	simhost_mount workstation; A=$MNT
+	simhost_mount workstation; M=$MNT
+	echo "load vfio-pci" > "$A/.simhost/control"
+	echo "load vfio-pci" > "$M/.simhost/control"
+	"$HERE/simhost-run" "$A" driverctl set-override $GPU vfio-pci
+	"$HERE/simhost-run" "$A" driverctl set-override $AUD vfio-pci
+	expect_ok "$GPUVIRT --root $M bind $GPU --for kvm --persist >/dev/null"
+	check_eq "a group: one bind equals driverctl on each function" "$(M=$A state)" "$(state)"
+	check_eq "persisted in driverctl's format" "$(cat "$A/etc/driverctl.d/pci-$GPU")" \
+		"$(cat "$M/etc/driverctl.d/pci-$GPU")"
+	check_eq "gpuvirt show reports the record" vfio-pci \
+		"$(gv show $GPU --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["device"]["persistent_driver"])')"
+	# Unbound without --persist, the record stays; driverctl's boot-time
+	# command reads it and binds again.
+	expect_ok "$GPUVIRT --root $M unbind $GPU >/dev/null"
+	check_eq "unbound, record kept" "nvidia vfio-pci" "$(drv $GPU) $(cat "$M/etc/driverctl.d/pci-$GPU")"
+	"$HERE/simhost-run" "$M" driverctl load-override $GPU
+	check_eq "driverctl load-override reads our record" vfio-pci "$(drv $GPU)"
+	"$HERE/simhost-run" "$M" driverctl load-override $AUD
+	expect_ok "$GPUVIRT --root $M unbind $GPU --persist >/dev/null"
+	check_false "unbind --persist forgets the record" test -e "$M/etc/driverctl.d/pci-$GPU"
+	simhost_cleanup
+else
+	echo "note: not root or no driverctl: the driverctl comparison is skipped"
+	[ "${GPUVIRT_REQUIRE_FUSE:-0}" = 1 ] && fail "the driverctl comparison must run in CI"
+fi
+
+simhost_summary
