@@ -1130,8 +1130,14 @@ static int canonical(const char *rel, char *out)
 
 	dirname_of(rel, dir);
 	snprintf(abs, sizeof(abs), "%s/%s", backing, dir);
-	if (!realpath(abs, real))
-		return -errno;
+	if (!realpath(abs, real)) {
+		/* Not there yet (a VF to be created): take it as already
+		 * canonical, as the paths of .simhost/log are. */
+		if (errno != ENOENT)
+			return -errno;
+		snprintf(out, P, "%s", rel);
+		return 0;
+	}
 	if (strncmp(real, backing, blen) != 0)
 		return -EXDEV;
 	snprintf(out, P, "%s%s%s", real[blen] ? real + blen + 1 : "", real[blen] ? "/" : "", base_of(rel));
