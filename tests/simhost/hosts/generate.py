@@ -241,6 +241,42 @@ def a100():
     return h
 
 
+# L40S (48 GB) time-sliced types by NVIDIA's naming. The type ids are
+# placeholders: the simulated vendor interface only needs them to be unique.
+L40S_TYPES = [(1150 + i, "NVIDIA L40S-%s" % n) for i, n in enumerate(
+    ["1B", "2B", "1Q", "2Q", "4Q", "6Q", "8Q", "12Q", "16Q", "24Q", "48Q", "4C", "8C", "24C", "48C"])]
+
+
+def l40s():
+    h = Host("l40s", "Two NVIDIA L40S (10de:26b9, 48 GB) on the vGPU 17 host driver: SR-IOV with 4 VFs "
+             "enabled on each, NVIDIA's vendor vGPU sysfs on the VFs, NUMA nodes 0 and 1.")
+    chipset(h)
+    group, groups = 1, [0]
+    for i, bus in enumerate((0x41, 0xc1)):
+        port = "0000:00:%02x.0" % (i + 1)
+        h.pci(port, 0x8086, 0x347a, BRIDGE, rev=0x04, driver="pcieport", group=group, numa=i, header=1)
+        groups.append(group)
+        group += 1
+        pf = "0000:%02x:00.0" % bus
+        vfs = ["0000:%02x:00.%d" % (bus, 4 + k) for k in range(4)]
+        h.pci(pf, 0x10de, 0x26b9, 0x030200, rev=0xa1, subv=0x10de, subd=0x1851, driver="nvidia", group=group,
+              numa=i, reset="flr bus", parent=port, sriov=(32, vfs, 0x26b9))
+        groups.append(group)
+        group += 1
+        for vf in vfs:
+            h.pci(vf, 0x10de, 0x26b9, 0x030200, rev=0xa1, subv=0x10de, subd=0x1851, driver="nvidia",
+                  group=group, numa=i, reset="flr", parent=port, vf_of=pf)
+            groups.append(group)
+            group += 1
+        for vf in vfs:
+            h.nvidia_vf(vf, L40S_TYPES)
+    h.companion += ["attr lib/systemd/system/nvidia-vgpud.service=[Unit]\\nDescription=NVIDIA vGPU Daemon\\n",
+                    "attr lib/systemd/system/nvidia-vgpu-mgr.service=[Unit]\\nDescription=NVIDIA vGPU Manager\\n"]
+    h.host("BOOT_IMAGE=/vmlinuz root=/dev/nvme0n1p2 ro intel_iommu=on", groups=groups,
+           modules=("nvidia",) + VFIO_LOADED, available=VFIO)
+    return h
+
+
 T4_TYPES = [("nvidia-222", "GRID T4-1B", 1024, 16, "num_heads=4, frl_config=45, framebuffer=1024M, max_resolution=5120x2880, max_instance=16"),
             ("nvidia-223", "GRID T4-2B", 2048, 8, "num_heads=4, frl_config=45, framebuffer=2048M, max_resolution=5120x2880, max_instance=8"),
             ("nvidia-230", "GRID T4-1Q", 1024, 16, "num_heads=4, frl_config=60, framebuffer=1024M, max_resolution=5120x2880, max_instance=16"),
@@ -304,5 +340,5 @@ def gvtg():
 
 
 if __name__ == "__main__":
-    for make in (nogpu, workstation, iommu_off, bad_group, a100, t4, amd, gvtg):
+    for make in (nogpu, workstation, iommu_off, bad_group, a100, t4, amd, gvtg, l40s):
         make().write()
