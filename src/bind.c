@@ -130,7 +130,7 @@ static long now_ms(void)
 
 /* ---- the lock ---------------------------------------------------------- */
 
-static int lock_take(gpuvirt_ctx *ctx, const char *key, bool wait, int *fd_out)
+int gv_lock_take(gpuvirt_ctx *ctx, const char *key, bool wait, int *fd_out)
 {
 	char rel[128], buf[32];
 	long deadline = now_ms() + LOCK_WAIT_MS;
@@ -165,7 +165,7 @@ static int lock_take(gpuvirt_ctx *ctx, const char *key, bool wait, int *fd_out)
 	return 0;
 }
 
-static void lock_release(int fd)
+void gv_lock_release(int fd)
 {
 	if (fd >= 0) {
 		int r = ftruncate(fd, 0); /* the pid is only a hint: nothing to do if this fails */
@@ -435,22 +435,29 @@ GPUVIRT_EXPORT int gpuvirt_recover(gpuvirt_ctx *ctx)
 		size_t l = strlen(names[i]);
 		char key[32];
 		int fd = -1, r;
-		if (l <= 8 || l - 8 >= sizeof(key) || strcmp(names[i] + l - 8, ".journal") != 0)
+		if (l <= 8 || l - 8 >= sizeof(key) || strcmp(names[i] + l - 8, ".journal") != 0 ||
+		    strncmp(names[i], "create-", 7) == 0)
 			continue;
 		memcpy(key, names[i], l - 8);
 		key[l - 8] = '\0';
-		if (lock_take(ctx, key, false, &fd) < 0) {
+		if (gv_lock_take(ctx, key, false, &fd) < 0) {
 			gv_clear_error(ctx); /* a live process is at work on it */
 			continue;
 		}
 		r = recover_locked(ctx, key);
-		lock_release(fd);
+		gv_lock_release(fd);
 		if (r > 0)
 			done++;
 		else if (r < 0 && !first)
 			first = r;
 	}
 	gv_names_free(names, n);
+	/* Instances whose creation a crash cut short (profile.c). */
+	int inst = gv_instance_recover(ctx);
+	if (inst > 0)
+		done += inst;
+	else if (inst < 0 && !first)
+		first = inst;
 	return first < 0 ? first : done;
 }
 
@@ -852,7 +859,7 @@ GPUVIRT_EXPORT int gpuvirt_bind_apply(gpuvirt_bind_plan *p)
 	gv_clear_error(ctx);
 	gpuvirt_recover(ctx); /* others' interrupted work first */
 	gv_clear_error(ctx);
-	if ((r = lock_take(ctx, p->key, p->flags & GPUVIRT_BIND_WAIT, &fd)) < 0)
+	if ((r = gv_lock_take(ctx, p->key, p->flags & GPUVIRT_BIND_WAIT, &fd)) < 0)
 		return r;
 	if ((r = recover_locked(ctx, p->key)) < 0)
 		goto out;
@@ -911,7 +918,7 @@ GPUVIRT_EXPORT int gpuvirt_bind_apply(gpuvirt_bind_plan *p)
 	}
 out:
 	free(originals);
-	lock_release(fd);
+	gv_lock_release(fd);
 	return r;
 }
 
@@ -937,7 +944,7 @@ GPUVIRT_EXPORT int gpuvirt_unbind(gpuvirt_device *dev, uint32_t flags)
 	group_key(now, group, key, sizeof(key));
 	gpuvirt_recover(ctx);
 	gv_clear_error(ctx);
-	if ((r = lock_take(ctx, key, flags & GPUVIRT_BIND_WAIT, &fd)) < 0)
+	if ((r = gv_lock_take(ctx, key, flags & GPUVIRT_BIND_WAIT, &fd)) < 0)
 		goto out;
 	if ((r = recover_locked(ctx, key)) < 0)
 		goto out;
@@ -977,7 +984,7 @@ GPUVIRT_EXPORT int gpuvirt_unbind(gpuvirt_device *dev, uint32_t flags)
 	}
 out:
 	journal_free(&j);
-	lock_release(fd);
+	gv_lock_release(fd);
 	gpuvirt_device_unref(now);
 	return r;
 }

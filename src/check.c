@@ -501,7 +501,7 @@ GPUVIRT_EXPORT int gpuvirt_ctx_set_vgpu_table(gpuvirt_ctx *ctx, const char *path
 	return ctx->vgpu_table ? 0 : -ENOMEM;
 }
 
-static int ensure_table(gpuvirt_ctx *ctx)
+int gv_vgpu_table_load(gpuvirt_ctx *ctx)
 {
 	const char *env = getenv("GPUVIRT_VGPU_TABLE");
 	size_t bad = 0;
@@ -521,7 +521,7 @@ static int ensure_table(gpuvirt_ctx *ctx)
 	return 0;
 }
 
-static const struct gv_vgpu_entry *table_lookup(gpuvirt_ctx *ctx, const gpuvirt_device *dev)
+const struct gv_vgpu_entry *gv_vgpu_lookup(gpuvirt_ctx *ctx, const gpuvirt_device *dev)
 {
 	uint16_t v = gpuvirt_device_get_vendor_id(dev), d = gpuvirt_device_get_device_id(dev);
 	int32_t sv = gpuvirt_device_get_subsystem_vendor_id(dev), sd = gpuvirt_device_get_subsystem_device_id(dev);
@@ -743,9 +743,9 @@ static int check_vgpu(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev, 
 	bool sriov_evidence;
 	int rr;
 
-	if ((rr = ensure_table(ctx)) < 0)
+	if ((rr = gv_vgpu_table_load(ctx)) < 0)
 		return rr;
-	e = table_lookup(ctx, dev);
+	e = gv_vgpu_lookup(ctx, dev);
 	*mechanism = e ? e->mechanism : -1;
 	gather_evidence(ctx, dev, ev);
 	/* SR-IOV VFs count as vGPU evidence for the vendors that share that way. */
@@ -972,10 +972,10 @@ static bool any_nvidia_vgpu(gpuvirt_ctx *ctx, gpuvirt_device **devs, size_t n, b
 	bool capable = false;
 
 	*evidence = false;
-	if (ensure_table(ctx) < 0)
+	if (gv_vgpu_table_load(ctx) < 0)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		const struct gv_vgpu_entry *e = table_lookup(ctx, devs[i]);
+		const struct gv_vgpu_entry *e = gv_vgpu_lookup(ctx, devs[i]);
 		struct evidence ev;
 		if (gpuvirt_device_get_vendor_id(devs[i]) != 0x10de)
 			continue;

@@ -501,3 +501,177 @@ int gv_parse_token_expiry(const char *buf, size_t len, int64_t *expires)
 	*expires = v;
 	return 0;
 }
+
+/* ---- vGPU profiles ----------------------------------------------------- */
+
+/* "1024M", "512MB", "4 MB", "40G": bytes, or 0. */
+static uint64_t size_value(const char *p, const char *end)
+{
+	uint64_t v = 0;
+	bool digits = false;
+
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	while (p < end && isdigit((unsigned char)*p)) {
+		if (v > UINT64_MAX / 16)
+			return 0;
+		v = v * 10 + (uint64_t)(*p++ - '0');
+		digits = true;
+	}
+	while (p < end && *p == ' ')
+		p++;
+	if (!digits)
+		return 0;
+	switch (p < end ? *p : 'M') {
+	case 'K': case 'k': return v << 10;
+	case 'M': case 'm': return v << 20;
+	case 'G': case 'g': return v << 30;
+	default: return v;
+	}
+}
+
+/* The value after "key=" or "key:" in desc (keys end at '=' or ':'). */
+static const char *desc_value(const char *desc, size_t len, const char *key, const char **end)
+{
+	size_t klen = strlen(key);
+
+	for (size_t i = 0; i + klen < len; i++) {
+		if ((i == 0 || !isalnum((unsigned char)desc[i - 1])) && memcmp(desc + i, key, klen) == 0 &&
+		    (desc[i + klen] == '=' || desc[i + klen] == ':')) {
+			const char *v = desc + i + klen + 1, *e = v;
+			while (e < desc + len && *e != ',' && *e != '\n')
+				e++;
+			*end = e;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+static uint32_t u32_value(const char *p, const char *end)
+{
+	uint64_t v = 0;
+
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	for (; p < end && isdigit((unsigned char)*p) && v <= UINT32_MAX; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	return v > UINT32_MAX ? 0 : (uint32_t)v;
+}
+
+static void resolution_value(const char *p, const char *end, uint32_t *w, uint32_t *h)
+{
+	const char *x = p;
+
+	while (x < end && *x != 'x' && *x != 'X')
+		x++;
+	if (x >= end)
+		return;
+	*w = u32_value(p, x);
+	*h = u32_value(x + 1, end);
+}
+
+int gv_parse_profile(const char *name, const char *desc, size_t len, struct gv_profile_info *out)
+{
+	const char *v, *e;
+
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (desc) {
+		if ((v = desc_value(desc, len, "framebuffer", &e)))
+			out->framebuffer = size_value(v, e);
+		if ((v = desc_value(desc, len, "num_heads", &e)))
+			out->heads = u32_value(v, e);
+		if ((v = desc_value(desc, len, "max_resolution", &e)) || (v = desc_value(desc, len, "resolution", &e)))
+			resolution_value(v, e, &out->max_width, &out->max_height);
+		if ((v = desc_value(desc, len, "max_instance", &e)))
+			out->max_instances = u32_value(v, e);
+		if ((v = desc_value(desc, len, "frl_config", &e)))
+			out->frame_rate_limit = u32_value(v, e);
+		if (!out->framebuffer && (v = desc_value(desc, len, "low_gm_size", &e))) {
+			/* GVT-g: aperture plus hidden graphics memory */
+			out->framebuffer = size_value(v, e);
+			if ((v = desc_value(desc, len, "high_gm_size", &e)))
+				out->framebuffer += size_value(v, e);
+		}
+		if (!out->framebuffer) { /* mbochs: "virtual display, 16 MB video memory" */
+			const char *m = NULL;
+			for (size_t i = 0; i + 12 <= len && !m; i++)
+				if (memcmp(desc + i, "video memory", 12) == 0)
+					m = desc + i;
+			if (m) {
+				const char *s = m;
+				while (s > desc && s[-1] != ',')
+					s--;
+				out->framebuffer = size_value(s, m);
+			}
+		}
+	}
+	if (name) {
+		/* NVIDIA names end in "-<size><class>" or "-<slices>-<size><class>". */
+		size_t n = strlen(name);
+		const char *dash = memrchr(name, '-', n);
+		if (dash && n > (size_t)(dash - name) + 2) {
+			const char *cls = name + n - 1;
+			const char *num = dash + 1;
+			bool digits = num < cls;
+			for (const char *c = num; c < cls; c++)
+				digits &= isdigit((unsigned char)*c) != 0;
+			if (digits && strchr("QBAC", *cls)) {
+				out->vgpu_class = *cls;
+				if (!out->framebuffer)
+					out->framebuffer = (uint64_t)u32_value(num, cls) << 30;
+			}
+		}
+	}
+	return 0;
+}
+
+int gv_parse_json_string(const char *buf, size_t len, const char *key, char *out, size_t size)
+{
+	size_t klen = strlen(key);
+
+	if (!buf || !key || !out || size == 0)
+		return -EINVAL;
+	for (size_t i = 0; i + klen + 2 < len; i++) {
+		if (buf[i] != '"' || memcmp(buf + i + 1, key, klen) != 0 || buf[i + 1 + klen] != '"')
+			continue;
+		size_t j = i + klen + 2, k = 0;
+		while (j < len && isspace((unsigned char)buf[j]))
+			j++;
+		if (j >= len || buf[j] != ':')
+			continue;
+		j++;
+		while (j < len && isspace((unsigned char)buf[j]))
+			j++;
+		if (j >= len || buf[j] != '"')
+			return -EBADMSG;
+		for (j++; j < len && buf[j] != '"'; j++) {
+			if (buf[j] == '\\' || (unsigned char)buf[j] < 0x20)
+				return -EBADMSG; /* no escapes in the values we read */
+			if (k + 1 >= size)
+				return -ENAMETOOLONG;
+			out[k++] = buf[j];
+		}
+		if (j >= len)
+			return -EBADMSG;
+		out[k] = '\0';
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int gv_parse_uuid(const char *in, char out[37])
+{
+	if (!in || strlen(in) != 36)
+		return -EINVAL;
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? in[i] != '-' : !isxdigit((unsigned char)in[i]))
+			return -EINVAL;
+		out[i] = (char)tolower((unsigned char)in[i]);
+	}
+	out[36] = '\0';
+	return 0;
+}

@@ -96,6 +96,19 @@ void gv_names_free(char **names, size_t count);
  * (Xorg)", comma-separated; "" when none. */
 void gv_device_drm_users(const gpuvirt_device *dev, char *out, size_t size);
 
+/* ---- checks (check.c): the vGPU table ---- */
+int gv_vgpu_table_load(gpuvirt_ctx *ctx);
+/* The table's entry for a device, or NULL (load the table first). */
+const struct gv_vgpu_entry *gv_vgpu_lookup(gpuvirt_ctx *ctx, const gpuvirt_device *dev);
+
+/* ---- binding (bind.c): locks under run/lock/gpuvirt/<key>.lock ---- */
+int gv_lock_take(gpuvirt_ctx *ctx, const char *key, bool wait, int *fd_out);
+void gv_lock_release(int fd);
+
+/* ---- profiles (profile.c) ---- */
+/* Remove instances whose creation was cut short; the number recovered. */
+int gv_instance_recover(gpuvirt_ctx *ctx);
+
 /* ---- kernel modules (modules.c) ---- */
 enum gv_module_state { GV_MODULE_UNKNOWN, GV_MODULE_MISSING, GV_MODULE_AVAILABLE, GV_MODULE_BUILTIN, GV_MODULE_LOADED };
 /* State of a module ("vfio-pci" or "vfio_pci"); the release goes to `release`. */
@@ -158,5 +171,19 @@ int gv_parse_conf_value(const char *buf, size_t len, const char *key, char *out,
 /* A JWT's "exp" (seconds since the epoch): -ENOENT when it carries none.
  * Only the expiry leaves this function; the token is never copied out. */
 int gv_parse_token_expiry(const char *buf, size_t len, int64_t *expires);
+/* What a vGPU profile's name and description say. */
+struct gv_profile_info {
+	uint64_t framebuffer;	/* bytes, 0 unknown */
+	uint32_t heads, max_width, max_height, max_instances, frame_rate_limit;
+	char vgpu_class;	/* 'Q', 'B', 'A', 'C' or 0 */
+};
+/* NVIDIA ("num_heads=4, frl_config=45, framebuffer=1024M, ..."), GVT-g
+ * ("low_gm_size: 128MB\nhigh_gm_size: 512MB\n..."), mbochs ("... 16 MB video
+ * memory"); and the name ("GRID T4-4Q", "NVIDIA A100DX-3-40C"). */
+int gv_parse_profile(const char *name, const char *desc, size_t len, struct gv_profile_info *out);
+/* The string value of "key" in a flat JSON object (mdevctl's files). */
+int gv_parse_json_string(const char *buf, size_t len, const char *key, char *out, size_t size);
+/* A UUID, canonicalised to lower case into out[37]. */
+int gv_parse_uuid(const char *in, char out[37]);
 
 #endif

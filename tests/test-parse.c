@@ -220,6 +220,63 @@ START_TEST(token_expiry)
 }
 END_TEST
 
+START_TEST(profile_descriptions)
+{
+	struct gv_profile_info i;
+
+	ck_assert_int_eq(gv_parse_profile("GRID T4-4Q", S("num_heads=4, frl_config=60, framebuffer=4096M, "
+						      "max_resolution=7680x4320, max_instance=4\n"), &i), 0);
+	ck_assert_uint_eq(i.framebuffer, 4096ull << 20);
+	ck_assert_uint_eq(i.heads, 4);
+	ck_assert_uint_eq(i.frame_rate_limit, 60);
+	ck_assert_uint_eq(i.max_width, 7680);
+	ck_assert_uint_eq(i.max_height, 4320);
+	ck_assert_uint_eq(i.max_instances, 4);
+	ck_assert_int_eq(i.vgpu_class, 'Q');
+	ck_assert_int_eq(gv_parse_profile("GVTg_V5_4", S("low_gm_size: 128MB\nhigh_gm_size: 512MB\nfence: 4\n"
+						     "resolution: 1920x1200\nweight: 4\n"), &i), 0);
+	ck_assert_uint_eq(i.framebuffer, 640ull << 20);
+	ck_assert_uint_eq(i.max_height, 1200);
+	ck_assert_int_eq(i.vgpu_class, 0);
+	ck_assert_int_eq(gv_parse_profile("mbochs-large", S("virtual display, 64 MB video memory\n"), &i), 0);
+	ck_assert_uint_eq(i.framebuffer, 64ull << 20);
+	ck_assert_int_eq(gv_parse_profile("NVIDIA A100DX-3-40C", NULL, 0, &i), 0);
+	ck_assert_uint_eq(i.framebuffer, 40ull << 30);
+	ck_assert_int_eq(i.vgpu_class, 'C');
+	ck_assert_int_eq(gv_parse_profile("NVIDIA L40S-24Q", NULL, 0, &i), 0);
+	ck_assert_uint_eq(i.framebuffer, 24ull << 30);
+	/* Not NVIDIA's pattern: nothing invented. */
+	ck_assert_int_eq(gv_parse_profile("mtty-2", S("Dual port serial"), &i), 0);
+	ck_assert_uint_eq(i.framebuffer, 0);
+	ck_assert_int_eq(i.vgpu_class, 0);
+	ck_assert_int_eq(gv_parse_profile("x", S("framebuffer=99999999999999999999999G"), &i), 0);
+	ck_assert_uint_eq(i.framebuffer, 0); /* overflow: unknown */
+	ck_assert_int_eq(gv_parse_profile(NULL, NULL, 0, NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(json_strings_and_uuids)
+{
+	char v[32], u[37];
+
+	ck_assert_int_eq(gv_parse_json_string(S("{\n  \"mdev_type\": \"nvidia-222\",\n  \"start\": \"auto\"}"), "start", v,
+					      sizeof(v)), 0);
+	ck_assert_str_eq(v, "auto");
+	ck_assert_int_eq(gv_parse_json_string(S("{\"mdev_type\":\"nvidia-222\"}"), "mdev_type", v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "nvidia-222");
+	ck_assert_int_eq(gv_parse_json_string(S("{\"mdev_type\": 5}"), "mdev_type", v, sizeof(v)), -EBADMSG);
+	ck_assert_int_eq(gv_parse_json_string(S("{\"mdev_type\": \"a\\\"b\"}"), "mdev_type", v, sizeof(v)), -EBADMSG);
+	ck_assert_int_eq(gv_parse_json_string(S("{\"other\": \"x\"}"), "mdev_type", v, sizeof(v)), -ENOENT);
+	ck_assert_int_eq(gv_parse_json_string(S("{\"k\": \"unterminated"), "k", v, sizeof(v)), -EBADMSG);
+	ck_assert_int_eq(gv_parse_uuid("4B20D080-1B54-4048-85B3-A6A62D165C01", u), 0);
+	ck_assert_str_eq(u, "4b20d080-1b54-4048-85b3-a6a62d165c01");
+	ck_assert_int_eq(gv_parse_uuid("4b20d080-1b54-4048-85b3-a6a62d165c0", u), -EINVAL);
+	ck_assert_int_eq(gv_parse_uuid("4b20d080_1b54-4048-85b3-a6a62d165c01", u), -EINVAL);
+	ck_assert_int_eq(gv_parse_uuid("../../../../../../../../etc/passwdxx", u), -EINVAL);
+	ck_assert_int_eq(gv_parse_uuid(NULL, u), -EINVAL);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("parse");
@@ -235,6 +292,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, cpuinfo);
 	tcase_add_test(tc, conf_value);
 	tcase_add_test(tc, token_expiry);
+	tcase_add_test(tc, profile_descriptions);
+	tcase_add_test(tc, json_strings_and_uuids);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -13,6 +13,7 @@
 #include <gpuvirt/device.h>
 #include <gpuvirt/check.h>
 #include <gpuvirt/bind.h>
+#include <gpuvirt/profile.h>
 #include <gpuvirt/monitor.h>
 
 #endif /* GPUVIRT_GPUVIRT_H */

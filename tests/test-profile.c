@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Profiles and instances as read from plain simulated hosts, and argument
+ * checks (allocation itself runs on the FUSE host: simhost/test-profiles.sh). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "helpers.h"
+
+static gpuvirt_profile *find(gpuvirt_ctx *ctx, gpuvirt_device *dev, const char *parent, const char *id)
+{
+	gpuvirt_profile_iter *it;
+	gpuvirt_profile *p, *found = NULL;
+
+	ck_assert_int_eq(gpuvirt_profile_iter_new(ctx, dev, &it), 0);
+	while (gpuvirt_profile_iter_next(it, &p) > 0) {
+		if (!found && strcmp(gpuvirt_profile_get_parent(p), parent) == 0 && strcmp(gpuvirt_profile_get_id(p), id) == 0)
+			found = gpuvirt_profile_ref(p);
+		gpuvirt_profile_unref(p);
+	}
+	gpuvirt_profile_iter_unref(it);
+	ck_assert_msg(found != NULL, "no profile %s on %s", id, parent);
+	return found;
+}
+
+static size_t count(gpuvirt_ctx *ctx, gpuvirt_device *dev)
+{
+	gpuvirt_profile_iter *it;
+	gpuvirt_profile *p;
+	size_t n = 0;
+
+	ck_assert_int_eq(gpuvirt_profile_iter_new(ctx, dev, &it), 0);
+	while (gpuvirt_profile_iter_next(it, &p) > 0) {
+		n++;
+		gpuvirt_profile_unref(p);
+	}
+	ck_assert_int_eq(gpuvirt_profile_iter_next(it, &p), 0);
+	gpuvirt_profile_iter_unref(it);
+	return n;
+}
+
+START_TEST(nvidia_legacy_mdev)
+{
+	gpuvirt_ctx *ctx = th_ctx("t4");
+	gpuvirt_device *t4;
+	gpuvirt_profile *p = find(ctx, NULL, "0000:3b:00.0", "nvidia-232");
+	uint32_t w, h;
+
+	ck_assert_str_eq(gpuvirt_profile_get_name(p), "GRID T4-4Q");
+	ck_assert_int_eq(gpuvirt_profile_get_mechanism(p), GPUVIRT_MECHANISM_MDEV);
+	ck_assert_str_eq(gpuvirt_mechanism_to_string(gpuvirt_profile_get_mechanism(p)), "mdev");
+	ck_assert_str_eq(gpuvirt_profile_get_device_api(p), "vfio-pci");
+	ck_assert_uint_eq(gpuvirt_profile_get_available(p), 4);
+	ck_assert_uint_eq(gpuvirt_profile_get_instance_count(p), 0);
+	ck_assert_uint_eq(gpuvirt_profile_get_framebuffer_bytes(p), 4096ull << 20);
+	ck_assert_uint_eq(gpuvirt_profile_get_heads(p), 4);
+	ck_assert_int_eq(gpuvirt_profile_get_max_resolution(p, &w, &h), 0);
+	ck_assert_uint_eq(w, 7680);
+	ck_assert_uint_eq(h, 4320);
+	ck_assert_uint_eq(gpuvirt_profile_get_max_instances(p), 4);
+	ck_assert_uint_eq(gpuvirt_profile_get_frame_rate_limit(p), 60);
+	ck_assert_str_eq(gpuvirt_profile_get_vgpu_class(p), "Q");
+	ck_assert_int_eq(gpuvirt_profile_get_numa_node(p), 0);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_profile_get_description(p), "framebuffer=4096M"));
+	gpuvirt_profile_unref(p);
+	ck_assert_uint_eq(count(ctx, NULL), 16);
+	ck_assert_int_eq(gpuvirt_device_new_from_bdf(ctx, "d8:00.0", &t4), 0);
+	ck_assert_uint_eq(count(ctx, t4), 8); /* one GPU's */
+	gpuvirt_device_unref(t4);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(nvidia_vendor_on_vfs)
+{
+	gpuvirt_ctx *ctx = th_ctx("a100x8");
+	gpuvirt_profile *p = find(ctx, NULL, "0000:07:00.0", "699");
+
+	ck_assert_str_eq(gpuvirt_profile_get_name(p), "NVIDIA A100DX-3-40C");
+	ck_assert_int_eq(gpuvirt_profile_get_mechanism(p), GPUVIRT_MECHANISM_NVIDIA_VENDOR);
+	ck_assert_uint_eq(gpuvirt_profile_get_available(p), 4); /* 4 VFs can create it */
+	ck_assert_uint_eq(gpuvirt_profile_get_framebuffer_bytes(p), 40ull << 30);
+	ck_assert_str_eq(gpuvirt_profile_get_vgpu_class(p), "C");
+	ck_assert_ptr_null(gpuvirt_profile_get_description(p));
+	gpuvirt_profile_unref(p);
+	ck_assert_uint_eq(count(ctx, NULL), 8 * 12);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(sriov_gvtg_and_mbochs)
+{
+	gpuvirt_ctx *ctx = th_ctx("amd-mxgpu");
+	gpuvirt_profile *p = find(ctx, NULL, "0000:c1:00.0", "sriov-vf");
+
+	ck_assert_int_eq(gpuvirt_profile_get_mechanism(p), GPUVIRT_MECHANISM_SRIOV_VF);
+	ck_assert_uint_eq(gpuvirt_profile_get_available(p), 8); /* none enabled yet: all can be */
+	ck_assert_uint_eq(gpuvirt_profile_get_max_instances(p), 8);
+	gpuvirt_profile_unref(p);
+	p = find(ctx, NULL, "0000:03:00.0", "sriov-vf");
+	ck_assert_uint_eq(gpuvirt_profile_get_available(p), 2);
+	gpuvirt_profile_unref(p);
+	gpuvirt_ctx_unref(ctx);
+
+	ctx = th_ctx("gvtg-laptop");
+	p = find(ctx, NULL, "0000:00:02.0", "i915-GVTg_V5_4");
+	ck_assert_uint_eq(gpuvirt_profile_get_framebuffer_bytes(p), 640ull << 20); /* 128 MB + 512 MB */
+	ck_assert_ptr_null(gpuvirt_profile_get_vgpu_class(p));
+	uint32_t w, h;
+	gpuvirt_profile_get_max_resolution(p, &w, &h);
+	ck_assert_uint_eq(w, 1920);
+	gpuvirt_profile_unref(p);
+	gpuvirt_ctx_unref(ctx);
+
+	ctx = th_ctx("qemu-q35-iommu-on");
+	p = find(ctx, NULL, "mbochs", "mbochs-medium");
+	ck_assert_uint_eq(gpuvirt_profile_get_framebuffer_bytes(p), 16ull << 20);
+	ck_assert_uint_eq(gpuvirt_profile_get_instance_count(p), 1);
+	gpuvirt_profile_unref(p);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(existing_instances)
+{
+	const char *root = th_host("qemu-q35-iommu-on");
+	gpuvirt_ctx *ctx = th_ctx_at(root);
+	gpuvirt_instance_iter *it;
+	gpuvirt_instance *in;
+	char path[512];
+
+	/* The real kernel's mbochs instance, made by another tool. */
+	ck_assert_int_eq(gpuvirt_instance_new_from_uuid(ctx, "4B20D080-1B54-4048-85B3-A6A62D165C01", &in), 0);
+	ck_assert_str_eq(gpuvirt_instance_get_uuid(in), "4b20d080-1b54-4048-85b3-a6a62d165c01");
+	ck_assert_str_eq(gpuvirt_instance_get_parent(in), "mbochs");
+	ck_assert_str_eq(gpuvirt_instance_get_profile_id(in), "mbochs-medium");
+	ck_assert_int_eq(gpuvirt_instance_get_mechanism(in), GPUVIRT_MECHANISM_MDEV);
+	snprintf(path, sizeof(path), "%s/sys/bus/mdev/devices/4b20d080-1b54-4048-85b3-a6a62d165c01", root);
+	ck_assert_str_eq(gpuvirt_instance_get_sysfs_path(in), path);
+	ck_assert_ptr_null(gpuvirt_instance_get_vf_bdf(in));
+	ck_assert_int_eq(gpuvirt_instance_is_active(in), 1);
+	ck_assert_int_eq(gpuvirt_instance_is_persistent(in), 0);
+	gpuvirt_instance_unref(in);
+	/* An mdevctl definition that is not started is listed too. */
+	th_write(root, "etc/mdevctl.d/mbochs/aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+		 "{\"mdev_type\": \"mbochs-small\", \"start\": \"manual\", \"attrs\": []}\n");
+	ck_assert_int_eq(gpuvirt_instance_iter_new(ctx, &it), 0);
+	ck_assert_int_eq(gpuvirt_instance_iter_next(it, &in), 1);
+	ck_assert_str_eq(gpuvirt_instance_get_uuid(in), "4b20d080-1b54-4048-85b3-a6a62d165c01");
+	gpuvirt_instance_unref(in);
+	ck_assert_int_eq(gpuvirt_instance_iter_next(it, &in), 1);
+	ck_assert_str_eq(gpuvirt_instance_get_profile_id(in), "mbochs-small");
+	ck_assert_int_eq(gpuvirt_instance_is_active(in), 0);
+	ck_assert_int_eq(gpuvirt_instance_is_persistent(in), 1);
+	gpuvirt_instance_unref(in);
+	ck_assert_int_eq(gpuvirt_instance_iter_next(it, &in), 0);
+	gpuvirt_instance_iter_unref(it);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+	gpuvirt_ctx *ctx = th_ctx("t4");
+	gpuvirt_instance *in = NULL;
+	gpuvirt_profile_iter *it;
+	gpuvirt_profile *p;
+
+	ck_assert_int_eq(gpuvirt_profile_iter_new(NULL, NULL, &it), -EINVAL);
+	ck_assert_int_eq(gpuvirt_profile_iter_new(ctx, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(gpuvirt_profile_iter_next(NULL, &p), -EINVAL);
+	ck_assert_ptr_null(gpuvirt_profile_unref(NULL));
+	ck_assert_ptr_null(gpuvirt_profile_get_id(NULL));
+	ck_assert_int_eq(gpuvirt_profile_get_mechanism(NULL), -EINVAL);
+	ck_assert_int_eq(gpuvirt_profile_get_max_resolution(NULL, NULL, NULL), -EINVAL);
+	ck_assert_ptr_null(gpuvirt_mechanism_to_string(99));
+	ck_assert_int_eq(gpuvirt_instance_create(NULL, "nvidia-222", NULL, 0, -1, NULL, 0, &in), -EINVAL);
+	ck_assert_int_eq(gpuvirt_instance_create(ctx, NULL, NULL, 0, -1, NULL, 0, &in), -EINVAL);
+	ck_assert_int_eq(gpuvirt_instance_create(ctx, "", NULL, 0, -1, NULL, 0, &in), -EINVAL);
+	ck_assert_int_eq(gpuvirt_instance_create(ctx, "nvidia-222", NULL, 7, -1, NULL, 0, &in), -EINVAL);
+	ck_assert_int_eq(gpuvirt_instance_create(ctx, "nvidia-222", NULL, 0, -2, NULL, 0, &in), -EINVAL);
+	ck_assert_int_eq(gpuvirt_instance_create(ctx, "nvidia-222", NULL, 0, -1, NULL, 1u << 9, &in), -EINVAL);
+	ck_assert_int_eq(gpuvirt_instance_create(ctx, "nvidia-222", "../../x", 0, -1, NULL, 0, &in), -EINVAL);
+	ck_assert_int_eq(gpuvirt_instance_create(ctx, "nvidia-222", NULL, 0, -1, "not-a-uuid", 0, &in), -EINVAL);
+	ck_assert_int_eq(gpuvirt_instance_create(ctx, "nvidia-222", NULL, 0, -1, "../../../../etc/passwd", 0, &in), -EINVAL);
+	ck_assert_int_eq(gpuvirt_instance_create(ctx, "nvidia-999", NULL, 0, -1, NULL, 0, &in), -ENOENT);
+	ck_assert_int_eq(gpuvirt_instance_create(ctx, "nvidia-222", "0000:09:00.0", 0, -1, NULL, 0, &in), -ENODEV);
+	ck_assert_ptr_null(in);
+	ck_assert_int_eq(gpuvirt_instance_new_from_uuid(ctx, "nope", &in), -EINVAL);
+	ck_assert_int_eq(gpuvirt_instance_new_from_uuid(ctx, "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", &in), -ENOENT);
+	ck_assert_int_eq(gpuvirt_instance_destroy(NULL, 0), -EINVAL);
+	ck_assert_ptr_null(gpuvirt_instance_unref(NULL));
+	ck_assert_int_eq(gpuvirt_instance_is_active(NULL), -EINVAL);
+	ck_assert_int_eq(gpuvirt_instance_iter_new(ctx, NULL), -EINVAL);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("profile");
+	TCase *tc = tcase_create("profile");
+
+	tcase_add_checked_fixture(tc, NULL, th_teardown);
+	tcase_add_test(tc, nvidia_legacy_mdev);
+	tcase_add_test(tc, nvidia_vendor_on_vfs);
+	tcase_add_test(tc, sriov_gvtg_and_mbochs);
+	tcase_add_test(tc, existing_instances);
+	tcase_add_test(tc, bad_arguments);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return th_run(suite());
+}
