@@ -19,7 +19,7 @@
 
 struct options {
 	const char *root;
-	const char *target;
+	const char *target, *gpu, *policy, *numa, *uuid;
 	bool all, json, verbose;
 	bool dry_run, allow_group, force, persist, wait;
 	int argc;
@@ -51,6 +51,12 @@ static void usage(FILE *out)
 	      "  unbind BDF [--persist] [--wait]\n"
 	      "                          give the group back to the drivers it had\n"
 	      "  recover                 undo binding work a crashed process left half-way\n"
+	      "  profiles [BDF] [--json] the vGPU profiles of the host (or of one GPU)\n"
+	      "  create PROFILE [--gpu BDF] [--policy pack|spread] [--numa N] [--uuid U]\n"
+	      "         [--persist] [--wait]\n"
+	      "                          allocate a vGPU instance (by profile id or name)\n"
+	      "  destroy UUID [--persist] release an instance (--persist: its mdevctl definition too)\n"
+	      "  instances [--json]      the instances on the host, whoever made them\n"
 	      "  version                 the library's version\n"
 	      "\n"
 	      "Options:\n"
@@ -450,6 +456,9 @@ static int cmd_show(gpuvirt_ctx *ctx, const struct options *o)
 }
 
 static void print_reasons(const gpuvirt_report *report, const char *bdf, uint32_t verdict);
+static int collect_profiles(gpuvirt_ctx *ctx, gpuvirt_device *dev, gpuvirt_profile ***out, size_t *n);
+static void free_profiles(gpuvirt_profile **v, size_t n);
+static void print_profiles(gpuvirt_profile **v, size_t n);
 
 static int cmd_report(gpuvirt_ctx *ctx, const struct options *o)
 {
@@ -507,6 +516,25 @@ static int cmd_report(gpuvirt_ctx *ctx, const struct options *o)
 		}
 		printf("Worst finding: %s\n", gpuvirt_severity_to_string(gpuvirt_report_get_worst_severity(report)));
 		gpuvirt_report_unref(report);
+		gpuvirt_profile **profiles;
+		size_t np;
+		r = collect_profiles(ctx, NULL, &profiles, &np);
+		if (r < 0) {
+			free_profiles(profiles, np);
+			free_devices(devs, n);
+			return fail(ctx, r, "report: profiles");
+		}
+		if (np) {
+			uint32_t free_total = 0, used = 0;
+			for (size_t i = 0; i < np; i++) {
+				free_total += gpuvirt_profile_get_available(profiles[i]);
+				used += gpuvirt_profile_get_instance_count(profiles[i]);
+			}
+			printf("\nvGPU profiles: %zu offered, %u instance%s in use (AVAIL: how many more fit now):\n", np, used,
+			       used == 1 ? "" : "s");
+			print_profiles(profiles, np);
+		}
+		free_profiles(profiles, np);
 	}
 	free_devices(devs, n);
 	return 0;
@@ -802,6 +830,290 @@ static int cmd_recover(gpuvirt_ctx *ctx, const struct options *o)
 	return 0;
 }
 
+/* ---- profiles and instances ---- */
+
+static void format_size(uint64_t bytes, char *buf, size_t size)
+{
+	if (!bytes)
+		snprintf(buf, size, "-");
+	else if (bytes >= (1ull << 30) && bytes % (1ull << 30) == 0)
+		snprintf(buf, size, "%lluG", (unsigned long long)(bytes >> 30));
+	else
+		snprintf(buf, size, "%lluM", (unsigned long long)(bytes >> 20));
+}
+
+static int collect_profiles(gpuvirt_ctx *ctx, gpuvirt_device *dev, gpuvirt_profile ***out, size_t *n)
+{
+	gpuvirt_profile_iter *it;
+	gpuvirt_profile *p;
+	int r = gpuvirt_profile_iter_new(ctx, dev, &it);
+
+	*out = NULL;
+	*n = 0;
+	if (r < 0)
+		return r;
+	while ((r = gpuvirt_profile_iter_next(it, &p)) > 0) {
+		gpuvirt_profile **nv = realloc(*out, (*n + 1) * sizeof(*nv));
+		if (!nv) {
+			gpuvirt_profile_unref(p);
+			r = -ENOMEM;
+			break;
+		}
+		*out = nv;
+		(*out)[(*n)++] = p;
+	}
+	gpuvirt_profile_iter_unref(it);
+	return r;
+}
+
+static void free_profiles(gpuvirt_profile **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		gpuvirt_profile_unref(v[i]);
+	free(v);
+}
+
+static const char *const profile_head[] = {"PARENT", "MECHANISM", "ID", "NAME", "FB", "CLASS", "AVAIL", "USED"};
+
+static void print_profiles(gpuvirt_profile **v, size_t n)
+{
+	struct row *rows = calloc(n ? n : 1, sizeof(*rows));
+
+	if (!rows)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const char *cls = gpuvirt_profile_get_vgpu_class(v[i]);
+		snprintf(rows[i].cells[0], sizeof(rows[i].cells[0]), "%s", gpuvirt_profile_get_parent(v[i]));
+		snprintf(rows[i].cells[1], sizeof(rows[i].cells[1]), "%s",
+			 gpuvirt_mechanism_to_string(gpuvirt_profile_get_mechanism(v[i])));
+		snprintf(rows[i].cells[2], sizeof(rows[i].cells[2]), "%s", gpuvirt_profile_get_id(v[i]));
+		snprintf(rows[i].cells[3], sizeof(rows[i].cells[3]), "%s", gpuvirt_profile_get_name(v[i]));
+		format_size(gpuvirt_profile_get_framebuffer_bytes(v[i]), rows[i].cells[4], sizeof(rows[i].cells[4]));
+		snprintf(rows[i].cells[5], sizeof(rows[i].cells[5]), "%s", cls ? cls : "-");
+		snprintf(rows[i].cells[6], sizeof(rows[i].cells[6]), "%u", gpuvirt_profile_get_available(v[i]));
+		snprintf(rows[i].cells[7], sizeof(rows[i].cells[7]), "%u", gpuvirt_profile_get_instance_count(v[i]));
+	}
+	print_table(profile_head, rows, n, 8);
+	free(rows);
+}
+
+static void json_profile(struct json *j, const gpuvirt_profile *p)
+{
+	uint32_t w = 0, h = 0;
+
+	gpuvirt_profile_get_max_resolution(p, &w, &h);
+	json_begin_object(j);
+	json_key(j, "parent");
+	json_string(j, gpuvirt_profile_get_parent(p));
+	json_key(j, "mechanism");
+	json_string(j, gpuvirt_mechanism_to_string(gpuvirt_profile_get_mechanism(p)));
+	json_key(j, "id");
+	json_string(j, gpuvirt_profile_get_id(p));
+	json_key(j, "name");
+	json_string(j, gpuvirt_profile_get_name(p));
+	json_key(j, "description");
+	json_string(j, gpuvirt_profile_get_description(p));
+	json_key(j, "device_api");
+	json_string(j, gpuvirt_profile_get_device_api(p));
+	json_key(j, "numa_node");
+	if (gpuvirt_profile_get_numa_node(p) >= 0)
+		json_int(j, gpuvirt_profile_get_numa_node(p));
+	else
+		json_null(j);
+	json_key(j, "available");
+	json_int(j, gpuvirt_profile_get_available(p));
+	json_key(j, "instances");
+	json_int(j, gpuvirt_profile_get_instance_count(p));
+	json_key(j, "framebuffer_bytes");
+	json_int(j, (long long)gpuvirt_profile_get_framebuffer_bytes(p));
+	json_key(j, "heads");
+	json_int(j, gpuvirt_profile_get_heads(p));
+	json_key(j, "max_resolution");
+	if (w && h) {
+		char res[32];
+		snprintf(res, sizeof(res), "%ux%u", w, h);
+		json_string(j, res);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "max_instances");
+	json_int(j, gpuvirt_profile_get_max_instances(p));
+	json_key(j, "frame_rate_limit");
+	json_int(j, gpuvirt_profile_get_frame_rate_limit(p));
+	json_key(j, "vgpu_class");
+	json_string(j, gpuvirt_profile_get_vgpu_class(p));
+	json_end_object(j);
+}
+
+static int cmd_profiles(gpuvirt_ctx *ctx, const struct options *o)
+{
+	gpuvirt_device *d = NULL;
+	gpuvirt_profile **v;
+	size_t n;
+	int r;
+
+	if (o->argc > 1)
+		return -EXIT_USAGE;
+	if (o->argc == 1 && (r = open_device(ctx, o->argv[0], &d)) != 0)
+		return r;
+	r = collect_profiles(ctx, d, &v, &n);
+	gpuvirt_device_unref(d);
+	if (r < 0) {
+		free_profiles(v, n);
+		return fail(ctx, r, "profiles");
+	}
+	if (o->json) {
+		struct json j;
+		json_header(&j, ctx);
+		json_key(&j, "profiles");
+		json_begin_array(&j);
+		for (size_t i = 0; i < n; i++)
+			json_profile(&j, v[i]);
+		json_end_array(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else if (n == 0) {
+		printf("No vGPU profiles offered.\n");
+	} else {
+		print_profiles(v, n);
+	}
+	free_profiles(v, n);
+	return 0;
+}
+
+static void json_instance(struct json *j, const gpuvirt_instance *in)
+{
+	json_begin_object(j);
+	json_key(j, "uuid");
+	json_string(j, gpuvirt_instance_get_uuid(in));
+	json_key(j, "parent");
+	json_string(j, gpuvirt_instance_get_parent(in));
+	json_key(j, "profile");
+	json_string(j, gpuvirt_instance_get_profile_id(in));
+	json_key(j, "mechanism");
+	json_string(j, gpuvirt_mechanism_to_string(gpuvirt_instance_get_mechanism(in)));
+	json_key(j, "sysfs_path");
+	json_string(j, gpuvirt_instance_get_sysfs_path(in));
+	json_key(j, "vf");
+	json_string(j, gpuvirt_instance_get_vf_bdf(in));
+	json_key(j, "active");
+	json_bool(j, gpuvirt_instance_is_active(in) == 1);
+	json_key(j, "persistent");
+	json_bool(j, gpuvirt_instance_is_persistent(in) == 1);
+	json_end_object(j);
+}
+
+static int cmd_create(gpuvirt_ctx *ctx, const struct options *o)
+{
+	gpuvirt_instance *in;
+	int policy = GPUVIRT_POLICY_PACK, numa = -1, r;
+	uint32_t flags = (o->persist ? GPUVIRT_INSTANCE_PERSIST : 0) | (o->wait ? GPUVIRT_INSTANCE_WAIT : 0);
+
+	if (o->argc != 1)
+		return -EXIT_USAGE;
+	if (o->policy) {
+		if (strcmp(o->policy, "pack") == 0)
+			policy = GPUVIRT_POLICY_PACK;
+		else if (strcmp(o->policy, "spread") == 0)
+			policy = GPUVIRT_POLICY_SPREAD;
+		else
+			return -EXIT_USAGE;
+	}
+	if (o->numa) {
+		char *end;
+		long v = strtol(o->numa, &end, 10);
+		if (*end || end == o->numa || v < 0 || v > 65535)
+			return -EXIT_USAGE;
+		numa = (int)v;
+	}
+	r = gpuvirt_instance_create(ctx, o->argv[0], o->gpu, policy, numa, o->uuid, flags, &in);
+	if (r < 0)
+		return fail(ctx, r, "create");
+	if (o->json) {
+		struct json j;
+		json_header(&j, ctx);
+		json_key(&j, "instance");
+		json_instance(&j, in);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		printf("%s on %s (%s %s): %s%s\n", gpuvirt_instance_get_uuid(in), gpuvirt_instance_get_parent(in),
+		       gpuvirt_mechanism_to_string(gpuvirt_instance_get_mechanism(in)), gpuvirt_instance_get_profile_id(in),
+		       gpuvirt_instance_get_sysfs_path(in) ? "sysfsdev=" : "host=",
+		       gpuvirt_instance_get_sysfs_path(in) ? gpuvirt_instance_get_sysfs_path(in)
+							    : gpuvirt_instance_get_vf_bdf(in));
+	}
+	gpuvirt_instance_unref(in);
+	return 0;
+}
+
+static int cmd_destroy(gpuvirt_ctx *ctx, const struct options *o)
+{
+	gpuvirt_instance *in;
+	int r;
+
+	if (o->argc != 1)
+		return -EXIT_USAGE;
+	r = gpuvirt_instance_new_from_uuid(ctx, o->argv[0], &in);
+	if (r == -EINVAL) {
+		fprintf(stderr, "gpuvirt: '%s' is not a UUID\n", o->argv[0]);
+		return -EXIT_USAGE;
+	}
+	if (r < 0)
+		return fail(ctx, r, "destroy");
+	r = gpuvirt_instance_destroy(in, (o->persist ? GPUVIRT_INSTANCE_PERSIST : 0) | (o->wait ? GPUVIRT_INSTANCE_WAIT : 0));
+	gpuvirt_instance_unref(in);
+	if (r < 0)
+		return fail(ctx, r, "destroy");
+	printf("%s: released\n", o->argv[0]);
+	return 0;
+}
+
+static int cmd_instances(gpuvirt_ctx *ctx, const struct options *o)
+{
+	gpuvirt_instance_iter *it;
+	gpuvirt_instance *in;
+	struct json j;
+	size_t n = 0;
+	int r;
+
+	if (o->argc != 0)
+		return -EXIT_USAGE;
+	if ((r = gpuvirt_instance_iter_new(ctx, &it)) < 0)
+		return fail(ctx, r, "instances");
+	if (o->json) {
+		json_header(&j, ctx);
+		json_key(&j, "instances");
+		json_begin_array(&j);
+	}
+	while (gpuvirt_instance_iter_next(it, &in) > 0) {
+		if (o->json) {
+			json_instance(&j, in);
+		} else {
+			const char *vf = gpuvirt_instance_get_vf_bdf(in);
+			if (n == 0)
+				printf("%-36s  %-12s  %-14s  %-13s  %-12s  %s\n", "UUID", "PARENT", "PROFILE", "MECHANISM", "VF",
+				       "STATE");
+			printf("%-36s  %-12s  %-14s  %-13s  %-12s  %s%s\n",
+			       gpuvirt_instance_get_uuid(in) ? gpuvirt_instance_get_uuid(in) : "-", gpuvirt_instance_get_parent(in),
+			       gpuvirt_instance_get_profile_id(in), gpuvirt_mechanism_to_string(gpuvirt_instance_get_mechanism(in)),
+			       vf ? vf : "-", gpuvirt_instance_is_active(in) == 1 ? "active" : "defined",
+			       gpuvirt_instance_is_persistent(in) == 1 ? ",persistent" : "");
+		}
+		n++;
+		gpuvirt_instance_unref(in);
+	}
+	gpuvirt_instance_iter_unref(it);
+	if (o->json) {
+		json_end_array(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else if (n == 0) {
+		printf("No vGPU instances.\n");
+	}
+	return 0;
+}
+
 static int cmd_version(gpuvirt_ctx *ctx, const struct options *o)
 {
 	(void)ctx;
@@ -823,6 +1135,10 @@ static const struct command {
 	{"bind", cmd_bind, true},
 	{"unbind", cmd_unbind, true},
 	{"recover", cmd_recover, true},
+	{"profiles", cmd_profiles, true},
+	{"create", cmd_create, true},
+	{"destroy", cmd_destroy, true},
+	{"instances", cmd_instances, true},
 	{"version", cmd_version, false},
 };
 
@@ -834,7 +1150,9 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},       {"for", required_argument, NULL, 'F'},
 		{"dry-run", no_argument, NULL, 'n'},    {"allow-group", no_argument, NULL, 'G'},
 		{"force", no_argument, NULL, 'f'},      {"persist", no_argument, NULL, 'p'},
-		{"wait", no_argument, NULL, 'w'},       {NULL, 0, NULL, 0},
+		{"wait", no_argument, NULL, 'w'},       {"gpu", required_argument, NULL, 'g'},
+		{"policy", required_argument, NULL, 'P'}, {"numa", required_argument, NULL, 'N'},
+		{"uuid", required_argument, NULL, 'U'}, {NULL, 0, NULL, 0},
 	};
 	struct options o = {0};
 	const struct command *cmd = NULL;
@@ -843,7 +1161,9 @@ int main(int argc, char **argv)
 
 	/* `check` reports usage errors as EX_USAGE (64): find the command word. */
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--root") == 0 || strcmp(argv[i], "-r") == 0 || strcmp(argv[i], "--for") == 0) {
+		if (strcmp(argv[i], "--root") == 0 || strcmp(argv[i], "-r") == 0 || strcmp(argv[i], "--for") == 0 ||
+		    strcmp(argv[i], "--gpu") == 0 || strcmp(argv[i], "--policy") == 0 || strcmp(argv[i], "--numa") == 0 ||
+		    strcmp(argv[i], "--uuid") == 0) {
 			i++;
 			continue;
 		}
@@ -867,6 +1187,10 @@ int main(int argc, char **argv)
 		case 'f': o.force = true; break;
 		case 'p': o.persist = true; break;
 		case 'w': o.wait = true; break;
+		case 'g': o.gpu = optarg; break;
+		case 'P': o.policy = optarg; break;
+		case 'N': o.numa = optarg; break;
+		case 'U': o.uuid = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return usage_exit;
 		}
