@@ -341,7 +341,11 @@ static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	if (e < 0)
 		return e;
 
-	if (h->iommu_on)
+	if (!h->iommu_on && h->xen_dom0)
+		e = add(r, NULL, "iommu.enabled", I, NULL,
+			"Xen owns the IOMMU, so Linux in dom0 shows no groups; `xl info` lists directio in virt_caps when "
+			"Xen has I/O virtualisation enabled (iommu=1 on Xen's command line)");
+	else if (h->iommu_on)
 		e = add(r, NULL, "iommu.enabled", P, NULL, "%zu IOMMU group%s with PCI devices; IOMMU %s", h->pci_groups,
 			h->pci_groups == 1 ? "" : "s", h->iommu_unit[0] ? h->iommu_unit : "active");
 	else
@@ -603,6 +607,9 @@ static int check_group(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	size_t ls = 0, lf = 0;
 	int e;
 
+	if (group < 0 && h->xen_dom0)
+		return add(r, bdf, "gpu.iommu_group", I, NULL,
+			   "no IOMMU group in dom0: Xen assigns devices by its own IOMMU, the card's functions together");
 	if (group < 0)
 		return add(r, bdf, "gpu.iommu_group", F, iommu_on_remedy(h),
 			   "no IOMMU group: the IOMMU is off or does not cover this device");

@@ -276,6 +276,17 @@ START_TEST(xen_dom0)
 	ck_assert_int_eq(sev(r, NULL, "module.xen_pciback"), FAIL);
 	ck_assert_int_eq(gpuvirt_report_can_passthrough(r, T4), 0);
 	gpuvirt_report_unref(r);
+
+	/* A real dom0 shows no IOMMU groups: Xen owns the IOMMU. */
+	root = th_host("iommu-off");
+	th_write(root, "sys/hypervisor/type", "xen\n");
+	th_write(root, "proc/xen/capabilities", "control_d\n");
+	th_write(root, "sys/hypervisor/properties/capabilities", "xen-3.0-x86_64 hvm-3.0-x86_64\n");
+	r = check_root(root);
+	ck_assert_int_eq(sev(r, NULL, "iommu.enabled"), INFO);
+	ck_assert_int_eq(sev(r, RTX, "gpu.iommu_group"), INFO);
+	ck_assert_int_eq(gpuvirt_report_can_passthrough(r, RTX), 1);
+	gpuvirt_report_unref(r);
 }
 END_TEST
 
