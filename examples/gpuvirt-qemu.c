@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gpuvirt-qemu: give a GPU (or a vGPU) to QEMU or libvirt through libgpuvirt.
+ *
+ *   gpuvirt-qemu [--root DIR] --gpu BDF [--no-bind] [--format args|qmp|libvirt]
+ *   gpuvirt-qemu [--root DIR] --profile PROFILE [--gpu BDF] [--format ...]
+ *   ... [--exec QEMU [QEMU-ARGS...]]
+ *
+ * With --gpu alone, the GPU and every function of its IOMMU group are bound
+ * to vfio-pci (all or nothing), and the QEMU arguments that attach them are
+ * printed: the GPU's own functions in one guest slot as a multifunction
+ * device, as on the host. With --profile, a vGPU instance is allocated and
+ * its argument printed (sysfsdev= for an mdev, host= for a VF). --format qmp
+ * prints QMP device_add commands for a running QEMU; --format libvirt a
+ * domain XML with <hostdev> elements (managed='no': the binding is done).
+ * --exec runs QEMU with the arguments appended. Only the public API is used. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gpuvirt/gpuvirt.h>
+
+enum format { ARGS, QMP, LIBVIRT };
+
+struct hostdev {
+	char bdf[16];	   /* a PCI function, or "" for an mdev */
+	char uuid[40];	   /* an mdev's UUID */
+	char sysfs[4200];  /* an mdev's sysfs path */
+	int slot, function; /* guest address, -1 for none */
+	bool multifunction;
+};
+
+static void usage(FILE *to)
+{
+	fputs("usage: gpuvirt-qemu [--root DIR] (--gpu BDF [--no-bind] | --profile PROFILE [--gpu BDF])\n"
+	      "                    [--format args|qmp|libvirt] [--guest-slot N] [--exec QEMU [ARGS...]]\n",
+	      to);
+}
+
+static int die(gpuvirt_ctx *ctx, int err, const char *what)
+{
+	fprintf(stderr, "gpuvirt-qemu: %s: %s (%s)\n", what, ctx ? gpuvirt_ctx_get_error(ctx) : "",
+		gpuvirt_strerror(err));
+	return 1;
+}
+
+/* "dddd:bb:dd.f" of the same card: domain, bus and slot agree. */
+static bool same_card(const char *a, const char *b)
+{
+	return strncmp(a, b, 10) == 0;
+}
+
+static void print_args(const struct hostdev *h, size_t n, char **argv_out, size_t *argc_out)
+{
+	for (size_t i = 0; i < n; i++) {
+		char buf[4400];
+		if (h[i].bdf[0]) {
+			int len = snprintf(buf, sizeof(buf), "vfio-pci,host=%s,id=hostdev%zu", h[i].bdf, i);
+			if (h[i].slot >= 0)
+				snprintf(buf + len, sizeof(buf) - (size_t)len, ",bus=pcie.0,addr=0x%x.0x%x%s", h[i].slot,
+					 h[i].function, h[i].multifunction ? ",multifunction=on" : "");
+		} else {
+			snprintf(buf, sizeof(buf), "vfio-pci,sysfsdev=%s,id=hostdev%zu", h[i].sysfs, i);
+		}
+		if (argv_out) {
+			argv_out[(*argc_out)++] = strdup("-device");
+			argv_out[(*argc_out)++] = strdup(buf);
+		} else {
+			printf("-device %s\n", buf);
+		}
+	}
+}
+
+static void print_qmp(const struct hostdev *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (h[i].bdf[0])
+			printf("{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"vfio-pci\", \"host\": \"%s\", "
+			       "\"id\": \"hostdev%zu\"%s}}\n",
+			       h[i].bdf, i, h[i].multifunction ? ", \"multifunction\": true" : "");
+		else
+			printf("{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"vfio-pci\", \"sysfsdev\": \"%s\", "
+			       "\"id\": \"hostdev%zu\"}}\n",
+			       h[i].sysfs, i);
+	}
+}
+
+static void print_libvirt(const struct hostdev *h, size_t n)
+{
+	printf("<domain type='kvm'>\n"
+	       "  <name>gpuvirt-example</name>\n"
+	       "  <memory unit='MiB'>2048</memory>\n"
+	       "  <os>\n"
+	       "    <type arch='x86_64' machine='q35'>hvm</type>\n"
+	       "  </os>\n"
+	       "  <devices>\n");
+	for (size_t i = 0; i < n; i++) {
+		unsigned d, b, s, f;
+		if (h[i].bdf[0] && sscanf(h[i].bdf, "%x:%x:%x.%x", &d, &b, &s, &f) == 4) {
+			printf("    <hostdev mode='subsystem' type='pci' managed='no'>\n"
+			       "      <source>\n"
+			       "        <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n"
+			       "      </source>\n",
+			       d, b, s, f);
+			if (h[i].slot >= 0)
+				printf("      <address type='pci' domain='0x0000' bus='0x00' slot='0x%02x' function='0x%x'%s/>\n",
+				       h[i].slot, h[i].function, h[i].multifunction ? " multifunction='on'" : "");
+			printf("    </hostdev>\n");
+		} else {
+			printf("    <hostdev mode='subsystem' type='mdev' model='vfio-pci'>\n"
+			       "      <source>\n"
+			       "        <address uuid='%s'/>\n"
+			       "      </source>\n"
+			       "    </hostdev>\n",
+			       h[i].uuid);
+		}
+	}
+	printf("  </devices>\n</domain>\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"root", required_argument, NULL, 'r'},	 {"gpu", required_argument, NULL, 'g'},
+		{"profile", required_argument, NULL, 'p'}, {"format", required_argument, NULL, 'f'},
+		{"no-bind", no_argument, NULL, 'n'},	 {"guest-slot", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *root = NULL, *gpu = NULL, *profile = NULL, *qemu = NULL;
+	enum format fmt = ARGS;
+	bool bind = true;
+	int guest_slot = 0x10, c, r;
+	gpuvirt_ctx *ctx = NULL;
+	struct hostdev devs[32];
+	size_t n = 0;
+
+	/* Everything after --exec QEMU is QEMU's own. */
+	int qemu_args = argc;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--exec") == 0) {
+			if (i + 1 >= argc) {
+				usage(stderr);
+				return 2;
+			}
+			qemu = argv[i + 1];
+			qemu_args = i + 2;
+			argc = i;
+			break;
+		}
+	int total_argc = qemu_args;
+	char **all_argv = argv;
+	for (int i = qemu_args; all_argv[i]; i++)
+		total_argc = i + 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': root = optarg; break;
+		case 'g': gpu = optarg; break;
+		case 'p': profile = optarg; break;
+		case 'n': bind = false; break;
+		case 's': guest_slot = (int)strtol(optarg, NULL, 0); break;
+		case 'f':
+			if (strcmp(optarg, "args") == 0)
+				fmt = ARGS;
+			else if (strcmp(optarg, "qmp") == 0)
+				fmt = QMP;
+			else if (strcmp(optarg, "libvirt") == 0)
+				fmt = LIBVIRT;
+			else {
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if ((!gpu && !profile) || guest_slot < 1 || guest_slot > 31) {
+		usage(stderr);
+		return 2;
+	}
+	if ((r = gpuvirt_ctx_new(&ctx)) < 0)
+		return die(NULL, r, "context");
+	if (root && (r = gpuvirt_ctx_set_root(ctx, root)) < 0)
+		return die(ctx, r, "--root");
+
+	if (profile) {
+		gpuvirt_instance *in;
+		r = gpuvirt_instance_create(ctx, profile, gpu, GPUVIRT_POLICY_PACK, -1, NULL, 0, &in);
+		if (r < 0)
+			return die(ctx, r, "allocating a vGPU");
+		memset(&devs[0], 0, sizeof(devs[0]));
+		devs[0].slot = -1;
+		if (gpuvirt_instance_get_sysfs_path(in)) {
+			snprintf(devs[0].sysfs, sizeof(devs[0].sysfs), "%s", gpuvirt_instance_get_sysfs_path(in));
+			snprintf(devs[0].uuid, sizeof(devs[0].uuid), "%s", gpuvirt_instance_get_uuid(in));
+		} else {
+			snprintf(devs[0].bdf, sizeof(devs[0].bdf), "%s", gpuvirt_instance_get_vf_bdf(in));
+		}
+		fprintf(stderr, "gpuvirt-qemu: vGPU %s (%s) on %s\n", gpuvirt_instance_get_uuid(in),
+			gpuvirt_instance_get_profile_id(in), gpuvirt_instance_get_parent(in));
+		gpuvirt_instance_unref(in);
+		n = 1;
+	} else {
+		gpuvirt_device *d;
+		gpuvirt_bind_plan *plan;
+		if ((r = gpuvirt_device_new_from_bdf(ctx, gpu, &d)) < 0)
+			return die(ctx, r, gpu);
+		if ((r = gpuvirt_bind_plan_new(d, "vfio-pci", 0, &plan)) < 0)
+			return die(ctx, r, "planning the binding");
+		if (bind && (r = gpuvirt_bind_apply(plan)) < 0)
+			return die(ctx, r, "binding to vfio-pci");
+		/* The GPU's card in one guest slot; other group members alone. */
+		const char *first = gpuvirt_device_get_bdf(d);
+		size_t card = 0;
+		for (size_t i = 0; i < gpuvirt_bind_plan_get_device_count(plan) && n < 32; i++)
+			card += same_card(gpuvirt_bind_plan_get_device(plan, i), first);
+		for (size_t i = 0; i < gpuvirt_bind_plan_get_device_count(plan) && n < 32; i++) {
+			const char *b = gpuvirt_bind_plan_get_device(plan, i);
+			memset(&devs[n], 0, sizeof(devs[n]));
+			snprintf(devs[n].bdf, sizeof(devs[n].bdf), "%s", b);
+			devs[n].slot = -1;
+			if (same_card(b, first) && card > 1) {
+				devs[n].slot = guest_slot;
+				devs[n].function = (int)strtol(b + 11, NULL, 16);
+				devs[n].multifunction = devs[n].function == 0;
+			}
+			n++;
+		}
+		gpuvirt_bind_plan_unref(plan);
+		gpuvirt_device_unref(d);
+	}
+	gpuvirt_ctx_unref(ctx);
+
+	if (qemu) {
+		char **args = calloc((size_t)(total_argc - qemu_args) + 4 * n + 2, sizeof(char *));
+		size_t k = 0;
+		if (!args)
+			return 1;
+		args[k++] = (char *)qemu;
+		for (int i = qemu_args; i < total_argc; i++)
+			args[k++] = all_argv[i];
+		print_args(devs, n, args, &k);
+		args[k] = NULL;
+		execvp(qemu, args);
+		fprintf(stderr, "gpuvirt-qemu: cannot run %s: %s\n", qemu, strerror(errno));
+		return 1;
+	}
+	if (fmt == QMP)
+		print_qmp(devs, n);
+	else if (fmt == LIBVIRT)
+		print_libvirt(devs, n);
+	else
+		print_args(devs, n, NULL, NULL);
+	return 0;
+}
