@@ -9,3 +9,15 @@ for t in parse sysfs ctx device monitor check bind profile; do
 		"$build/tests/test-$t" > "$build/valgrind-$t.log" 2>&1 || { cat "$build/valgrind-$t.log"; exit 1; }
 	tail -1 "$build/valgrind-$t.log"
 done
+# The Python wrapper releases every handle it makes.
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import cffi" 2>/dev/null; then
+	echo "valgrind: the Python bindings"
+	host=$(mktemp -d)
+	"$build/tests/simhost-build" tests/simhost/hosts t4 "$host/t4" >/dev/null
+	ROOT="$host/t4" GPUVIRT_LIBRARY="$build/libgpuvirt.so.1" PYTHONPATH=bindings/python \
+		valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
+		--error-exitcode=1 /usr/bin/python3 bindings/python/tests/leakcheck.py > "$build/valgrind-python.log" 2>&1 ||
+		{ cat "$build/valgrind-python.log"; rm -rf "$host"; exit 1; }
+	rm -rf "$host"
+	echo "no leaks"
+fi

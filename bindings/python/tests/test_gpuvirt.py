@@ -1,0 +1,235 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The Python bindings on simulated hosts: plain trees for reading, the FUSE
+host (kernel write semantics) for binding and allocation."""
+import errno
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+import gpuvirt
+from gpuvirt import _ffi
+
+BUILD = os.environ.get("SIMHOST_BUILD")
+FUSE = os.environ.get("SIMHOST_FUSE")
+HOSTS = os.environ.get("SIMHOST_HOSTS")
+INCLUDE = os.environ.get("GPUVIRT_INCLUDE")
+MODPROBE = os.environ.get("GPUVIRT_MODPROBE_STUB")
+
+
+@pytest.fixture
+def host(tmp_path):
+    """host(name): a plain simulated host."""
+    def make(name):
+        d = tmp_path / name
+        subprocess.run([BUILD, HOSTS, name, str(d)], check=True)
+        return str(d)
+    if not BUILD or not HOSTS:
+        pytest.skip("SIMHOST_BUILD and SIMHOST_HOSTS are not set")
+    return make
+
+
+@pytest.fixture
+def served():
+    """served(name): a simulated host served by simhost-fuse."""
+    mounts = []
+
+    def make(name):
+        if not FUSE or not os.path.exists("/dev/fuse"):
+            if os.environ.get("GPUVIRT_REQUIRE_FUSE") == "1":
+                pytest.fail("FUSE is required here")
+            pytest.skip("simhost-fuse or /dev/fuse is missing")
+        d = tempfile.mkdtemp(prefix="gpuvirt-py-")
+        r = subprocess.run([FUSE, "--hosts", HOSTS, "--host", name, d])
+        if r.returncode != 0:
+            if os.environ.get("GPUVIRT_REQUIRE_FUSE") == "1":
+                pytest.fail("cannot mount a simulated host")
+            pytest.skip("cannot mount a simulated host")
+        mounts.append(d)
+        return d
+    yield make
+    for d in mounts:
+        subprocess.run(["umount", d] if os.geteuid() == 0 else ["fusermount3", "-u", d])
+        for _ in range(50):
+            try:
+                os.rmdir(d)
+                break
+            except OSError:
+                time.sleep(0.05)
+
+
+def test_version():
+    assert re.fullmatch(r"1\.\d+\.\d+", gpuvirt.version())
+
+
+def test_devices_and_properties(host):
+    with gpuvirt.Context(host("workstation")) as ctx:
+        gpus = list(ctx.devices())
+        assert [d.bdf for d in gpus] == ["0000:00:02.0", "0000:01:00.0"]
+        assert len(list(ctx.devices(all=True))) == 6
+        nv = gpus[1]
+        assert (nv.vendor_id, nv.device_id, nv.class_code) == (0x10de, 0x1e87, 0x030000)
+        assert nv.driver == "nvidia" and nv.driver_override is None
+        assert nv.iommu_group == 1
+        assert nv.iommu_group_members == ["0000:00:01.0", "0000:01:00.0", "0000:01:00.1"]
+        assert nv.boot_vga is False and gpus[0].boot_vga is True
+        assert nv.reset_methods == ["bus"] and nv.modes == ["passthrough"]
+        assert nv.numa_node is None and nv.sriov_total_vfs is None and nv.vfs == []
+        assert ctx.device("01:00.1").device_name == "TU104 HD Audio Controller"
+
+
+def test_errors_carry_errno_and_message(host):
+    ctx = gpuvirt.Context(host("workstation"))
+    with pytest.raises(gpuvirt.GpuvirtError) as e:
+        ctx.device("../../etc/passwd")
+    assert e.value.errno == errno.EINVAL
+    with pytest.raises(gpuvirt.GpuvirtError) as e:
+        ctx.device("0000:09:00.0")
+    assert e.value.errno == errno.ENODEV and "0000:09:00.0" in str(e.value)
+    assert isinstance(e.value, OSError)
+    with pytest.raises(gpuvirt.GpuvirtError) as e:
+        gpuvirt.Context("relative/root")
+    assert e.value.errno == errno.EINVAL
+    ctx.close()
+    ctx.close()  # twice is fine
+
+
+def test_check(host):
+    with gpuvirt.Context(host("bad-group")) as ctx:
+        report = ctx.check()
+        assert report.worst == "fail"
+        iso = [f for f in report.findings if f.code == "gpu.iommu_group.isolated"]
+        assert iso[0].severity == "fail" and iso[0].subject == "0000:02:00.0"
+        assert "0000:03:00.0" in iso[0].message and "ACS" in iso[0].remedy
+        assert report.devices == ["0000:02:00.0"]
+        assert report.can_passthrough("02:00.0") is False
+        assert report.reasons("0000:02:00.0") == ["gpu.iommu_group.isolated"]
+        assert report.can_share("0000:02:00.0") is False
+        with pytest.raises(gpuvirt.GpuvirtError) as e:
+            report.can_passthrough("0000:09:00.0")
+        assert e.value.errno == errno.ENOENT
+        one = ctx.device("03:00.0").check()
+        assert one.devices == ["0000:03:00.0"]
+
+
+def test_profiles(host):
+    with gpuvirt.Context(host("t4")) as ctx:
+        profiles = list(ctx.profiles())
+        assert len(profiles) == 16
+        p = [p for p in profiles if p.id == "nvidia-232" and p.parent == "0000:3b:00.0"][0]
+        assert p.name == "GRID T4-4Q" and p.mechanism == "mdev" and p.device_api == "vfio-pci"
+        assert p.framebuffer_bytes == 4 << 30 and p.vgpu_class == "Q" and p.heads == 4
+        assert p.max_resolution == (7680, 4320) and p.max_instances == 4 and p.frame_rate_limit == 60
+        assert p.available == 4 and p.instances == 0 and p.numa_node == 0
+        assert len(list(ctx.profiles(ctx.device("d8:00.0")))) == 8
+
+
+def test_bind_plan_without_writing(host):
+    with gpuvirt.Context(host("workstation")) as ctx:
+        plan = ctx.device("01:00.0").bind_plan("kvm")
+        assert plan.target == "vfio-pci"
+        assert plan.devices == ["0000:01:00.0", "0000:01:00.1"]
+        assert plan.steps[1] == gpuvirt.Step("0000:01:00.0", "override",
+                                             "sys/bus/pci/devices/0000:01:00.0/driver_override", "vfio-pci")
+        with pytest.raises(gpuvirt.GpuvirtError) as e:
+            ctx.device("00:02.0").bind_plan()
+        assert e.value.errno == errno.EBUSY and "boot VGA" in str(e.value)
+
+
+def test_bind_and_unbind(served):
+    root = served("workstation")
+    with open(os.path.join(root, ".simhost/control"), "w") as f:
+        f.write("load vfio-pci\n")
+    with gpuvirt.Context(root) as ctx:
+        gpu = ctx.device("01:00.0")
+        plan = gpu.bind("vfio-pci")
+        assert plan.devices == ["0000:01:00.0", "0000:01:00.1"]
+        assert gpu.driver == "vfio-pci" and ctx.device("01:00.1").driver == "vfio-pci"
+        gpu.unbind()
+        assert gpu.driver == "nvidia" and ctx.device("01:00.1").driver == "snd_hda_intel"
+        assert ctx.recover() == 0
+
+
+def test_bind_failure_is_rolled_back(served):
+    root = served("workstation")
+    with open(os.path.join(root, ".simhost/control"), "w") as f:
+        f.write("load vfio-pci\nfail sys/bus/pci/drivers_probe 2 EIO\n")
+    with gpuvirt.Context(root) as ctx:
+        with pytest.raises(gpuvirt.GpuvirtError) as e:
+            ctx.device("01:00.0").bind()
+        assert e.value.errno == errno.EIO and "drivers_probe" in str(e.value)
+        assert ctx.device("01:00.0").driver == "nvidia"
+        assert ctx.device("01:00.1").driver == "snd_hda_intel"
+
+
+def test_allocate_and_destroy(served):
+    with gpuvirt.Context(served("t4")) as ctx:
+        inst = ctx.allocate("GRID T4-8Q", gpu="3b:00.0")
+        assert inst.mechanism == "mdev" and inst.parent == "0000:3b:00.0" and inst.active
+        assert inst.qemu_args() == ["-device", "vfio-pci,sysfsdev=%s" % inst.sysfs_path]
+        second = ctx.allocate("nvidia-233", gpu="3b:00.0")
+        with pytest.raises(gpuvirt.GpuvirtError) as e:
+            ctx.allocate("nvidia-233", gpu="3b:00.0")
+        assert e.value.errno == errno.ENOSPC and "nvidia-233" in str(e.value)
+        assert sorted(i.uuid for i in ctx.instances()) == sorted([inst.uuid, second.uuid])
+        assert ctx.instance(inst.uuid.upper()).profile_id == "nvidia-233"
+        inst.destroy()
+        second.destroy()
+        assert list(ctx.instances()) == []
+        with pytest.raises(ValueError):
+            ctx.allocate("nvidia-233", policy="random")
+
+
+def _prototypes(text):
+    """Function prototypes of C text, whitespace-normalised, by name."""
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = re.sub(r"#[^\n]*", " ", text)
+    out = {}
+    for m in re.finditer(r"([A-Za-z_][\w\s\*]*?\b(gpuvirt_\w+)\s*\([^;{]*\))\s*;", text):
+        out[m.group(2)] = re.sub(r"\s+", " ", m.group(1)).replace("( ", "(").replace(" )", ")").strip()
+    return out
+
+
+def test_ffi_matches_the_headers():
+    """The cdef must say what the headers say, function by function."""
+    if not INCLUDE:
+        pytest.skip("GPUVIRT_INCLUDE is not set")
+    headers = {}
+    for name in os.listdir(os.path.join(INCLUDE, "gpuvirt")):
+        with open(os.path.join(INCLUDE, "gpuvirt", name)) as f:
+            headers.update(_prototypes(f.read()))
+    declared = _prototypes(_ffi.CDEF)
+    assert declared, "no prototypes parsed from the cdef"
+    for name, proto in declared.items():
+        assert headers.get(name) == proto, name
+    # What the bindings leave out is on purpose: refs (Python owns one handle
+    # per object), the log callback, and the event monitor.
+    missing = set(headers) - set(declared)
+    allowed = {"gpuvirt_ctx_ref", "gpuvirt_ctx_set_log_fn", "gpuvirt_ctx_get_log_priority", "gpuvirt_device_ref",
+               "gpuvirt_device_get_ctx", "gpuvirt_device_has_reset_method_info", "gpuvirt_report_ref",
+               "gpuvirt_bind_plan_ref", "gpuvirt_profile_ref", "gpuvirt_instance_ref", "gpuvirt_monitor_new",
+               "gpuvirt_monitor_get_fd", "gpuvirt_monitor_next_event", "gpuvirt_monitor_unref"}
+    assert missing <= allowed, sorted(missing - allowed)
+
+
+def test_pip_install_offline(tmp_path):
+    """pip installs the package from the source tree without the network."""
+    if shutil.which("pip3") is None and not os.path.exists("/usr/lib/python3/dist-packages/pip"):
+        pytest.skip("pip is not installed")
+    venv = tmp_path / "venv"
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    # A copy: setuptools writes build/ and *.egg-info beside the sources.
+    src = tmp_path / "src"
+    shutil.copytree(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), src,
+                    ignore=shutil.ignore_patterns("tests", "__pycache__", "build", "*.egg-info"))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    r = subprocess.run([str(venv / "bin/pip"), "install", "--no-build-isolation", "--no-index", "--no-deps",
+                        "--quiet", str(src)], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([str(venv / "bin/python"), "-c", "import gpuvirt; print(gpuvirt.__file__, gpuvirt.version())"],
+                       capture_output=True, text=True, cwd=str(tmp_path), env=env)
+    assert r.returncode == 0 and str(venv) in r.stdout, r.stderr
