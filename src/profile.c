@@ -754,7 +754,10 @@ static int mdev_lookup(gpuvirt_ctx *ctx, const char *uuid, char *parent, size_t 
 		return -ENOENT;
 	*last = '\0';
 	char *prev = strrchr(target, '/');
-	snprintf(parent, psize, "%s", prev ? prev + 1 : target);
+	const char *name = prev ? prev + 1 : target;
+	if (strlen(name) >= psize)
+		return -ENAMETOOLONG;
+	memcpy(parent, name, strlen(name) + 1);
 	return 0;
 }
 
