@@ -555,7 +555,12 @@ static int collect_members(gpuvirt_bind_plan *p, gpuvirt_device *dev)
 			gpuvirt_device_unref(d);
 			continue;
 		}
-		if (!same_card(names[i], bdf) && !(p->flags & GPUVIRT_BIND_ALLOW_GROUP)) {
+		bool own = strcmp(names[i], bdf) == 0 || gv_device_is_companion(dev, d);
+		if (!own && p->group < 0) {
+			gpuvirt_device_unref(d); /* no group: only the card moves */
+			continue;
+		}
+		if (!own && !(p->flags & GPUVIRT_BIND_ALLOW_GROUP)) {
 			const char *drv = gpuvirt_device_get_driver(d);
 			r = gv_fail(ctx, -EPERM,
 				    "%s: IOMMU group %d also holds %s (another card%s%s); moving the group whole needs "
@@ -582,6 +587,41 @@ static int collect_members(gpuvirt_bind_plan *p, gpuvirt_device *dev)
 		free(names[i]);
 	free(names);
 	return r;
+}
+
+/* Generic drivers take any device through driver_override; others only
+ * what their ID table names, or the device may end up driverless. */
+static bool generic_driver(const char *driver)
+{
+	return strcmp(driver, "vfio-pci") == 0 || strcmp(driver, "pciback") == 0 || strcmp(driver, "pci-stub") == 0;
+}
+
+static int check_driver_handles(gpuvirt_bind_plan *p)
+{
+	gpuvirt_ctx *ctx = p->ctx;
+	char module[64], rel[160];
+
+	if (generic_driver(p->target) || (p->flags & GPUVIRT_BIND_FORCE))
+		return 0;
+	gv_path(rel, sizeof(rel), "sys/bus/pci/drivers/%s/module", p->target);
+	if (gv_readlink_base(ctx, rel, module, sizeof(module)) <= 0)
+		snprintf(module, sizeof(module), "%s", module_of(p->target));
+	for (size_t i = 0; i < p->nmembers; i++) {
+		char alias[256];
+		ssize_t n;
+		if (strcmp(p->members[i].driver, p->target) == 0)
+			continue;
+		gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/modalias", p->members[i].bdf);
+		if ((n = gv_read_text(ctx, rel, alias, sizeof(alias))) <= 0)
+			continue;
+		alias[strcspn(alias, "\n")] = '\0';
+		if (gv_module_handles(ctx, module, alias) == 0)
+			return gv_fail(ctx, -ENODEV,
+				       "%s: driver %s does not handle it (no alias of module %s matches %s); "
+				       "GPUVIRT_BIND_FORCE (--force) binds it anyway",
+				       p->members[i].bdf, p->target, module, alias);
+	}
+	return 0;
 }
 
 static int build_steps(gpuvirt_bind_plan *p)
@@ -682,7 +722,7 @@ GPUVIRT_EXPORT int gpuvirt_bind_plan_new(gpuvirt_device *dev, const char *target
 	if (p->group < 0 && strcmp(p->target, "vfio-pci") == 0)
 		r = gv_fail(ctx, -EINVAL, "%s has no IOMMU group: vfio-pci cannot take it (enable the IOMMU; see gpuvirt check)",
 			    gpuvirt_device_get_bdf(now));
-	else if ((r = collect_members(p, now)) == 0)
+	else if ((r = collect_members(p, now)) == 0 && (r = check_driver_handles(p)) == 0)
 		r = build_steps(p);
 	gpuvirt_device_unref(now);
 	if (r < 0) {

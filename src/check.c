@@ -593,12 +593,6 @@ static const char *mechanism_remedy(int mechanism)
 	}
 }
 
-/* Is `other` a function of the same card as `bdf` (same domain, bus, slot)? */
-static bool same_card(const char *bdf, const char *other)
-{
-	return strncmp(bdf, other, 10) == 0;
-}
-
 static int check_group(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, gpuvirt_device *dev)
 {
 	const char *bdf = gpuvirt_device_get_bdf(dev);
@@ -632,7 +626,7 @@ static int check_group(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 			continue;
 		}
 		cname = gv_pci_class_name(ctx, cls);
-		if (same_card(bdf, m)) {
+		if (gv_device_is_companion(dev, md)) {
 			if (ls < sizeof(same))
 				ls += (size_t)snprintf(same + ls, sizeof(same) - ls, "%s%s (%s, same card)", ls ? ", " : "", m,
 						       cname ? cname : "function");

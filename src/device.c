@@ -728,3 +728,21 @@ GPUVIRT_EXPORT const char *gpuvirt_device_get_persistent_driver(const gpuvirt_de
 {
 	return dev ? dev->persistent_driver : NULL;
 }
+
+/* The functions a GPU card carries beside its display function: HDMI/DP
+ * audio, USB-C (xHCI) and its UCSI controller, more display functions. They
+ * move with the GPU; other functions of the same slot (a chipset's SATA and
+ * SMBus at 1f.x) are separate devices. */
+static bool card_class(uint32_t c)
+{
+	return class_is_gpu(c) || (c >> 8) == 0x0403 || (c >> 8) == 0x0401 || (c >> 8) == 0x0c03 || (c >> 8) == 0x0c80;
+}
+
+bool gv_device_is_companion(const gpuvirt_device *a, const gpuvirt_device *b)
+{
+	if (strncmp(a->bdf, b->bdf, 10) != 0 || a->vendor != b->vendor)
+		return false;
+	/* One of the two is the GPU; the other is a function a GPU card has. */
+	return (class_is_gpu(a->class_code) && card_class(b->class_code)) ||
+	       (class_is_gpu(b->class_code) && card_class(a->class_code));
+}

@@ -7,6 +7,7 @@
  * stub that loads on a simulated host). It gets GPUVIRT_ROOT in its
  * environment. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,49 @@ int gv_module_state(gpuvirt_ctx *ctx, const char *module, char *release, size_t 
 	if (release[0] && in_file(ctx, release, "modules.dep", name, &dep_ok))
 		return GV_MODULE_AVAILABLE;
 	return dep_ok ? GV_MODULE_MISSING : GV_MODULE_UNKNOWN;
+}
+
+int gv_module_handles(gpuvirt_ctx *ctx, const char *module, const char *modalias)
+{
+	char name[64], release[128], rel[256];
+	size_t cap = 1 << 20;
+	char *buf = NULL;
+	ssize_t n = -1;
+	bool any = false, match = false;
+
+	normalise(module, name, sizeof(name));
+	n = gv_read_text(ctx, "proc/sys/kernel/osrelease", release, sizeof(release));
+	if (n <= 0)
+		return -ENOENT;
+	release[strcspn(release, "\n")] = '\0';
+	if (gv_path(rel, sizeof(rel), "lib/modules/%s/modules.alias", release) < 0)
+		return -ENOENT;
+	for (;;) {
+		char *nb = realloc(buf, cap);
+		if (!nb) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = nb;
+		n = gv_read_text(ctx, rel, buf, cap);
+		if (n < 0 || (size_t)n < cap - 1 || cap >= (1u << 26))
+			break;
+		cap *= 4;
+	}
+	for (char *save, *l = n > 0 ? strtok_r(buf, "\n", &save) : NULL; l && !match; l = strtok_r(NULL, "\n", &save)) {
+		char pattern[512], raw[64], mod[64];
+		if (sscanf(l, "alias %511s %63s", pattern, raw) != 2)
+			continue;
+		normalise(raw, mod, sizeof(mod));
+		if (strcmp(mod, name) != 0)
+			continue;
+		any = true;
+		match = fnmatch(pattern, modalias, 0) == 0;
+	}
+	free(buf);
+	if (match)
+		return 1;
+	return any ? 0 : -ENOENT;
 }
 
 GPUVIRT_EXPORT int gpuvirt_ctx_set_modprobe(gpuvirt_ctx *ctx, const char *path)

@@ -95,6 +95,9 @@ void gv_names_free(char **names, size_t count);
 /* Processes holding the device's DRM nodes open, as "card1 by pid 812
  * (Xorg)", comma-separated; "" when none. */
 void gv_device_drm_users(const gpuvirt_device *dev, char *out, size_t size);
+/* Are the two functions of one GPU card: the GPU and its audio, USB-C, ...
+ * (the same slot and vendor)? A chipset's functions in one slot are not. */
+bool gv_device_is_companion(const gpuvirt_device *a, const gpuvirt_device *b);
 
 /* ---- checks (check.c): the vGPU table ---- */
 int gv_vgpu_table_load(gpuvirt_ctx *ctx);
@@ -113,6 +116,9 @@ int gv_instance_recover(gpuvirt_ctx *ctx);
 enum gv_module_state { GV_MODULE_UNKNOWN, GV_MODULE_MISSING, GV_MODULE_AVAILABLE, GV_MODULE_BUILTIN, GV_MODULE_LOADED };
 /* State of a module ("vfio-pci" or "vfio_pci"); the release goes to `release`. */
 int gv_module_state(gpuvirt_ctx *ctx, const char *module, char *release, size_t release_size);
+/* Does the module's ID table (modules.alias) cover a device's modalias?
+ * 1 yes, 0 no, -ENOENT when it cannot be told. */
+int gv_module_handles(gpuvirt_ctx *ctx, const char *module, const char *modalias);
 /* Load a module with the context's modprobe: 0 or a negative errno. */
 int gv_modprobe(gpuvirt_ctx *ctx, const char *module);
 
