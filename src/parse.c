@@ -595,6 +595,19 @@ int gv_parse_profile(const char *name, const char *desc, size_t len, struct gv_p
 			if ((v = desc_value(desc, len, "high_gm_size", &e)))
 				out->framebuffer += size_value(v, e);
 		}
+		if (!out->framebuffer) { /* mdpy: "virtual display, 1024x768 framebuffer" (32 bpp) */
+			const char *m = NULL;
+			for (size_t i = 0; i + 12 <= len && !m; i++)
+				if (memcmp(desc + i, " framebuffer", 12) == 0)
+					m = desc + i;
+			if (m) {
+				const char *s = m;
+				while (s > desc && (isdigit((unsigned char)s[-1]) || s[-1] == 'x'))
+					s--;
+				resolution_value(s, m, &out->max_width, &out->max_height);
+				out->framebuffer = (uint64_t)out->max_width * out->max_height * 4;
+			}
+		}
 		if (!out->framebuffer) { /* mbochs: "virtual display, 16 MB video memory" */
 			const char *m = NULL;
 			for (size_t i = 0; i + 12 <= len && !m; i++)

@@ -449,11 +449,21 @@ static int collect(gpuvirt_ctx *ctx, gpuvirt_device *only, struct plist *out)
 	gv_strv_free(&names);
 	if (r < 0)
 		goto fail;
+	/* A device named by the caller is taken as it is, GPU or not (an SR-IOV
+	 * device listed in the vGPU table). */
+	if (only) {
+		if (gpuvirt_device_get_modes(only) & GPUVIRT_MODE_NVIDIA_VGPU)
+			r = vendor_profiles(ctx, only, out);
+		else if (sriov_mechanism(ctx, only))
+			r = sriov_profile(ctx, only, out);
+		if (r < 0)
+			goto fail;
+		goto sort;
+	}
 	if ((r = gpuvirt_device_iter_new(ctx, GPUVIRT_DEVICES_GPUS, &it)) < 0)
 		goto fail;
 	while ((r = gpuvirt_device_iter_next(it, &d)) > 0) {
-		if (gpuvirt_device_get_physfn(d) ||
-		    (only && strcmp(gpuvirt_device_get_bdf(d), gpuvirt_device_get_bdf(only)) != 0)) {
+		if (gpuvirt_device_get_physfn(d)) {
 			gpuvirt_device_unref(d);
 			continue;
 		}
@@ -468,6 +478,7 @@ static int collect(gpuvirt_ctx *ctx, gpuvirt_device *only, struct plist *out)
 	gpuvirt_device_iter_unref(it);
 	if (r < 0)
 		goto fail;
+sort:
 	if (out->n)
 		qsort(out->v, out->n, sizeof(out->v[0]), cmp_profile);
 	return 0;

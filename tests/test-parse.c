@@ -240,6 +240,10 @@ START_TEST(profile_descriptions)
 	ck_assert_int_eq(i.vgpu_class, 0);
 	ck_assert_int_eq(gv_parse_profile("mbochs-large", S("virtual display, 64 MB video memory\n"), &i), 0);
 	ck_assert_uint_eq(i.framebuffer, 64ull << 20);
+	ck_assert_int_eq(gv_parse_profile("mdpy-xga", S("virtual display, 1024x768 framebuffer\n"), &i), 0);
+	ck_assert_uint_eq(i.max_width, 1024);
+	ck_assert_uint_eq(i.max_height, 768);
+	ck_assert_uint_eq(i.framebuffer, 1024 * 768 * 4);
 	ck_assert_int_eq(gv_parse_profile("NVIDIA A100DX-3-40C", NULL, 0, &i), 0);
 	ck_assert_uint_eq(i.framebuffer, 40ull << 30);
 	ck_assert_int_eq(i.vgpu_class, 'C');
