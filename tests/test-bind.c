@@ -220,6 +220,30 @@ START_TEST(recover_journals)
 }
 END_TEST
 
+/* Twins of the real-kernel tier's scenarios, on its own recording. */
+START_TEST(real_kernel_twins)
+{
+	gpuvirt_ctx *ctx = th_ctx("qemu-q35-iommu-on");
+	gpuvirt_device *smbus = device(ctx, "00:1f.3"), *disp = device(ctx, "00:02.0");
+	gpuvirt_bind_plan *p;
+
+	/* ICH9's functions share a slot and a group, but are not one card. */
+	ck_assert_int_eq(gpuvirt_bind_plan_new(smbus, "vfio-pci", 0, &p), -EPERM);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "also holds 0000:00:1f.2"));
+	/* driver_override would let nvme take a display: its ID table says no. */
+	ck_assert_int_eq(gpuvirt_bind_plan_new(disp, "nvme", 0, &p), -ENODEV);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "driver nvme does not handle it"));
+	ck_assert_int_eq(gpuvirt_bind_plan_new(disp, "bochs-drm", 0, &p), 0); /* where it is: no steps */
+	ck_assert_uint_eq(gpuvirt_bind_plan_get_step_count(p), 0);
+	gpuvirt_bind_plan_unref(p);
+	ck_assert_int_eq(gpuvirt_bind_plan_new(disp, "nvme", GPUVIRT_BIND_FORCE, &p), 0);
+	gpuvirt_bind_plan_unref(p);
+	gpuvirt_device_unref(smbus);
+	gpuvirt_device_unref(disp);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("bind");
@@ -233,6 +257,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, persistent_driver_is_read);
 	tcase_add_test(tc, recover_journals);
+	tcase_add_test(tc, real_kernel_twins);
 	suite_add_tcase(s, tc);
 	return s;
 }
