@@ -30,10 +30,10 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"dry-run", no_argument, NULL, 'n'}, {"remove", no_argument, NULL, 'R'}, {NULL, 0, NULL, 0}};
 	bool dry = false, remove_ = false;
-	gpuvirt_ctx *ctx;
-	gpuvirt_device *dev;
-	gpuvirt_report *report;
-	gpuvirt_bind_plan *plan;
+	gpuvirt_ctx *ctx = NULL;
+	gpuvirt_device *dev = NULL;
+	gpuvirt_report *report = NULL;
+	gpuvirt_bind_plan *plan = NULL;
 	libxl_ctx *xl = NULL;
 	xentoollog_logger_stdiostream *logger = NULL;
 	int c, r, status = 0;
@@ -52,26 +52,33 @@ int main(int argc, char **argv)
 	}
 	if ((r = gpuvirt_ctx_new(&ctx)) < 0) /* GPUVIRT_ROOT names a simulated host */
 		return die(NULL, r, "context");
-	if ((r = gpuvirt_device_new_from_bdf(ctx, argv[optind], &dev)) < 0)
-		return die(ctx, r, argv[optind]);
+	if ((r = gpuvirt_device_new_from_bdf(ctx, argv[optind], &dev)) < 0) {
+		status = die(ctx, r, argv[optind]);
+		goto out;
+	}
 	if (!remove_) {
-		if ((r = gpuvirt_check_device(dev, &report)) < 0)
-			return die(ctx, r, "checks");
+		if ((r = gpuvirt_check_device(dev, &report)) < 0) {
+			status = die(ctx, r, "checks");
+			goto out;
+		}
 		if (gpuvirt_report_can_passthrough(report, gpuvirt_device_get_bdf(dev)) != 1) {
 			fprintf(stderr, "gpuvirt-libxl: %s cannot be passed through (gpuvirt check explains)\n",
 				gpuvirt_device_get_bdf(dev));
-			return 1;
+			status = 1;
+			goto out;
 		}
-		gpuvirt_report_unref(report);
 	}
 	/* The plan names the functions that must move together. */
-	if ((r = gpuvirt_bind_plan_new(dev, "pciback", GPUVIRT_BIND_FORCE, &plan)) < 0)
-		return die(ctx, r, "planning");
+	if ((r = gpuvirt_bind_plan_new(dev, "pciback", GPUVIRT_BIND_FORCE, &plan)) < 0) {
+		status = die(ctx, r, "planning");
+		goto out;
+	}
 	if (!dry) {
 		logger = xtl_createlogger_stdiostream(stderr, XTL_ERROR, 0);
 		if (libxl_ctx_alloc(&xl, LIBXL_VERSION, 0, (xentoollog_logger *)logger) != 0) {
 			fprintf(stderr, "gpuvirt-libxl: libxl_ctx_alloc failed: is this a Xen dom0?\n");
-			return 1;
+			status = 1;
+			goto out;
 		}
 	}
 	for (size_t i = 0; i < gpuvirt_bind_plan_get_device_count(plan) && status == 0; i++) {
@@ -96,11 +103,13 @@ int main(int argc, char **argv)
 		}
 		libxl_device_pci_dispose(&pci);
 	}
+out:
 	if (xl)
 		libxl_ctx_free(xl);
 	if (logger)
 		xtl_logger_destroy((xentoollog_logger *)logger);
 	gpuvirt_bind_plan_unref(plan);
+	gpuvirt_report_unref(report);
 	gpuvirt_device_unref(dev);
 	gpuvirt_ctx_unref(ctx);
 	return status;

@@ -25,6 +25,8 @@
 
 enum format { ARGS, QMP, LIBVIRT };
 
+static const char *id_prefix = "hostdev";
+
 struct hostdev {
 	char bdf[16];	   /* a PCI function, or "" for an mdev */
 	char uuid[40];	   /* an mdev's UUID */
@@ -36,7 +38,8 @@ struct hostdev {
 static void usage(FILE *to)
 {
 	fputs("usage: gpuvirt-qemu [--root DIR] (--gpu BDF [--no-bind] | --profile PROFILE [--gpu BDF])\n"
-	      "                    [--format args|qmp|libvirt] [--guest-slot N] [--exec QEMU [ARGS...]]\n",
+	      "                    [--format args|qmp|libvirt] [--guest-slot N] [--id PREFIX]\n"
+	      "                    [--exec QEMU [ARGS...]]\n",
 	      to);
 }
 
@@ -58,12 +61,12 @@ static void print_args(const struct hostdev *h, size_t n, char **argv_out, size_
 	for (size_t i = 0; i < n; i++) {
 		char buf[4400];
 		if (h[i].bdf[0]) {
-			int len = snprintf(buf, sizeof(buf), "vfio-pci,host=%s,id=hostdev%zu", h[i].bdf, i);
+			int len = snprintf(buf, sizeof(buf), "vfio-pci,host=%s,id=%s%zu", h[i].bdf, id_prefix, i);
 			if (h[i].slot >= 0)
 				snprintf(buf + len, sizeof(buf) - (size_t)len, ",bus=pcie.0,addr=0x%x.0x%x%s", h[i].slot,
 					 h[i].function, h[i].multifunction ? ",multifunction=on" : "");
 		} else {
-			snprintf(buf, sizeof(buf), "vfio-pci,sysfsdev=%s,id=hostdev%zu", h[i].sysfs, i);
+			snprintf(buf, sizeof(buf), "vfio-pci,sysfsdev=%s,id=%s%zu", h[i].sysfs, id_prefix, i);
 		}
 		if (argv_out) {
 			argv_out[(*argc_out)++] = strdup("-device");
@@ -79,12 +82,12 @@ static void print_qmp(const struct hostdev *h, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (h[i].bdf[0])
 			printf("{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"vfio-pci\", \"host\": \"%s\", "
-			       "\"id\": \"hostdev%zu\"%s}}\n",
-			       h[i].bdf, i, h[i].multifunction ? ", \"multifunction\": true" : "");
+			       "\"id\": \"%s%zu\"%s}}\n",
+			       h[i].bdf, id_prefix, i, h[i].multifunction ? ", \"multifunction\": true" : "");
 		else
 			printf("{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"vfio-pci\", \"sysfsdev\": \"%s\", "
-			       "\"id\": \"hostdev%zu\"}}\n",
-			       h[i].sysfs, i);
+			       "\"id\": \"%s%zu\"}}\n",
+			       h[i].sysfs, id_prefix, i);
 	}
 }
 
@@ -121,19 +124,79 @@ static void print_libvirt(const struct hostdev *h, size_t n)
 	printf("  </devices>\n</domain>\n");
 }
 
+/* Allocate a vGPU: one hostdev, an mdev path or a VF. */
+static int allocate(gpuvirt_ctx *ctx, const char *profile, const char *gpu, struct hostdev *devs, size_t *n)
+{
+	gpuvirt_instance *in;
+	int r = gpuvirt_instance_create(ctx, profile, gpu, GPUVIRT_POLICY_PACK, -1, NULL, 0, &in);
+
+	if (r < 0)
+		return die(ctx, r, "allocating a vGPU");
+	memset(&devs[0], 0, sizeof(devs[0]));
+	devs[0].slot = -1;
+	if (gpuvirt_instance_get_sysfs_path(in)) {
+		snprintf(devs[0].sysfs, sizeof(devs[0].sysfs), "%s", gpuvirt_instance_get_sysfs_path(in));
+		snprintf(devs[0].uuid, sizeof(devs[0].uuid), "%s", gpuvirt_instance_get_uuid(in));
+	} else {
+		snprintf(devs[0].bdf, sizeof(devs[0].bdf), "%s", gpuvirt_instance_get_vf_bdf(in));
+	}
+	fprintf(stderr, "gpuvirt-qemu: vGPU %s (%s) on %s\n", gpuvirt_instance_get_uuid(in),
+		gpuvirt_instance_get_profile_id(in), gpuvirt_instance_get_parent(in));
+	gpuvirt_instance_unref(in);
+	*n = 1;
+	return 0;
+}
+
+/* Bind a GPU's group to vfio-pci: one hostdev per function; the GPU's card
+ * in one guest slot, other group members alone. */
+static int bind_gpu(gpuvirt_ctx *ctx, const char *gpu, bool bind, int guest_slot, struct hostdev *devs, size_t *n)
+{
+	gpuvirt_device *d = NULL;
+	gpuvirt_bind_plan *plan = NULL;
+	size_t card = 0;
+	int r, status = 0;
+
+	if ((r = gpuvirt_device_new_from_bdf(ctx, gpu, &d)) < 0)
+		return die(ctx, r, gpu);
+	if ((r = gpuvirt_bind_plan_new(d, "vfio-pci", 0, &plan)) < 0)
+		status = die(ctx, r, "planning the binding");
+	else if (bind && (r = gpuvirt_bind_apply(plan)) < 0)
+		status = die(ctx, r, "binding to vfio-pci");
+	if (status == 0) {
+		const char *first = gpuvirt_device_get_bdf(d);
+		for (size_t i = 0; i < gpuvirt_bind_plan_get_device_count(plan); i++)
+			card += same_card(gpuvirt_bind_plan_get_device(plan, i), first);
+		for (size_t i = 0; i < gpuvirt_bind_plan_get_device_count(plan) && *n < 32; i++) {
+			const char *b = gpuvirt_bind_plan_get_device(plan, i);
+			struct hostdev *h = &devs[(*n)++];
+			memset(h, 0, sizeof(*h));
+			snprintf(h->bdf, sizeof(h->bdf), "%s", b);
+			h->slot = -1;
+			if (same_card(b, first) && card > 1) {
+				h->slot = guest_slot;
+				h->function = (int)strtol(b + 11, NULL, 16);
+				h->multifunction = h->function == 0;
+			}
+		}
+	}
+	gpuvirt_bind_plan_unref(plan);
+	gpuvirt_device_unref(d);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"root", required_argument, NULL, 'r'},	 {"gpu", required_argument, NULL, 'g'},
 		{"profile", required_argument, NULL, 'p'}, {"format", required_argument, NULL, 'f'},
 		{"no-bind", no_argument, NULL, 'n'},	 {"guest-slot", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
+		{"help", no_argument, NULL, 'h'},	 {"id", required_argument, NULL, 'i'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *root = NULL, *gpu = NULL, *profile = NULL, *qemu = NULL;
 	enum format fmt = ARGS;
 	bool bind = true;
-	int guest_slot = 0x10, c, r;
+	int guest_slot = 0x10, c, r, status;
 	gpuvirt_ctx *ctx = NULL;
 	struct hostdev devs[32];
 	size_t n = 0;
@@ -161,6 +224,7 @@ int main(int argc, char **argv)
 		case 'g': gpu = optarg; break;
 		case 'p': profile = optarg; break;
 		case 'n': bind = false; break;
+		case 'i': id_prefix = optarg; break;
 		case 's': guest_slot = (int)strtol(optarg, NULL, 0); break;
 		case 'f':
 			if (strcmp(optarg, "args") == 0)
@@ -185,55 +249,14 @@ int main(int argc, char **argv)
 	if ((r = gpuvirt_ctx_new(&ctx)) < 0)
 		return die(NULL, r, "context");
 	if (root && (r = gpuvirt_ctx_set_root(ctx, root)) < 0)
-		return die(ctx, r, "--root");
-
-	if (profile) {
-		gpuvirt_instance *in;
-		r = gpuvirt_instance_create(ctx, profile, gpu, GPUVIRT_POLICY_PACK, -1, NULL, 0, &in);
-		if (r < 0)
-			return die(ctx, r, "allocating a vGPU");
-		memset(&devs[0], 0, sizeof(devs[0]));
-		devs[0].slot = -1;
-		if (gpuvirt_instance_get_sysfs_path(in)) {
-			snprintf(devs[0].sysfs, sizeof(devs[0].sysfs), "%s", gpuvirt_instance_get_sysfs_path(in));
-			snprintf(devs[0].uuid, sizeof(devs[0].uuid), "%s", gpuvirt_instance_get_uuid(in));
-		} else {
-			snprintf(devs[0].bdf, sizeof(devs[0].bdf), "%s", gpuvirt_instance_get_vf_bdf(in));
-		}
-		fprintf(stderr, "gpuvirt-qemu: vGPU %s (%s) on %s\n", gpuvirt_instance_get_uuid(in),
-			gpuvirt_instance_get_profile_id(in), gpuvirt_instance_get_parent(in));
-		gpuvirt_instance_unref(in);
-		n = 1;
-	} else {
-		gpuvirt_device *d;
-		gpuvirt_bind_plan *plan;
-		if ((r = gpuvirt_device_new_from_bdf(ctx, gpu, &d)) < 0)
-			return die(ctx, r, gpu);
-		if ((r = gpuvirt_bind_plan_new(d, "vfio-pci", 0, &plan)) < 0)
-			return die(ctx, r, "planning the binding");
-		if (bind && (r = gpuvirt_bind_apply(plan)) < 0)
-			return die(ctx, r, "binding to vfio-pci");
-		/* The GPU's card in one guest slot; other group members alone. */
-		const char *first = gpuvirt_device_get_bdf(d);
-		size_t card = 0;
-		for (size_t i = 0; i < gpuvirt_bind_plan_get_device_count(plan) && n < 32; i++)
-			card += same_card(gpuvirt_bind_plan_get_device(plan, i), first);
-		for (size_t i = 0; i < gpuvirt_bind_plan_get_device_count(plan) && n < 32; i++) {
-			const char *b = gpuvirt_bind_plan_get_device(plan, i);
-			memset(&devs[n], 0, sizeof(devs[n]));
-			snprintf(devs[n].bdf, sizeof(devs[n].bdf), "%s", b);
-			devs[n].slot = -1;
-			if (same_card(b, first) && card > 1) {
-				devs[n].slot = guest_slot;
-				devs[n].function = (int)strtol(b + 11, NULL, 16);
-				devs[n].multifunction = devs[n].function == 0;
-			}
-			n++;
-		}
-		gpuvirt_bind_plan_unref(plan);
-		gpuvirt_device_unref(d);
-	}
+		status = die(ctx, r, "--root");
+	else if (profile)
+		status = allocate(ctx, profile, gpu, devs, &n);
+	else
+		status = bind_gpu(ctx, gpu, bind, guest_slot, devs, &n);
 	gpuvirt_ctx_unref(ctx);
+	if (status)
+		return status;
 
 	if (qemu) {
 		char **args = calloc((size_t)(total_argc - qemu_args) + 4 * n + 2, sizeof(char *));
@@ -247,6 +270,9 @@ int main(int argc, char **argv)
 		args[k] = NULL;
 		execvp(qemu, args);
 		fprintf(stderr, "gpuvirt-qemu: cannot run %s: %s\n", qemu, strerror(errno));
+		for (size_t i = 1 + (size_t)(total_argc - qemu_args); i < k; i++)
+			free(args[i]);
+		free(args);
 		return 1;
 	}
 	if (fmt == QMP)

@@ -31,11 +31,11 @@ int main(int argc, char **argv)
 	};
 	const char *root = NULL;
 	bool release = false, permissive = false, dry = false, force = false;
-	gpuvirt_ctx *ctx;
-	gpuvirt_device *dev;
-	gpuvirt_bind_plan *plan;
-	gpuvirt_report *report;
-	int c, r;
+	gpuvirt_ctx *ctx = NULL;
+	gpuvirt_device *dev = NULL;
+	gpuvirt_bind_plan *plan = NULL;
+	gpuvirt_report *report = NULL;
+	int c, r, status = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -55,37 +55,51 @@ int main(int argc, char **argv)
 	}
 	if ((r = gpuvirt_ctx_new(&ctx)) < 0)
 		return die(NULL, r, "context");
-	if (root && (r = gpuvirt_ctx_set_root(ctx, root)) < 0)
-		return die(ctx, r, "--root");
-	if ((r = gpuvirt_device_new_from_bdf(ctx, argv[optind], &dev)) < 0)
-		return die(ctx, r, argv[optind]);
+	if (root && (r = gpuvirt_ctx_set_root(ctx, root)) < 0) {
+		status = die(ctx, r, "--root");
+		goto out;
+	}
+	if ((r = gpuvirt_device_new_from_bdf(ctx, argv[optind], &dev)) < 0) {
+		status = die(ctx, r, argv[optind]);
+		goto out;
+	}
 	if (release) {
 		if ((r = gpuvirt_unbind(dev, 0)) < 0)
-			return die(ctx, r, "giving it back");
-		printf("%s: given back to its drivers\n", gpuvirt_device_get_bdf(dev));
-		return 0;
+			status = die(ctx, r, "giving it back");
+		else
+			printf("%s: given back to its drivers\n", gpuvirt_device_get_bdf(dev));
+		goto out;
 	}
 	/* What blocks passthrough, with the fix, before anything is touched. */
-	if ((r = gpuvirt_check_device(dev, &report)) < 0)
-		return die(ctx, r, "checks");
-	if (gpuvirt_report_can_passthrough(report, gpuvirt_device_get_bdf(dev)) != 1 && !force) {
-		fprintf(stderr, "gpuvirt-xen: %s cannot be passed through:", gpuvirt_device_get_bdf(dev));
-		for (size_t i = 0; i < gpuvirt_report_get_reason_count(report, gpuvirt_device_get_bdf(dev), GPUVIRT_VERDICT_PASSTHROUGH); i++)
-			fprintf(stderr, " %s", gpuvirt_report_get_reason(report, gpuvirt_device_get_bdf(dev), GPUVIRT_VERDICT_PASSTHROUGH, i));
-		fprintf(stderr, " (gpuvirt check %s explains; --force skips this)\n", gpuvirt_device_get_bdf(dev));
-		return 1;
+	if ((r = gpuvirt_check_device(dev, &report)) < 0) {
+		status = die(ctx, r, "checks");
+		goto out;
 	}
-	gpuvirt_report_unref(report);
-	if ((r = gpuvirt_bind_plan_new(dev, "xen", force ? GPUVIRT_BIND_FORCE : 0, &plan)) < 0)
-		return die(ctx, r, "planning");
-	if (!dry && (r = gpuvirt_bind_apply(plan)) < 0)
-		return die(ctx, r, "binding to pciback");
+	const char *bdf = gpuvirt_device_get_bdf(dev);
+	if (gpuvirt_report_can_passthrough(report, bdf) != 1 && !force) {
+		fprintf(stderr, "gpuvirt-xen: %s cannot be passed through:", bdf);
+		for (size_t i = 0; i < gpuvirt_report_get_reason_count(report, bdf, GPUVIRT_VERDICT_PASSTHROUGH); i++)
+			fprintf(stderr, " %s", gpuvirt_report_get_reason(report, bdf, GPUVIRT_VERDICT_PASSTHROUGH, i));
+		fprintf(stderr, " (gpuvirt check %s explains; --force skips this)\n", bdf);
+		status = 1;
+		goto out;
+	}
+	if ((r = gpuvirt_bind_plan_new(dev, "xen", force ? GPUVIRT_BIND_FORCE : 0, &plan)) < 0) {
+		status = die(ctx, r, "planning");
+		goto out;
+	}
+	if (!dry && (r = gpuvirt_bind_apply(plan)) < 0) {
+		status = die(ctx, r, "binding to pciback");
+		goto out;
+	}
 	printf("pci = [ ");
 	for (size_t i = 0; i < gpuvirt_bind_plan_get_device_count(plan); i++)
 		printf("%s'%s,permissive=%d'", i ? ", " : "", gpuvirt_bind_plan_get_device(plan, i), permissive);
 	printf(" ]\n");
+out:
 	gpuvirt_bind_plan_unref(plan);
+	gpuvirt_report_unref(report);
 	gpuvirt_device_unref(dev);
 	gpuvirt_ctx_unref(ctx);
-	return 0;
+	return status;
 }
