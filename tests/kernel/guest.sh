@@ -1,0 +1,178 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Runs inside the real-kernel guest, chrooted into the machine's root: the
+# library, the tool and the examples built on the machine, against a real
+# kernel's vfio-pci, mdev core and SR-IOV. Each scenario has its twin on
+# the simulated host (tests/kernel/README.md lists them).
+# usage: guest.sh SRC BUILD BOOT RESULTS   (BOOT: iommu-on or iommu-off)
+set -u
+SRC=$1 BUILD=$2 BOOT=$3 RESULTS=$4
+G=$BUILD/gpuvirt
+EX=$BUILD/examples
+PY=/usr/bin/python3
+export GPUVIRT_LOG=err
+PASS=0 FAIL=0
+log() { echo "gpuvirt-guest: $*"; }
+pass() { PASS=$((PASS + 1)); }
+fail() { FAIL=$((FAIL + 1)); log "FAIL: $*"; }
+check_eq() { if [ "$2" = "$3" ]; then pass; else fail "$1: expected '$2', got '$3'"; fi; }
+check_true() { local w=$1; shift; if "$@"; then pass; else fail "$w"; fi; }
+drv() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
+finding() { # CODE [SUBJECT] -> severity
+	"$G" check --json | $PY -c 'import json,sys
+d=json.load(sys.stdin); s=sys.argv[2] if len(sys.argv)>2 else None
+print([f["severity"] for f in d["findings"] if f["code"]==sys.argv[1] and f["subject"]==s][0])' "$@"
+}
+VGA=0000:00:02.0   # -device VGA: boot VGA, bochs-drm
+DISP=0000:00:03.0  # bochs-display: bochs-drm
+ATI=0000:00:04.0   # ati-vga: vendor 1002, no driver
+NVME=0000:00:05.0  # nvme with SR-IOV
+
+# ---- discovery: the tool against sysfs ------------------------------------
+out=$("$G" list --all --json)
+check_true "list --all agrees with sysfs" $PY - "$out" <<'EOF'
+import json, os, sys
+doc = json.loads(sys.argv[1])
+sysfs = sorted(os.listdir("/sys/bus/pci/devices"))
+assert [d["bdf"] for d in doc["devices"]] == sysfs, "BDFs"
+for d in doc["devices"]:
+    base = "/sys/bus/pci/devices/" + d["bdf"]
+    rd = lambda a: open(base + "/" + a).read().strip()
+    assert d["vendor_id"] == rd("vendor")[2:] and d["device_id"] == rd("device")[2:], d["bdf"]
+    assert d["class"] == rd("class")[2:], d["bdf"]
+    drv = os.path.basename(os.readlink(base + "/driver")) if os.path.exists(base + "/driver") else None
+    assert d["driver"] == drv, (d["bdf"], d["driver"], drv)
+    grp = int(os.path.basename(os.readlink(base + "/iommu_group"))) if os.path.exists(base + "/iommu_group") else None
+    assert d["iommu_group"] == grp, (d["bdf"], d["iommu_group"], grp)
+    if grp is not None:
+        assert d["iommu_group_members"] == sorted(os.listdir("/sys/kernel/iommu_groups/%d/devices" % grp))
+    if os.path.exists(base + "/sriov_totalvfs"):
+        assert d["sriov"]["total_vfs"] == int(rd("sriov_totalvfs")), d["bdf"]
+EOF
+check_eq "the VGA device is a GPU on bochs-drm" bochs-drm "$("$G" show $VGA --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["device"]["driver"])')"
+check_true "ati-vga (1002) found without a driver" bash -c "'$G' list | grep -q '^$ATI .*1002:'"
+
+# ---- checks ---------------------------------------------------------------
+if [ "$BOOT" = iommu-on ]; then
+	check_eq "iommu.enabled passes" pass "$(finding iommu.enabled)"
+	check_eq "interrupt remapping passes (intremap=on)" pass "$(finding iommu.interrupt_remapping)"
+	check_eq "vfio-pci found" pass "$(finding module.vfio_pci)"
+	check_eq "the VGA device has a group" pass "$(finding gpu.iommu_group $VGA)"
+else
+	check_eq "iommu.enabled fails" fail "$(finding iommu.enabled)"
+	# The remedy names the IOMMU of the CPU's vendor (QEMU's -cpu max is AMD).
+	check_true "with the remedy" bash -c "'$G' check | grep -A1 'IOMMU is enabled by kernel' | grep -qE -- '-> .*(intel_iommu=on|AMD-Vi)'"
+	rc=0; "$G" check >/dev/null || rc=$?
+	check_eq "gpuvirt check exits 2" 2 "$rc"
+	check_eq "vfio-pci refuses a device without a group" 1 "$("$G" bind $DISP >/dev/null 2>&1; echo $?)"
+fi
+
+if [ "$BOOT" = iommu-on ]; then
+	# ---- binding: vfio-pci, a VFIO container, and back ----------------
+	check_true "bind the display to vfio-pci" "$G" bind $DISP --for kvm
+	check_eq "on vfio-pci" vfio-pci "$(drv $DISP)"
+	grp=$(basename "$(readlink /sys/bus/pci/devices/$DISP/iommu_group)")
+	check_true "/dev/vfio/$grp" test -c /dev/vfio/$grp
+	check_true "a VFIO container opens on the group" $PY - "$grp" <<'EOF'
+import fcntl, os, struct, sys
+VFIO_TYPE, VFIO_BASE = ord(";"), 100
+IO = lambda n: (VFIO_TYPE << 8) | (VFIO_BASE + n)
+GET_API_VERSION, CHECK_EXTENSION, SET_IOMMU = IO(0), IO(1), IO(2)
+GROUP_GET_STATUS, GROUP_SET_CONTAINER = IO(3), IO(4)
+container = os.open("/dev/vfio/vfio", os.O_RDWR)
+assert fcntl.ioctl(container, GET_API_VERSION) == 0
+assert fcntl.ioctl(container, CHECK_EXTENSION, 1) == 1          # VFIO_TYPE1_IOMMU
+group = os.open("/dev/vfio/" + sys.argv[1], os.O_RDWR)
+status = bytearray(struct.pack("II", 8, 0))
+fcntl.ioctl(group, GROUP_GET_STATUS, status)  # VFIO's ioctls are _IO: argsz leads the struct
+argsz, flags = struct.unpack("II", status)
+assert flags & 1, "group not viable"
+fcntl.ioctl(group, GROUP_SET_CONTAINER, struct.pack("i", container))
+fcntl.ioctl(container, SET_IOMMU, 1)
+EOF
+	check_true "give it back" "$G" unbind $DISP
+	check_eq "back on bochs-drm" bochs-drm "$(drv $DISP)"
+	check_eq "override cleared" "(null)" "$(cat /sys/bus/pci/devices/$DISP/driver_override)"
+	rc=0; "$G" bind $DISP --for nvme 2>/tmp/err || rc=$?
+	check_eq "a driver that does not match: exit 1" 1 "$rc"
+	check_true "its ID table is named" grep -q "driver nvme does not handle it" /tmp/err
+	check_eq "still on bochs-drm" bochs-drm "$(drv $DISP)"
+	check_eq "no override left" "(null)" "$(cat /sys/bus/pci/devices/$DISP/driver_override)"
+	shared=$(ls /sys/kernel/iommu_groups/"$(basename "$(readlink /sys/bus/pci/devices/0000:00:1f.0/iommu_group)")"/devices | wc -l)
+	check_true "the ICH9 group is shared ($shared functions)" test "$shared" -gt 1
+	rc=0; "$G" bind 0000:00:1f.3 2>/tmp/err || rc=$?
+	check_eq "a shared group is refused" 1 "$rc"
+	check_true "naming a group-mate" grep -q "also holds 0000:00:1f" /tmp/err
+fi
+
+# ---- profiles: the kernel's sample mdev drivers -----------------------------
+out=$("$G" profiles --json)
+check_true "mbochs/mdpy/mtty types with parsed framebuffers" $PY - "$out" <<'EOF'
+import json, sys
+p = {x["id"]: x for x in json.loads(sys.argv[1])["profiles"]}
+assert p["mbochs-small"]["framebuffer_bytes"] == 4 << 20 and p["mbochs-large"]["framebuffer_bytes"] == 64 << 20
+assert p["mdpy-vga"]["framebuffer_bytes"] == 640 * 480 * 4 and p["mdpy-hd"]["max_resolution"] == "1920x1080"
+assert "mtty-1" in p and p["mtty-2"]["available"] == 12
+assert all(x["parent"] in ("mbochs", "mdpy", "mtty") for x in p.values())
+EOF
+n=0
+while "$G" create mdpy-vga >/dev/null 2>/tmp/err; do n=$((n + 1)); [ $n -gt 10 ] && break; done
+check_eq "mdpy instances until the kernel says no" 4 "$n"
+check_true "the error names the profile" grep -q "profile mdpy-vga is exhausted" /tmp/err
+for u in $("$G" instances --json | $PY -c 'import json,sys; [print(i["uuid"]) for i in json.load(sys.stdin)["instances"]]'); do
+	"$G" destroy "$u" >/dev/null || fail "destroy $u"
+done
+check_eq "all released" 0 "$(ls /sys/bus/mdev/devices | wc -l)"
+check_eq "mdpy free again" 4 "$(cat /sys/class/mdev_bus/mdpy/mdev_supported_types/mdpy-vga/available_instances)"
+
+if [ "$BOOT" = iommu-on ]; then
+	# SR-IOV: the nvme's VFs through the library (listed as an SR-IOV device).
+	printf '1b36 0010 * * intel-sriov QEMU NVMe (test)\n' > /tmp/vgpu.txt
+	out=$(GPUVIRT_VGPU_TABLE=/tmp/vgpu.txt "$G" create sriov-vf --gpu $NVME --json)
+	vf=$($PY -c 'import json,sys; print(json.load(sys.stdin)["instance"]["vf"])' <<<"$out")
+	check_eq "VFs enabled through the library" 2 "$(cat /sys/bus/pci/devices/$NVME/sriov_numvfs)"
+	check_eq "a VF on vfio-pci" vfio-pci "$(drv "$vf")"
+	uuid=$($PY -c 'import json,sys; print(json.load(sys.stdin)["instance"]["uuid"])' <<<"$out")
+	check_true "released" env GPUVIRT_VGPU_TABLE=/tmp/vgpu.txt "$G" destroy "$uuid"
+	check_true "the VF left vfio-pci" test "$(drv "$vf")" != vfio-pci
+
+	# ---- a nested QEMU takes the example's arguments ---------------------
+	args=$("$EX/gpuvirt-qemu" --gpu $DISP)
+	margs=$("$EX/gpuvirt-qemu" --profile mbochs-small --id vgpu 2>/dev/null)
+	rm -f /tmp/qmp.sock
+	# shellcheck disable=SC2086
+	qemu-system-x86_64 -M q35 -accel tcg -nodefaults -display none -S -m 256 \
+		-qmp unix:/tmp/qmp.sock,server=on,wait=off $args $margs >/tmp/qemu.log 2>&1 &
+	qpid=$!
+	check_true "QMP query-pci shows the GPU and the mdev" $PY - <<'EOF'
+import json, socket, time
+for _ in range(300):
+    try:
+        s = socket.socket(socket.AF_UNIX); s.connect("/tmp/qmp.sock"); break
+    except OSError:
+        time.sleep(0.1)
+f = s.makefile("rw")
+def cmd(c):
+    f.write(json.dumps({"execute": c}) + "\n"); f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "return" in r or "error" in r:
+            return r
+json.loads(f.readline())
+cmd("qmp_capabilities")
+devs = [d for b in cmd("query-pci")["return"] for d in b["devices"]]
+ids = sorted(d.get("qdev_id", "") for d in devs)
+print("nested QEMU sees:", ids)
+assert "hostdev0" in ids and "vgpu0" in ids
+cmd("quit")
+EOF
+	wait $qpid 2>/dev/null
+	[ $FAIL -gt 0 ] && tail -20 /tmp/qemu.log
+	"$G" unbind $DISP >/dev/null || fail "unbind after QEMU"
+	for u in $("$G" instances --json | $PY -c 'import json,sys; [print(i["uuid"]) for i in json.load(sys.stdin)["instances"]]'); do
+		"$G" destroy "$u" >/dev/null
+	done
+fi
+
+log "$BOOT: $PASS passed, $FAIL failed"
+echo "$PASS passed, $FAIL failed" > "$RESULTS/result-$BOOT"
