@@ -90,6 +90,12 @@ assert flags & 1, "group not viable"
 fcntl.ioctl(group, GROUP_SET_CONTAINER, struct.pack("i", container))
 fcntl.ioctl(container, SET_IOMMU, 1)
 EOF
+	# The boot VGA device: refused, then taken with --force, then given back.
+	check_eq "the boot VGA is refused" 1 "$("$G" bind $VGA >/dev/null 2>&1; echo $?)"
+	check_true "bind the VGA device with --force" "$G" bind $VGA --force
+	check_eq "VGA on vfio-pci" vfio-pci "$(drv $VGA)"
+	check_true "VGA given back" "$G" unbind $VGA
+	check_eq "VGA back on bochs-drm" bochs-drm "$(drv $VGA)"
 	check_true "give it back" "$G" unbind $DISP
 	check_eq "back on bochs-drm" bochs-drm "$(drv $DISP)"
 	check_eq "override cleared" "(null)" "$(cat /sys/bus/pci/devices/$DISP/driver_override)"
