@@ -23,6 +23,7 @@ struct gpuvirt_device {
 	uint32_t class_code;
 	uint8_t revision;
 	char *vendor_name, *device_name;
+	bool names_done; /* names come from pci.ids, looked up on first use */
 	char *driver, *driver_override;
 	int iommu_group;
 	struct gv_strv group_members;
@@ -364,8 +365,7 @@ static int device_load(struct gpuvirt_device *d)
 		}
 	}
 
-	d->vendor_name = gv_pci_vendor_name(ctx, d->vendor);
-	d->device_name = gv_pci_device_name(ctx, d->vendor, d->device);
+	d->names_done = false;
 	r = 0;
 out:
 	gv_names_free(names, count);
@@ -569,14 +569,34 @@ GPUVIRT_EXPORT int gpuvirt_device_is_gpu(const gpuvirt_device *dev)
 	return dev && class_is_gpu(dev->class_code);
 }
 
+/* Names come from the pci.ids database, not from the host, so looking them
+ * up on first use keeps the snapshot's meaning and spares every caller that
+ * does not need them the database's loading (most of a listing's time). */
+static void load_names(const gpuvirt_device *cdev)
+{
+	struct gpuvirt_device *dev = (struct gpuvirt_device *)cdev; /* a cache: logically const */
+
+	if (dev->names_done)
+		return;
+	dev->names_done = true;
+	dev->vendor_name = gv_pci_vendor_name(dev->ctx, dev->vendor);
+	dev->device_name = gv_pci_device_name(dev->ctx, dev->vendor, dev->device);
+}
+
 GPUVIRT_EXPORT const char *gpuvirt_device_get_vendor_name(const gpuvirt_device *dev)
 {
-	return dev ? dev->vendor_name : NULL;
+	if (!dev)
+		return NULL;
+	load_names(dev);
+	return dev->vendor_name;
 }
 
 GPUVIRT_EXPORT const char *gpuvirt_device_get_device_name(const gpuvirt_device *dev)
 {
-	return dev ? dev->device_name : NULL;
+	if (!dev)
+		return NULL;
+	load_names(dev);
+	return dev->device_name;
 }
 
 GPUVIRT_EXPORT const char *gpuvirt_device_get_driver(const gpuvirt_device *dev)

@@ -433,7 +433,6 @@ static int cmp_profile(const void *a, const void *b)
 /* Every profile of the host, or of one GPU (and its VFs). */
 static int collect(gpuvirt_ctx *ctx, gpuvirt_device *only, struct plist *out)
 {
-	gpuvirt_device_iter *it;
 	gpuvirt_device *d;
 	struct gv_strv names = {0};
 	int r = 0;
@@ -460,22 +459,28 @@ static int collect(gpuvirt_ctx *ctx, gpuvirt_device *only, struct plist *out)
 			goto fail;
 		goto sort;
 	}
-	if ((r = gpuvirt_device_iter_new(ctx, GPUVIRT_DEVICES_GPUS, &it)) < 0)
+	/* Vendor vGPU and plain SR-IOV need an SR-IOV PF: a GPU with
+	 * sriov_totalvfs. Only those are read in full. */
+	char **pci;
+	size_t npci;
+	if ((r = gv_list_dir(ctx, "sys/bus/pci/devices", &pci, &npci)) < 0)
 		goto fail;
-	while ((r = gpuvirt_device_iter_next(it, &d)) > 0) {
-		if (gpuvirt_device_get_physfn(d)) {
-			gpuvirt_device_unref(d);
+	for (size_t i = 0; i < npci && r >= 0; i++) {
+		char cls[32];
+		long total = read_long(ctx, 0, "sys/bus/pci/devices/%s/sriov_totalvfs", pci[i]);
+		uint32_t c;
+		if (total <= 0 || read_str(ctx, cls, sizeof(cls), "sys/bus/pci/devices/%s/class", pci[i]) <= 0 ||
+		    gv_parse_hex(cls, strlen(cls), 0xffffff, &c) < 0 || !((c >> 16) == 0x03 || (c >> 8) == 0x1200))
 			continue;
-		}
+		if ((r = gpuvirt_device_new_from_bdf(ctx, pci[i], &d)) < 0)
+			break;
 		if (gpuvirt_device_get_modes(d) & GPUVIRT_MODE_NVIDIA_VGPU)
 			r = vendor_profiles(ctx, d, out);
 		else if (sriov_mechanism(ctx, d))
 			r = sriov_profile(ctx, d, out);
 		gpuvirt_device_unref(d);
-		if (r < 0)
-			break;
 	}
-	gpuvirt_device_iter_unref(it);
+	gv_names_free(pci, npci);
 	if (r < 0)
 		goto fail;
 sort:
