@@ -63,6 +63,7 @@ static const struct {
 	{"module.vfio_pci", "Checking for the vfio-pci module"},
 	{"module.vfio_iommu_type1", "Checking for the vfio_iommu_type1 module"},
 	{"module.xen_pciback", "Checking for the xen-pciback module"},
+	{"xen.iommu", "Checking Xen's I/O virtualisation (IOMMU)"},
 	{"vgpu.manager", "Checking for the NVIDIA vGPU host manager"},
 	{"license.guests", "Checking vGPU guest licensing requirements"},
 	{"license.gridd_conf", "Checking the NVIDIA licensing configuration"},
@@ -454,6 +455,39 @@ static bool unit_installed(gpuvirt_ctx *ctx, const char *unit)
 	return false;
 }
 
+/* Xen keeps the IOMMU to itself: only the toolstack can ask it. `xl info`
+ * lists hvm_directio/pv_directio in virt_caps when I/O virtualisation is on.
+ * The program is GPUVIRT_XL, or /usr/sbin/xl when the root is "/". */
+static int check_xen_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r)
+{
+	const char *env = getenv("GPUVIRT_XL");
+	const char *xl = env && env[0] == '/' ? env : strcmp(ctx->root, "/") == 0 ? "/usr/sbin/xl" : NULL;
+	char *argv[] = {(char *)"xl", (char *)"info", NULL}, out[8192], *caps;
+
+	if (!xl || access(xl, X_OK) != 0)
+		return add(r, NULL, "xen.iommu", I, "Install xen-utils (xl) to let the checks ask Xen",
+			   "cannot ask Xen: no xl%s", xl ? " at /usr/sbin/xl" : " for this root (GPUVIRT_XL)");
+	if (gv_run_capture(ctx, xl, argv, out, sizeof(out), 20000) < 0) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s", gpuvirt_ctx_get_error(ctx));
+		gv_clear_error(ctx);
+		return add(r, NULL, "xen.iommu", I, "Start the Xen toolstack (xenstored, xen-init-dom0)",
+			   "cannot ask Xen: %s", why);
+	}
+	caps = strstr(out, "virt_caps");
+	if (!caps)
+		return add(r, NULL, "xen.iommu", I, NULL, "xl info gives no virt_caps");
+	caps[strcspn(caps, "\n")] = '\0';
+	caps = strchr(caps, ':') ? strchr(caps, ':') + 1 : caps;
+	caps += strspn(caps, " ");
+	if (strstr(caps, "directio"))
+		return add(r, NULL, "xen.iommu", P, NULL, "Xen has I/O virtualisation enabled (virt_caps: %s)", caps);
+	return add(r, NULL, "xen.iommu", F,
+		   "Enable VT-d or AMD-Vi in the firmware and boot Xen with iommu=1; until then xl pci-assignable-add "
+		   "fails with \"failed to quarantine\"",
+		   "Xen has I/O virtualisation disabled (virt_caps: %s): it cannot pass devices through", caps);
+}
+
 /* ---- the vGPU table ---------------------------------------------------- */
 
 static int load_table_file(gpuvirt_ctx *ctx, const char *path, struct gv_vgpu_entry **entries, size_t *count)
@@ -824,7 +858,7 @@ static int add_verdicts(gpuvirt_report *r, const struct host *h, gpuvirt_device 
 				  "module.vfio_pci", "module.vfio_iommu_type1", "gpu.iommu_group",
 				  "gpu.iommu_group.isolated"};
 	const char *pass_xen[] = {"cpu.virtualization", "iommu.enabled", "iommu.cmdline", "module.xen_pciback",
-				  "gpu.iommu_group", "gpu.iommu_group.isolated"};
+				  "xen.iommu", "gpu.iommu_group", "gpu.iommu_group.isolated"};
 	/* Sharing: the vGPU mechanism; VF-based ones also pass a VF through. */
 	const char *share_mdev[] = {"cpu.virtualization", "gpu.vgpu.active", "vgpu.manager"};
 	const char *share_vf[] = {"cpu.virtualization", "gpu.vgpu.active", "vgpu.manager", "iommu.enabled"};
@@ -1005,6 +1039,8 @@ static int host_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	else
 		e = add(r, NULL, "module.xen_pciback", I, NULL, "not a Xen dom0: xen-pciback is needed only under Xen");
 	if (e < 0)
+		return e;
+	if (h->xen_dom0 && (e = check_xen_iommu(ctx, r)) < 0)
 		return e;
 
 	nvidia = any_nvidia_vgpu(ctx, devs, n, &evidence);

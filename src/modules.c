@@ -7,8 +7,12 @@
  * stub that loads on a simulated host). It gets GPUVIRT_ROOT in its
  * environment. */
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,5 +220,56 @@ int gv_modprobe(gpuvirt_ctx *ctx, const char *module)
 		return gv_fail(ctx, -ENOENT, "%s %s failed (exit %d)", prog, module,
 			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	gv_info(ctx, "loaded module %s with %s", module, prog);
+	return 0;
+}
+
+int gv_run_capture(gpuvirt_ctx *ctx, const char *prog, char *const argv[], char *out, size_t size, int timeout_ms)
+{
+	posix_spawn_file_actions_t fa;
+	int fds[2], status = 0, r;
+	size_t used = 0;
+	pid_t pid;
+	struct timespec start, now;
+
+	out[0] = '\0';
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	r = posix_spawn(&pid, prog, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (r != 0) {
+		close(fds[0]);
+		return gv_fail(ctx, -r, "cannot run %s: %s", prog, strerror(r));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd p = {.fd = fds[0], .events = POLLIN};
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			r = -ETIMEDOUT;
+			break;
+		}
+		if (poll(&p, 1, (int)left) <= 0)
+			continue;
+		ssize_t n = read(fds[0], out + used, size - 1 - used);
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		if (used >= size - 1)
+			break;
+	}
+	out[used] = '\0';
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return gv_fail(ctx, r, "%s did not finish within %d ms", prog, timeout_ms);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return gv_fail(ctx, -EIO, "%s failed (exit %d)", prog, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return 0;
 }

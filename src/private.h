@@ -119,6 +119,8 @@ int gv_module_state(gpuvirt_ctx *ctx, const char *module, char *release, size_t 
 /* Does the module's ID table (modules.alias) cover a device's modalias?
  * 1 yes, 0 no, -ENOENT when it cannot be told. */
 int gv_module_handles(gpuvirt_ctx *ctx, const char *module, const char *modalias);
+/* Run a host program and capture its standard output (NUL-terminated). */
+int gv_run_capture(gpuvirt_ctx *ctx, const char *prog, char *const argv[], char *out, size_t size, int timeout_ms);
 /* Load a module with the context's modprobe: 0 or a negative errno. */
 int gv_modprobe(gpuvirt_ctx *ctx, const char *module);
 

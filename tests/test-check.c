@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -275,6 +276,28 @@ START_TEST(xen_dom0)
 	r = check_root(root);
 	ck_assert_int_eq(sev(r, NULL, "module.xen_pciback"), FAIL);
 	ck_assert_int_eq(gpuvirt_report_can_passthrough(r, T4), 0);
+	gpuvirt_report_unref(r);
+
+	/* Xen's I/O virtualisation, as `xl info` tells it. */
+	char xl[512];
+	snprintf(xl, sizeof(xl), "%s/xl-stub", root);
+	th_write(root, "xl-stub", "#!/bin/sh\necho 'virt_caps              : pv hvm hvm_directio pv_directio hap shadow'\n");
+	chmod(xl, 0755);
+	setenv("GPUVIRT_XL", xl, 1);
+	r = check_root(root);
+	ck_assert_int_eq(sev(r, NULL, "xen.iommu"), PASS);
+	ck_assert_ptr_nonnull(strstr(msg(r, NULL, "xen.iommu"), "hvm_directio"));
+	gpuvirt_report_unref(r);
+	th_write(root, "xl-stub", "#!/bin/sh\necho 'virt_caps              : pv hvm hap shadow'\n");
+	r = check_root(root);
+	ck_assert_int_eq(sev(r, NULL, "xen.iommu"), FAIL);
+	ck_assert_ptr_nonnull(strstr(remedy(r, NULL, "xen.iommu"), "iommu=1"));
+	ck_assert_ptr_nonnull(strstr(remedy(r, NULL, "xen.iommu"), "failed to quarantine"));
+	ck_assert_int_eq(gpuvirt_report_can_passthrough(r, T4), 0);
+	gpuvirt_report_unref(r);
+	unsetenv("GPUVIRT_XL");
+	r = check_root(root);
+	ck_assert_int_eq(sev(r, NULL, "xen.iommu"), INFO); /* a simulated root: no xl to ask */
 	gpuvirt_report_unref(r);
 
 	/* A real dom0 shows no IOMMU groups: Xen owns the IOMMU. */
