@@ -55,6 +55,14 @@ check_eq "GPU on pciback" pciback "$(drv $GPU)"
 check_eq "audio on pciback" pciback "$(drv $AUD)"
 check_eq "pciback slots" "$GPU $AUD" "$(tr '\n' ' ' <"$M/sys/bus/pci/drivers/pciback/slots" | sed 's/ $//')"
 expect_ok "$GPUVIRT --root $M unbind $AUD >/dev/null"      # any member gives the group back
+# Twin of the Xen tier: a device another tool (xl pci-assignable-add) put on
+# pciback is reported there, and unbind gives it to the kernel's choice.
+expect_ok "echo $GPU > $M/sys/bus/pci/drivers/pciback/new_slot; echo $GPU > $M/sys/bus/pci/drivers/nvidia/unbind; echo $GPU > $M/sys/bus/pci/drivers/pciback/bind"
+check_eq "gpuvirt reports xl's pciback" pciback \
+	"$(gv show $GPU --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["device"]["driver"])')"
+expect_ok "$GPUVIRT --root $M unbind $GPU >/dev/null"
+check_eq "unbound without our journal: the kernel's choice" nvidia "$(drv $GPU)"
+expect_ok "echo $GPU > $M/sys/bus/pci/drivers/pciback/remove_slot"
 check_eq "given back from Xen" "$(grep -v '^vfio' <<<"$initial")" "$(state | grep -v '^vfio')"
 check_eq "slots emptied" "" "$(cat "$M/sys/bus/pci/drivers/pciback/slots")"
 # The boot VGA iGPU.
