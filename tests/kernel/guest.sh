@@ -119,7 +119,7 @@ p = {x["id"]: x for x in json.loads(sys.argv[1])["profiles"]}
 assert p["mbochs-small"]["framebuffer_bytes"] == 4 << 20 and p["mbochs-large"]["framebuffer_bytes"] == 64 << 20
 assert p["mdpy-vga"]["framebuffer_bytes"] == 640 * 480 * 4 and p["mdpy-hd"]["max_resolution"] == "1920x1080"
 assert "mtty-1" in p and p["mtty-2"]["available"] == 12
-assert all(x["parent"] in ("mbochs", "mdpy", "mtty") for x in p.values())
+assert all(x["parent"] == x["id"].split("-")[0] for x in p.values() if x["id"].startswith(("mbochs", "mdpy", "mtty")))
 EOF
 n=0
 while "$G" create mdpy-vga >/dev/null 2>/tmp/err; do n=$((n + 1)); [ $n -gt 10 ] && break; done
@@ -130,6 +130,32 @@ for u in $("$G" instances --json | $PY -c 'import json,sys; [print(i["uuid"]) fo
 done
 check_eq "all released" 0 "$(ls /sys/bus/mdev/devices | wc -l)"
 check_eq "mdpy free again" 4 "$(cat /sys/class/mdev_bus/mdpy/mdev_supported_types/mdpy-vga/available_instances)"
+
+# The project's own mdev parent on a PCI function (QEMU's edu device), with
+# NVIDIA-style accounting: one type per parent at a time.
+EDU=0000:00:08.0
+out=$("$G" profiles $EDU --json)
+check_true "edu's types listed under the PCI parent, parsed" $PY - "$out" <<'EOF'
+import json, sys
+p = {x["id"]: x for x in json.loads(sys.argv[1])["profiles"]}
+q = p["gpuvirt-edu-1Q"]
+assert q["parent"] == "0000:00:08.0" and q["mechanism"] == "mdev" and q["name"] == "GPUVIRT EDU-1Q"
+assert q["framebuffer_bytes"] == 1 << 30 and q["vgpu_class"] == "Q" and q["max_instances"] == 4
+assert q["available"] == 4 and p["gpuvirt-edu-2Q"]["available"] == 2
+EOF
+u1=$("$G" create "GPUVIRT EDU-1Q" --gpu $EDU --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["instance"]["uuid"])')
+check_true "an instance on the PCI parent" test -L /sys/bus/mdev/devices/"$u1"
+check_eq "the kernel closes the other types" 0 "$(cat /sys/bus/pci/devices/$EDU/mdev_supported_types/gpuvirt-edu-2Q/available_instances)"
+rc=0; "$G" create gpuvirt-edu-2Q --gpu $EDU 2>/tmp/err >/dev/null || rc=$?
+check_eq "one type per parent: the other type is refused" 1 "$rc"
+check_true "as exhausted, naming the profile" grep -q "profile gpuvirt-edu-2Q is exhausted" /tmp/err
+n=1
+while "$G" create gpuvirt-edu-1Q >/dev/null 2>&1; do n=$((n + 1)); [ $n -gt 10 ] && break; done
+check_eq "1Q up to its maximum" 4 "$n"
+for u in $(ls /sys/bus/pci/devices/$EDU/mdev_supported_types/gpuvirt-edu-1Q/devices); do
+	"$G" destroy "$u" >/dev/null || fail "destroy $u"
+done
+check_eq "released: 2Q open again" 2 "$(cat /sys/bus/pci/devices/$EDU/mdev_supported_types/gpuvirt-edu-2Q/available_instances)"
 
 if [ "$BOOT" = iommu-on ]; then
 	# SR-IOV: the nvme's VFs through the library (listed as an SR-IOV device).

@@ -16,7 +16,7 @@ BUILD=$(arg gpuvirt.build)
 BOOT=$(arg gpuvirt.boot)
 echo "gpuvirt-guest: booted ($BOOT), kernel $(uname -r)"
 
-for m in virtio_pci 9pnet_virtio 9p overlay vfio vfio_iommu_type1 vfio-pci mdev bochs nvme mbochs mdpy mtty; do
+for m in virtio_pci 9pnet_virtio 9p overlay vfio vfio_iommu_type1 vfio-pci mdev bochs nvme mbochs mdpy mtty gpuvirt_edu_mdev; do
 	modprobe "$m" || echo "gpuvirt-guest: modprobe $m failed"
 done
 mkdir -p /host /lower /ovl

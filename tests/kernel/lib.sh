@@ -71,6 +71,13 @@ if [ ! -e "$MDEV/mbochs.ko" ]; then
 		CONFIG_SAMPLE_VFIO_MDEV_MTTY=m modules >"$WORK/mdev-build.log" 2>&1 ||
 		{ cat "$WORK/mdev-build.log"; say "FAIL: building samples/vfio-mdev"; exit 1; }
 fi
+# The project's own test module: an mdev parent on QEMU's edu device.
+EDU=$WORK/edu-mdev
+rm -rf "$EDU"
+cp -r "$SRC/tests/kernel/edu-mdev" "$EDU"
+make -s -C "$HDR" M="$EDU" modules >"$WORK/edu-build.log" 2>&1 ||
+	{ cat "$WORK/edu-build.log"; say "FAIL: building tests/kernel/edu-mdev"; exit 1; }
+
 make_initramfs() { # INIT-SCRIPT OUTPUT MODULES...
 	local init=$1 out=$2 I
 	I=$WORK/initramfs-$(basename "$out" .gz)
@@ -88,7 +95,7 @@ make_initramfs() { # INIT-SCRIPT OUTPUT MODULES...
 		mkdir -p "$I/lib/modules/$KV/$(dirname "$rel")"
 		cp "$ko" "$I/lib/modules/$KV/$rel"
 	done
-	cp "$MDEV/"*.ko "$I/lib/modules/$KV/extra/"
+	cp "$MDEV/"*.ko "$EDU/"*.ko "$I/lib/modules/$KV/extra/"
 	cp "$ROOT/lib/modules/$KV/modules.builtin" "$ROOT/lib/modules/$KV/modules.builtin.modinfo" \
 		"$ROOT/lib/modules/$KV/modules.order" "$I/lib/modules/$KV/"
 	depmod -b "$I" "$KV"
