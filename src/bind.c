@@ -51,6 +51,7 @@ struct gpuvirt_bind_plan {
 	size_t nmembers;
 	struct step *steps;
 	size_t nsteps;
+	struct gv_modules modules; /* while planning: the release's module lists */
 };
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -615,7 +616,7 @@ static int check_driver_handles(gpuvirt_bind_plan *p)
 		if ((n = gv_read_text(ctx, rel, alias, sizeof(alias))) <= 0)
 			continue;
 		alias[strcspn(alias, "\n")] = '\0';
-		if (gv_module_handles(ctx, module, alias) == 0)
+		if (gv_module_handles(ctx, &p->modules, module, alias) == 0)
 			return gv_fail(ctx, -ENODEV,
 				       "%s: driver %s does not handle it (no alias of module %s matches %s); "
 				       "GPUVIRT_BIND_FORCE (--force) binds it anyway",
@@ -633,11 +634,10 @@ static int build_steps(gpuvirt_bind_plan *p)
 	int r;
 
 	if (!driver_loaded(ctx, p->target)) {
-		char release[128];
-		int s = gv_module_state(ctx, module_of(p->target), release, sizeof(release));
+		int s = gv_module_state(ctx, &p->modules, module_of(p->target));
 		if (s == GV_MODULE_MISSING)
 			return gv_fail(ctx, -ENOENT, "driver %s is not loaded, and module %s is not available for kernel %s",
-				       p->target, module_of(p->target), release);
+				       p->target, module_of(p->target), p->modules.release);
 		snprintf(p->module, sizeof(p->module), "%s", module_of(p->target));
 		if ((r = add_step(p, NULL, "modprobe", NULL, p->module)) < 0)
 			return r;
@@ -722,8 +722,12 @@ GPUVIRT_EXPORT int gpuvirt_bind_plan_new(gpuvirt_device *dev, const char *target
 	if (p->group < 0 && strcmp(p->target, "vfio-pci") == 0)
 		r = gv_fail(ctx, -EINVAL, "%s has no IOMMU group: vfio-pci cannot take it (enable the IOMMU; see gpuvirt check)",
 			    gpuvirt_device_get_bdf(now));
-	else if ((r = collect_members(p, now)) == 0 && (r = check_driver_handles(p)) == 0)
-		r = build_steps(p);
+	else if ((r = collect_members(p, now)) == 0) {
+		gv_modules_open(ctx, &p->modules);
+		if ((r = check_driver_handles(p)) == 0)
+			r = build_steps(p);
+		gv_modules_close(&p->modules);
+	}
 	gpuvirt_device_unref(now);
 	if (r < 0) {
 		gpuvirt_bind_plan_unref(p);

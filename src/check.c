@@ -199,7 +199,7 @@ struct host {
 	char cmdline[4096];
 	bool cmdline_known;
 	struct gv_iommu_cmdline opts;
-	char release[128];
+	struct gv_modules modules; /* the release and its module lists, read once */
 	bool xen_dom0;
 	bool dmar, ivrs, iort;
 	size_t iommu_units;
@@ -248,12 +248,7 @@ static void host_read(gpuvirt_ctx *ctx, struct host *h)
 	if (!h->cmdline_known)
 		h->cmdline[0] = '\0';
 	gv_parse_cmdline_iommu(h->cmdline, strlen(h->cmdline), &h->opts);
-	n = read_file(ctx, "proc/sys/kernel/osrelease", h->release, sizeof(h->release));
-	if (n <= 0)
-		h->release[0] = '\0';
-	for (char *c = h->release; *c; c++)
-		if (*c == '\n')
-			*c = '\0';
+	gv_modules_open(ctx, &h->modules);
 	n = read_file(ctx, "sys/hypervisor/type", buf, sizeof(buf));
 	if (n > 0 && strncmp(buf, "xen", 3) == 0) {
 		n = read_file(ctx, "proc/xen/capabilities", buf, sizeof(buf));
@@ -415,7 +410,7 @@ static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 static int check_module(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, const char *code,
 			const char *module, bool needed)
 {
-	int s = gv_module_state(ctx, module, NULL, 0);
+	int s = gv_module_state(ctx, &h->modules, module);
 	char remedy[512];
 
 	switch (s) {
@@ -425,20 +420,20 @@ static int check_module(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *
 		return add(r, NULL, code, P, NULL, "%s is built into the kernel", module);
 	case GV_MODULE_AVAILABLE:
 		return add(r, NULL, code, needed ? P : I, NULL,
-			   "%s is available for kernel %s, not loaded (binding loads it)", module, h->release);
+			   "%s is available for kernel %s, not loaded (binding loads it)", module, h->modules.release);
 	case GV_MODULE_MISSING:
 		snprintf(remedy, sizeof(remedy), "Install the modules of kernel %s (Debian: linux-image-%s)",
-			 h->release, h->release);
+			 h->modules.release, h->modules.release);
 		if (!needed)
 			return add(r, NULL, code, I, NULL, "%s is not available for kernel %s; needed only under Xen",
-				   module, h->release);
+				   module, h->modules.release);
 		return add(r, NULL, code, F, remedy, "%s is neither loaded nor available for kernel %s", module,
-			   h->release);
+			   h->modules.release);
 	case GV_MODULE_UNKNOWN:
 	default:
 		return add(r, NULL, code, needed ? W : I, "Check that /lib/modules/<release> is installed and readable",
 			   "%s is not loaded, and lib/modules/%s/modules.dep cannot be read", module,
-			   h->release[0] ? h->release : "<release>");
+			   h->modules.release[0] ? h->modules.release : "<release>");
 	}
 }
 
@@ -688,7 +683,7 @@ static int kernel_version(const struct host *h)
 {
 	int major = 0, minor = 0;
 
-	if (sscanf(h->release, "%d.%d", &major, &minor) != 2)
+	if (sscanf(h->modules.release, "%d.%d", &major, &minor) != 2)
 		return 0;
 	return major * 1000 + minor;
 }
@@ -703,7 +698,7 @@ static int check_reset(gpuvirt_report *r, const struct host *h, gpuvirt_device *
 	/* Since 5.15 the kernel shows reset_method only where a method exists. */
 	if (!gpuvirt_device_has_reset_method_info(dev) && (kernel_version(h) == 0 || kernel_version(h) < 5015))
 		return add(r, bdf, "gpu.reset", I, NULL, "unknown: the kernel (%s) has no reset_method attribute",
-			   h->release[0] ? h->release : "release unknown");
+			   h->modules.release[0] ? h->modules.release : "release unknown");
 	if (n == 0)
 		return add(r, bdf, "gpu.reset", W,
 			   "Prefer a GPU with function-level reset; otherwise reboot the host between guests, or check "
@@ -1047,7 +1042,7 @@ static int host_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	if (nvidia) {
 		bool vgpud = unit_installed(ctx, "nvidia-vgpud.service");
 		bool mgr = unit_installed(ctx, "nvidia-vgpu-mgr.service");
-		bool mod = gv_module_state(ctx, "nvidia_vgpu_vfio", NULL, 0) == GV_MODULE_LOADED;
+		bool mod = gv_module_state(ctx, &h->modules, "nvidia_vgpu_vfio") == GV_MODULE_LOADED;
 		char units[128];
 		snprintf(units, sizeof(units), "%s%s%s", vgpud ? "nvidia-vgpud" : "", vgpud && mgr ? ", " : "",
 			 mgr ? "nvidia-vgpu-mgr" : "");
@@ -1099,6 +1094,7 @@ static int run(gpuvirt_ctx *ctx, gpuvirt_device **devs, size_t n, bool per_devic
 	e = host_checks(ctx, r, &h, devs, n);
 	for (size_t i = 0; per_device && e >= 0 && i < n; i++)
 		e = device_checks(ctx, r, &h, devs[i]);
+	gv_modules_close(&h.modules);
 	if (e < 0) {
 		gpuvirt_report_unref(r);
 		return gv_fail(ctx, e, "checks failed: %s", gpuvirt_strerror(e));

@@ -59,95 +59,107 @@ static bool listed(const char *text, size_t len, const char *name)
 	return false;
 }
 
-static bool in_file(gpuvirt_ctx *ctx, const char *release, const char *file, const char *name, bool *readable)
+/* A whole file under the root, malloc'd and NUL-terminated; NULL when it
+ * cannot be read. */
+static char *read_whole(gpuvirt_ctx *ctx, const char *rel, size_t *len)
 {
-	char rel[256];
 	size_t cap = 1 << 16;
 	char *buf = NULL;
-	ssize_t n = -1;
-	bool found;
-
-	if (gv_path(rel, sizeof(rel), "lib/modules/%s/%s", release, file) < 0)
-		return false;
-	for (;;) {
-		char *nb = realloc(buf, cap);
-		if (!nb)
-			break;
-		buf = nb;
-		n = gv_read_text(ctx, rel, buf, cap);
-		if (n < 0 || (size_t)n < cap - 1 || cap >= (1u << 24))
-			break;
-		cap *= 4;
-	}
-	*readable = n >= 0;
-	found = n >= 0 && listed(buf, (size_t)n, name);
-	free(buf);
-	return found;
-}
-
-int gv_module_state(gpuvirt_ctx *ctx, const char *module, char *release, size_t release_size)
-{
-	char name[64], rel[128], rel_buf[128];
-	bool dep_ok = false, builtin_ok = false, builtin;
 	ssize_t n;
 
-	normalise(module, name, sizeof(name));
-	if (!release) {
-		release = rel_buf;
-		release_size = sizeof(rel_buf);
-	}
-	n = gv_read_text(ctx, "proc/sys/kernel/osrelease", release, release_size);
-	if (n <= 0)
-		release[0] = '\0';
-	release[strcspn(release, "\n")] = '\0';
-	builtin = release[0] && in_file(ctx, release, "modules.builtin", name, &builtin_ok);
-	if (gv_path(rel, sizeof(rel), "sys/module/%s", name) == 0 && gv_exists(ctx, rel) == 1)
-		return builtin ? GV_MODULE_BUILTIN : GV_MODULE_LOADED; /* built-ins with parameters show here too */
-	if (builtin)
-		return GV_MODULE_BUILTIN;
-	if (release[0] && in_file(ctx, release, "modules.dep", name, &dep_ok))
-		return GV_MODULE_AVAILABLE;
-	return dep_ok ? GV_MODULE_MISSING : GV_MODULE_UNKNOWN;
-}
-
-int gv_module_handles(gpuvirt_ctx *ctx, const char *module, const char *modalias)
-{
-	char name[64], release[128], rel[256];
-	size_t cap = 1 << 20;
-	char *buf = NULL;
-	ssize_t n = -1;
-	bool any = false, match = false;
-
-	normalise(module, name, sizeof(name));
-	n = gv_read_text(ctx, "proc/sys/kernel/osrelease", release, sizeof(release));
-	if (n <= 0)
-		return -ENOENT;
-	release[strcspn(release, "\n")] = '\0';
-	if (gv_path(rel, sizeof(rel), "lib/modules/%s/modules.alias", release) < 0)
-		return -ENOENT;
 	for (;;) {
 		char *nb = realloc(buf, cap);
 		if (!nb) {
 			free(buf);
-			return -ENOMEM;
+			return NULL;
 		}
 		buf = nb;
 		n = gv_read_text(ctx, rel, buf, cap);
-		if (n < 0 || (size_t)n < cap - 1 || cap >= (1u << 26))
+		if (n < 0) {
+			free(buf);
+			return NULL;
+		}
+		if ((size_t)n < cap - 1 || cap >= (1u << 26))
 			break;
 		cap *= 4;
 	}
-	for (char *save, *l = n > 0 ? strtok_r(buf, "\n", &save) : NULL; l && !match; l = strtok_r(NULL, "\n", &save)) {
-		char pattern[512], raw[64], mod[64];
-		if (sscanf(l, "alias %511s %63s", pattern, raw) != 2)
-			continue;
-		normalise(raw, mod, sizeof(mod));
-		if (strcmp(mod, name) != 0)
-			continue;
-		any = true;
-		match = fnmatch(pattern, modalias, 0) == 0;
+	*len = (size_t)n;
+	return buf;
+}
+
+static char *read_modules_file(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *file, size_t *len)
+{
+	char rel[256];
+
+	if (!m->release[0] || gv_path(rel, sizeof(rel), "lib/modules/%s/%s", m->release, file) < 0)
+		return NULL;
+	return read_whole(ctx, rel, len);
+}
+
+void gv_modules_open(gpuvirt_ctx *ctx, struct gv_modules *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (gv_read_text(ctx, "proc/sys/kernel/osrelease", m->release, sizeof(m->release)) <= 0)
+		m->release[0] = '\0';
+	m->release[strcspn(m->release, "\n")] = '\0';
+	m->dep = read_modules_file(ctx, m, "modules.dep", &m->dep_len);
+	m->builtin = read_modules_file(ctx, m, "modules.builtin", &m->builtin_len);
+}
+
+void gv_modules_close(struct gv_modules *m)
+{
+	free(m->dep);
+	free(m->builtin);
+	free(m->alias);
+	memset(m, 0, sizeof(*m));
+}
+
+int gv_module_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *module)
+{
+	char name[64], rel[128];
+	bool builtin;
+
+	normalise(module, name, sizeof(name));
+	builtin = m->builtin && listed(m->builtin, m->builtin_len, name);
+	if (gv_path(rel, sizeof(rel), "sys/module/%s", name) == 0 && gv_exists(ctx, rel) == 1)
+		return builtin ? GV_MODULE_BUILTIN : GV_MODULE_LOADED; /* built-ins with parameters show here too */
+	if (builtin)
+		return GV_MODULE_BUILTIN;
+	if (m->dep && listed(m->dep, m->dep_len, name))
+		return GV_MODULE_AVAILABLE;
+	return m->dep ? GV_MODULE_MISSING : GV_MODULE_UNKNOWN;
+}
+
+int gv_module_handles(gpuvirt_ctx *ctx, struct gv_modules *m, const char *module, const char *modalias)
+{
+	char name[64];
+	bool any = false, match = false;
+	const char *p, *end;
+
+	if (!m->alias_read) {
+		m->alias_read = true;
+		m->alias = read_modules_file(ctx, m, "modules.alias", &m->alias_len);
 	}
-	free(buf);
+	if (!m->alias)
+		return -ENOENT;
+	normalise(module, name, sizeof(name));
+	for (p = m->alias, end = m->alias + m->alias_len; p < end && !match;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		char line[768], pattern[512], raw[64], mod[64];
+		size_t l = (size_t)((eol ? eol : end) - p);
+		if (l < sizeof(line)) {
+			memcpy(line, p, l);
+			line[l] = '\0';
+			if (sscanf(line, "alias %511s %63s", pattern, raw) == 2) {
+				normalise(raw, mod, sizeof(mod));
+				if (strcmp(mod, name) == 0) {
+					any = true;
+					match = fnmatch(pattern, modalias, 0) == 0;
+				}
+			}
+		}
+		p = eol ? eol + 1 : end;
+	}
 	if (match)
 		return 1;
 	return any ? 0 : -ENOENT;

@@ -114,11 +114,20 @@ int gv_instance_recover(gpuvirt_ctx *ctx);
 
 /* ---- kernel modules (modules.c) ---- */
 enum gv_module_state { GV_MODULE_UNKNOWN, GV_MODULE_MISSING, GV_MODULE_AVAILABLE, GV_MODULE_BUILTIN, GV_MODULE_LOADED };
-/* State of a module ("vfio-pci" or "vfio_pci"); the release goes to `release`. */
-int gv_module_state(gpuvirt_ctx *ctx, const char *module, char *release, size_t release_size);
+/* The running release's module lists, read once for a run of checks or a plan. */
+struct gv_modules {
+	char release[128];
+	char *dep, *builtin, *alias; /* NULL when unreadable; alias read on first use */
+	size_t dep_len, builtin_len, alias_len;
+	bool alias_read;
+};
+void gv_modules_open(gpuvirt_ctx *ctx, struct gv_modules *m);
+void gv_modules_close(struct gv_modules *m);
+/* State of a module ("vfio-pci" or "vfio_pci"). */
+int gv_module_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *module);
 /* Does the module's ID table (modules.alias) cover a device's modalias?
  * 1 yes, 0 no, -ENOENT when it cannot be told. */
-int gv_module_handles(gpuvirt_ctx *ctx, const char *module, const char *modalias);
+int gv_module_handles(gpuvirt_ctx *ctx, struct gv_modules *m, const char *module, const char *modalias);
 /* Run a host program and capture its standard output (NUL-terminated). */
 int gv_run_capture(gpuvirt_ctx *ctx, const char *prog, char *const argv[], char *out, size_t size, int timeout_ms);
 /* Load a module with the context's modprobe: 0 or a negative errno. */
