@@ -67,6 +67,7 @@ struct record {
 	int mechanism;
 };
 static int record_read(gpuvirt_ctx *ctx, const char *uuid, struct record *rec);
+static void record_for_vf(gpuvirt_ctx *ctx, const char *vf, char out[37]);
 
 /* ---- profile objects --------------------------------------------------- */
 
@@ -360,24 +361,13 @@ static int vendor_profiles(gpuvirt_ctx *ctx, gpuvirt_device *pf, struct plist *o
 /* Is this VF taken: bound to vfio-pci, or recorded as ours? */
 static bool vf_taken(gpuvirt_ctx *ctx, const char *vf)
 {
-	char drv[64] = "", rel[128], **names;
-	size_t n;
-	bool taken = false;
+	char drv[64] = "", rel[128], uuid[37];
 
 	if (gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/driver", vf) == 0 &&
 	    gv_readlink_base(ctx, rel, drv, sizeof(drv)) > 0 && strcmp(drv, "vfio-pci") == 0)
 		return true;
-	if (gv_list_dir(ctx, "run/gpuvirt/instances", &names, &n) < 0)
-		return false;
-	for (size_t i = 0; i < n && !taken; i++) {
-		char buf[512];
-		if (read_str(ctx, buf, sizeof(buf), "run/gpuvirt/instances/%s", names[i]) > 0) {
-			char *v = strstr(buf, "\nvf ");
-			taken = v && strncmp(v + 4, vf, GV_BDF_LEN - 1) == 0;
-		}
-	}
-	gv_names_free(names, n);
-	return taken;
+	record_for_vf(ctx, vf, uuid);
+	return uuid[0] != '\0';
 }
 
 static bool sriov_mechanism(gpuvirt_ctx *ctx, gpuvirt_device *d)
