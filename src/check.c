@@ -168,11 +168,6 @@ static int severity_of(const gpuvirt_report *r, const char *subject, const char 
 
 /* ---- reading the host -------------------------------------------------- */
 
-static ssize_t read_file(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t size)
-{
-	return gv_read_text(ctx, rel, buf, size);
-}
-
 static bool exists(gpuvirt_ctx *ctx, const char *rel)
 {
 	return gv_exists(ctx, rel) == 1;
@@ -241,17 +236,17 @@ static void host_read(gpuvirt_ctx *ctx, struct host *h)
 	ssize_t n;
 
 	memset(h, 0, sizeof(*h));
-	n = read_file(ctx, "proc/cpuinfo", buf, sizeof(buf));
+	n = gv_read_text(ctx, "proc/cpuinfo", buf, sizeof(buf));
 	h->cpu_known = n > 0 && gv_parse_cpuinfo(buf, (size_t)n, &h->cpu) == 0 && h->cpu.has_flags;
-	n = read_file(ctx, "proc/cmdline", h->cmdline, sizeof(h->cmdline));
+	n = gv_read_text(ctx, "proc/cmdline", h->cmdline, sizeof(h->cmdline));
 	h->cmdline_known = n >= 0;
 	if (!h->cmdline_known)
 		h->cmdline[0] = '\0';
 	gv_parse_cmdline_iommu(h->cmdline, strlen(h->cmdline), &h->opts);
 	gv_modules_open(ctx, &h->modules);
-	n = read_file(ctx, "sys/hypervisor/type", buf, sizeof(buf));
+	n = gv_read_text(ctx, "sys/hypervisor/type", buf, sizeof(buf));
 	if (n > 0 && strncmp(buf, "xen", 3) == 0) {
-		n = read_file(ctx, "proc/xen/capabilities", buf, sizeof(buf));
+		n = gv_read_text(ctx, "proc/xen/capabilities", buf, sizeof(buf));
 		h->xen_dom0 = n > 0 && strstr(buf, "control_d");
 		if (n < 0) /* xenfs not mounted: a Xen PV/PVH dom0 still has no HVM flags */
 			h->xen_dom0 = exists(ctx, "sys/bus/xen-backend");
@@ -286,7 +281,7 @@ static int check_cpu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h)
 		return add(r, NULL, "cpu.virtualization", P, NULL, "AMD-V (svm)");
 	if (h->xen_dom0) {
 		/* Xen hides vmx/svm from dom0 and says what guests it can run. */
-		n = read_file(ctx, "sys/hypervisor/properties/capabilities", caps, sizeof(caps));
+		n = gv_read_text(ctx, "sys/hypervisor/properties/capabilities", caps, sizeof(caps));
 		if (n > 0 && strstr(caps, "hvm"))
 			return add(r, NULL, "cpu.virtualization", P, NULL, "Xen runs HVM guests (%.*s)",
 				   (int)strcspn(caps, "\n"), caps);
@@ -368,7 +363,7 @@ static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 		return e;
 
 	/* Interrupt remapping. */
-	ssize_t n = read_file(ctx, "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts", val, sizeof(val));
+	ssize_t n = gv_read_text(ctx, "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts", val, sizeof(val));
 	bool unsafe = n > 0 && (val[0] == 'Y' || val[0] == '1');
 	if (h->opts.intremap_off)
 		return add(r, NULL, "iommu.interrupt_remapping", W,
@@ -385,7 +380,7 @@ static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 		char ecap[64];
 		uint32_t lo;
 		snprintf(rel, sizeof(rel), "sys/class/iommu/%s/intel-iommu/ecap", h->iommu_unit);
-		n = read_file(ctx, rel, ecap, sizeof(ecap));
+		n = gv_read_text(ctx, rel, ecap, sizeof(ecap));
 		if (n > 0) {
 			size_t len = strcspn(ecap, "\n");
 			/* Only the low 32 bits matter: IR is bit 3. */
@@ -764,7 +759,7 @@ static int check_sriov(gpuvirt_report *r, gpuvirt_device *dev)
 }
 
 static int check_vgpu(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev, int *mechanism,
-		      struct evidence *ev)
+		      const struct evidence *ev)
 {
 	const char *bdf = gpuvirt_device_get_bdf(dev);
 	const struct gv_vgpu_entry *e;
@@ -777,7 +772,6 @@ static int check_vgpu(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev, 
 		return rr;
 	e = gv_vgpu_lookup(ctx, dev);
 	*mechanism = e ? e->mechanism : -1;
-	gather_evidence(ctx, dev, ev);
 	/* SR-IOV VFs count as vGPU evidence for the vendors that share that way. */
 	sriov_evidence = e && (e->mechanism == GV_VGPU_AMD_MXGPU || e->mechanism == GV_VGPU_INTEL_SRIOV) && total > 0 &&
 			 num > 0 && drv && strcmp(drv, "vfio-pci") != 0;
@@ -907,7 +901,7 @@ static int check_license_guest(gpuvirt_ctx *ctx, gpuvirt_report *r)
 {
 	char conf[16384], val[256], **toks = NULL;
 	size_t ntoks = 0, good = 0;
-	ssize_t n = read_file(ctx, "etc/nvidia/gridd.conf", conf, sizeof(conf));
+	ssize_t n = gv_read_text(ctx, "etc/nvidia/gridd.conf", conf, sizeof(conf));
 	int e;
 
 	if (n < 0)
@@ -997,7 +991,8 @@ static int check_license_guest(gpuvirt_ctx *ctx, gpuvirt_report *r)
 
 /* ---- the runs ---------------------------------------------------------- */
 
-static bool any_nvidia_vgpu(gpuvirt_ctx *ctx, gpuvirt_device **devs, size_t n, bool *evidence)
+static bool any_nvidia_vgpu(gpuvirt_ctx *ctx, gpuvirt_device **devs, const struct evidence *ev, size_t n,
+			    bool *evidence)
 {
 	bool capable = false;
 
@@ -1006,19 +1001,18 @@ static bool any_nvidia_vgpu(gpuvirt_ctx *ctx, gpuvirt_device **devs, size_t n, b
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		const struct gv_vgpu_entry *e = gv_vgpu_lookup(ctx, devs[i]);
-		struct evidence ev;
 		if (gpuvirt_device_get_vendor_id(devs[i]) != 0x10de)
 			continue;
-		gather_evidence(ctx, devs[i], &ev);
-		if (ev.vendor_vfs || ev.nvidia_mdev)
+		if (ev[i].vendor_vfs || ev[i].nvidia_mdev)
 			*evidence = true;
-		if (e || ev.vendor_vfs || ev.nvidia_mdev)
+		if (e || ev[i].vendor_vfs || ev[i].nvidia_mdev)
 			capable = true;
 	}
 	return capable;
 }
 
-static int host_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, gpuvirt_device **devs, size_t n)
+static int host_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, gpuvirt_device **devs,
+		       const struct evidence *ev, size_t n)
 {
 	bool evidence, nvidia;
 	int e;
@@ -1038,7 +1032,7 @@ static int host_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	if (h->xen_dom0 && (e = check_xen_iommu(ctx, r)) < 0)
 		return e;
 
-	nvidia = any_nvidia_vgpu(ctx, devs, n, &evidence);
+	nvidia = any_nvidia_vgpu(ctx, devs, ev, n, &evidence);
 	if (nvidia) {
 		bool vgpud = unit_installed(ctx, "nvidia-vgpud.service");
 		bool mgr = unit_installed(ctx, "nvidia-vgpu-mgr.service");
@@ -1071,30 +1065,40 @@ static int host_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	return 0;
 }
 
-static int device_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, gpuvirt_device *dev)
+static int device_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, gpuvirt_device *dev,
+			 const struct evidence *ev)
 {
-	struct evidence ev;
 	int mechanism = -1, e;
 
 	if ((e = check_group(ctx, r, h, dev)) < 0 || (e = check_reset(r, h, dev)) < 0 || (e = check_driver(r, dev)) < 0 ||
-	    (e = check_sriov(r, dev)) < 0 || (e = check_vgpu(ctx, r, dev, &mechanism, &ev)) < 0)
+	    (e = check_sriov(r, dev)) < 0 || (e = check_vgpu(ctx, r, dev, &mechanism, ev)) < 0)
 		return e;
-	return add_verdicts(r, h, dev, mechanism, &ev);
+	return add_verdicts(r, h, dev, mechanism, ev);
 }
 
 static int run(gpuvirt_ctx *ctx, gpuvirt_device **devs, size_t n, bool per_device, gpuvirt_report **out)
 {
 	gpuvirt_report *r;
+	struct evidence *ev;
 	struct host h;
 	int e;
 
-	if ((e = report_new(ctx, &r)) < 0)
+	/* Each GPU's vGPU evidence, read once: the host checks and the GPU's own use it. */
+	ev = calloc(n ? n : 1, sizeof(*ev));
+	if (!ev)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		gather_evidence(ctx, devs[i], &ev[i]);
+	if ((e = report_new(ctx, &r)) < 0) {
+		free(ev);
 		return e;
+	}
 	host_read(ctx, &h);
-	e = host_checks(ctx, r, &h, devs, n);
+	e = host_checks(ctx, r, &h, devs, ev, n);
 	for (size_t i = 0; per_device && e >= 0 && i < n; i++)
-		e = device_checks(ctx, r, &h, devs[i]);
+		e = device_checks(ctx, r, &h, devs[i], &ev[i]);
 	gv_modules_close(&h.modules);
+	free(ev);
 	if (e < 0) {
 		gpuvirt_report_unref(r);
 		return gv_fail(ctx, e, "checks failed: %s", gpuvirt_strerror(e));
