@@ -809,49 +809,53 @@ static int check_vgpu(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev, 
 
 /* ---- verdicts ---------------------------------------------------------- */
 
-static int verdict_for(gpuvirt_report *r, const char *bdf, const char *const *codes, size_t ncodes,
-		       const char *subject_of_code(const char *code, const char *bdf), int kind)
+/* A verdict rests on codes, each blocking from a severity up: for a "no",
+ * the reasons are the blocking findings; for a "yes", every finding it
+ * rested on. Codes of "gpu." findings are the GPU's; the others the host's. */
+struct requirement {
+	const char *code;
+	int blocks_at;
+};
+
+static int verdict_for(gpuvirt_report *r, struct verdict *v, const struct requirement *req, size_t n, int kind)
 {
-	struct verdict *v = &r->verdicts[r->nverdicts - 1];
 	bool ok = true;
 	int e;
 
-	(void)bdf;
-	for (size_t i = 0; i < ncodes; i++) {
-		int s = severity_of(r, subject_of_code(codes[i], v->bdf), codes[i]);
-		if (s == F)
+	for (size_t i = 0; i < n; i++) {
+		int s = severity_of(r, strncmp(req[i].code, "gpu.", 4) == 0 ? v->bdf : NULL, req[i].code);
+		if (s >= req[i].blocks_at)
 			ok = false;
 	}
-	for (size_t i = 0; i < ncodes; i++) {
-		int s = severity_of(r, subject_of_code(codes[i], v->bdf), codes[i]);
-		if (s < 0)
-			continue;
-		if ((!ok && s == F) || (ok && s != F))
-			if ((e = gv_strv_push(&v->reasons[kind], codes[i])) < 0)
-				return e;
+	for (size_t i = 0; i < n; i++) {
+		int s = severity_of(r, strncmp(req[i].code, "gpu.", 4) == 0 ? v->bdf : NULL, req[i].code);
+		if (s >= 0 && (ok || s >= req[i].blocks_at) && (e = gv_strv_push(&v->reasons[kind], req[i].code)) < 0)
+			return e;
 	}
 	v->ok[kind] = ok;
 	return 0;
 }
 
-static const char *subject_for(const char *code, const char *bdf)
-{
-	return strncmp(code, "gpu.", 4) == 0 ? bdf : NULL;
-}
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static int add_verdicts(gpuvirt_report *r, const struct host *h, gpuvirt_device *dev, int mechanism,
 			const struct evidence *ev)
 {
-	const char *bdf = gpuvirt_device_get_bdf(dev);
-	const char *pass_kvm[] = {"cpu.virtualization", "iommu.enabled", "iommu.cmdline", "module.vfio",
-				  "module.vfio_pci", "module.vfio_iommu_type1", "gpu.iommu_group",
-				  "gpu.iommu_group.isolated"};
-	const char *pass_xen[] = {"cpu.virtualization", "iommu.enabled", "iommu.cmdline", "module.xen_pciback",
-				  "xen.iommu", "gpu.iommu_group", "gpu.iommu_group.isolated"};
-	/* Sharing: the vGPU mechanism; VF-based ones also pass a VF through. */
-	const char *share_mdev[] = {"cpu.virtualization", "gpu.vgpu.active", "vgpu.manager"};
-	const char *share_vf[] = {"cpu.virtualization", "gpu.vgpu.active", "vgpu.manager", "iommu.enabled"};
-	struct verdict *nv = realloc(r->verdicts, (r->nverdicts + 1) * sizeof(*nv));
+	static const struct requirement pass_kvm[] = {
+		{"cpu.virtualization", F}, {"iommu.enabled", F}, {"iommu.cmdline", F}, {"module.vfio", F},
+		{"module.vfio_pci", F}, {"module.vfio_iommu_type1", F}, {"gpu.iommu_group", F},
+		{"gpu.iommu_group.isolated", F}};
+	static const struct requirement pass_xen[] = {
+		{"cpu.virtualization", F}, {"iommu.enabled", F}, {"iommu.cmdline", F}, {"module.xen_pciback", F},
+		{"xen.iommu", F}, {"gpu.iommu_group", F}, {"gpu.iommu_group.isolated", F}};
+	/* Sharing needs the mechanism itself (anything but a pass is a "no") and
+	 * no warning about NVIDIA's manager; VF-based mechanisms also pass a VF
+	 * through, so they need the IOMMU. */
+	static const struct requirement share_mdev[] = {
+		{"cpu.virtualization", F}, {"gpu.vgpu.active", I}, {"vgpu.manager", W}};
+	static const struct requirement share_vf[] = {
+		{"cpu.virtualization", F}, {"gpu.vgpu.active", I}, {"vgpu.manager", W}, {"iommu.enabled", F}};
+	struct verdict *nv = realloc(r->verdicts, (r->nverdicts + 1) * sizeof(*nv)), *v;
 	bool vf_based = ev->vendor_vfs > 0 || mechanism == GV_VGPU_AMD_MXGPU || mechanism == GV_VGPU_INTEL_SRIOV ||
 			(mechanism == GV_VGPU_NVIDIA_SRIOV && !ev->mdev_types);
 	int e;
@@ -859,40 +863,15 @@ static int add_verdicts(gpuvirt_report *r, const struct host *h, gpuvirt_device 
 	if (!nv)
 		return -ENOMEM;
 	r->verdicts = nv;
-	memset(&nv[r->nverdicts], 0, sizeof(*nv));
-	memcpy(nv[r->nverdicts].bdf, bdf, GV_BDF_LEN);
-	r->nverdicts++;
-	if (h->xen_dom0)
-		e = verdict_for(r, bdf, pass_xen, sizeof(pass_xen) / sizeof(pass_xen[0]), subject_for,
-				GPUVIRT_VERDICT_PASSTHROUGH);
-	else
-		e = verdict_for(r, bdf, pass_kvm, sizeof(pass_kvm) / sizeof(pass_kvm[0]), subject_for,
-				GPUVIRT_VERDICT_PASSTHROUGH);
+	v = &nv[r->nverdicts++];
+	memset(v, 0, sizeof(*v));
+	memcpy(v->bdf, gpuvirt_device_get_bdf(dev), GV_BDF_LEN);
+	e = h->xen_dom0 ? verdict_for(r, v, pass_xen, N(pass_xen), GPUVIRT_VERDICT_PASSTHROUGH)
+			: verdict_for(r, v, pass_kvm, N(pass_kvm), GPUVIRT_VERDICT_PASSTHROUGH);
 	if (e < 0)
 		return e;
-	if (vf_based)
-		e = verdict_for(r, bdf, share_vf, sizeof(share_vf) / sizeof(share_vf[0]), subject_for,
-				GPUVIRT_VERDICT_SHARE);
-	else
-		e = verdict_for(r, bdf, share_mdev, sizeof(share_mdev) / sizeof(share_mdev[0]), subject_for,
-				GPUVIRT_VERDICT_SHARE);
-	if (e < 0)
-		return e;
-	/* Sharing needs the mechanism itself: a WARN there is a "no". */
-	struct verdict *v = &r->verdicts[r->nverdicts - 1];
-	if (severity_of(r, bdf, "gpu.vgpu.active") != P || severity_of(r, NULL, "vgpu.manager") == W) {
-		if (v->ok[GPUVIRT_VERDICT_SHARE]) {
-			gv_strv_free(&v->reasons[GPUVIRT_VERDICT_SHARE]);
-			memset(&v->reasons[GPUVIRT_VERDICT_SHARE], 0, sizeof(v->reasons[0]));
-		}
-		v->ok[GPUVIRT_VERDICT_SHARE] = false;
-		if ((e = gv_strv_push(&v->reasons[GPUVIRT_VERDICT_SHARE], "gpu.vgpu.active")) < 0)
-			return e;
-		if (severity_of(r, NULL, "vgpu.manager") == W &&
-		    (e = gv_strv_push(&v->reasons[GPUVIRT_VERDICT_SHARE], "vgpu.manager")) < 0)
-			return e;
-	}
-	return 0;
+	return vf_based ? verdict_for(r, v, share_vf, N(share_vf), GPUVIRT_VERDICT_SHARE)
+			: verdict_for(r, v, share_mdev, N(share_mdev), GPUVIRT_VERDICT_SHARE);
 }
 
 /* ---- licensing --------------------------------------------------------- */
