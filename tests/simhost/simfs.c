@@ -192,39 +192,6 @@ static const char *base_of(const char *rel)
 	return slash ? slash + 1 : rel;
 }
 
-/* Lexically normalise `dir`/`target` into a root-relative path. */
-static int join_norm(const char *dir, const char *target, char *out)
-{
-	char buf[P];
-	char *parts[512];
-	int n = 0;
-
-	if (target[0] == '/')
-		snprintf(buf, sizeof(buf), "%s", target + 1);
-	else
-		snprintf(buf, sizeof(buf), "%s/%s", dir, target);
-	for (char *save, *tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-		if (strcmp(tok, ".") == 0)
-			continue;
-		if (strcmp(tok, "..") == 0) {
-			if (n == 0)
-				return -EXDEV;
-			n--;
-			continue;
-		}
-		if (n == 512)
-			return -ENAMETOOLONG;
-		parts[n++] = tok;
-	}
-	out[0] = '\0';
-	for (int i = 0; i < n; i++) {
-		if (i)
-			strcat(out, "/");
-		strcat(out, parts[i]);
-	}
-	return 0;
-}
-
 /* Where the link at `fmt` points, root-relative. */
 static int resolve(char *out, const char *fmt, ...)
 {
@@ -240,27 +207,20 @@ static int resolve(char *out, const char *fmt, ...)
 		return -errno;
 	target[n] = '\0';
 	dirname_of(rel, dir);
-	return join_norm(dir, target, out);
+	return simhost_path_join(dir, target, out, P);
 }
 
 /* Make a relative link at `fmt` pointing to root-relative `to`. */
 static int linkf(const char *to, const char *fmt, ...)
 {
-	char rel[P], dir[P], target[P] = "";
+	char rel[P], dir[P], target[P];
 	va_list ap;
-	int depth = 0;
 
 	va_start(ap, fmt);
 	vfmt(rel, fmt, ap);
 	va_end(ap);
 	dirname_of(rel, dir);
-	if (dir[0])
-		depth = 1;
-	for (const char *p = dir; *p; p++)
-		depth += *p == '/';
-	for (int i = 0; i < depth; i++)
-		strcat(target, "../");
-	strcat(target, to);
+	simhost_path_relative(dir, to, target, sizeof(target));
 	mkparent(rel);
 	unlinkat(bfd, rel, 0);
 	return symlinkat(target, bfd, rel) < 0 ? -errno : 0;

@@ -139,19 +139,15 @@ static int make_link(const char *path, const char *target)
 	return symlink(target, path) < 0 ? -errno : 0;
 }
 
-/* Resolve a relative link target against the link's directory, lexically. */
-static int resolve_lexically(const char *linkpath, const char *target, char *out, size_t size)
+int simhost_path_join(const char *dir, const char *target, char *out, size_t size)
 {
 	char buf[PATH_MAX];
-	char *parts[256];
+	char *parts[512];
 	int n = 0;
 
-	snprintf(buf, sizeof(buf), "%s", linkpath);
-	*strrchr(buf, '/') = '\0';
-	if (strlen(buf) + strlen(target) + 2 >= sizeof(buf))
+	if ((size_t)snprintf(buf, sizeof(buf), "%s%s%s", target[0] == '/' ? "" : dir,
+			     target[0] == '/' || !dir[0] ? "" : "/", target) >= sizeof(buf))
 		return -ENAMETOOLONG;
-	strcat(buf, "/");
-	strcat(buf, target);
 	for (char *save, *tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
 		if (strcmp(tok, ".") == 0)
 			continue;
@@ -161,7 +157,7 @@ static int resolve_lexically(const char *linkpath, const char *target, char *out
 			n--;
 			continue;
 		}
-		if (n == 256)
+		if (n == 512)
 			return -ENAMETOOLONG;
 		parts[n++] = tok;
 	}
@@ -176,10 +172,9 @@ static int resolve_lexically(const char *linkpath, const char *target, char *out
 	return 0;
 }
 
-/* A relative path from directory `from_dir` (root-relative) to `to`. */
-static void relative_path(const char *from_dir, const char *to, char *out, size_t size)
+void simhost_path_relative(const char *from_dir, const char *to, char *out, size_t size)
 {
-	int depth = 1;
+	int depth = from_dir[0] ? 1 : 0;
 
 	for (const char *p = from_dir; *p; p++)
 		depth += *p == '/';
@@ -187,6 +182,16 @@ static void relative_path(const char *from_dir, const char *to, char *out, size_
 	for (int i = 0; i < depth; i++)
 		strncat(out, "../", size - strlen(out) - 1);
 	strncat(out, to, size - strlen(out) - 1);
+}
+
+/* Resolve a link target against the link's directory, lexically. */
+static int resolve_lexically(const char *linkpath, const char *target, char *out, size_t size)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", linkpath);
+	*strrchr(dir, '/') = '\0';
+	return simhost_path_join(dir, target, out, size);
 }
 
 static const char *const bus_subsystems[] = {"pci", "mdev", "platform", "pnp", "virtio", "acpi", "serio",
@@ -218,7 +223,7 @@ static int finish_device(const char *root, struct device_state *d)
 		snprintf(dir, sizeof(dir), "sys/bus/%s/devices", d->subsystem);
 	else
 		snprintf(dir, sizeof(dir), "sys/class/%s", d->subsystem);
-	relative_path(dir, d->devpath, target, sizeof(target));
+	simhost_path_relative(dir, d->devpath, target, sizeof(target));
 	snprintf(link, sizeof(link), "%s/%s/%s", root, dir, name);
 	if ((r = make_link(link, target)) < 0)
 		return r;
@@ -230,7 +235,7 @@ static int finish_device(const char *root, struct device_state *d)
 		snprintf(dir, sizeof(dir), "sys/bus/%s", d->subsystem);
 	else
 		snprintf(dir, sizeof(dir), "sys/class/%s", d->subsystem);
-	relative_path(d->devpath, dir, target, sizeof(target));
+	simhost_path_relative(d->devpath, dir, target, sizeof(target));
 	return make_link(link, target);
 }
 
@@ -249,14 +254,14 @@ static int link_side_effects(const char *root, const char *devpath, const char *
 	if (access(full, F_OK) != 0 && (r = mkdir_p(full)) < 0)
 		return r;
 	if (strcmp(name, "driver") == 0) {
-		relative_path(dest, devpath, rel, sizeof(rel));
+		simhost_path_relative(dest, devpath, rel, sizeof(rel));
 		snprintf(back, sizeof(back), "%s/%s", full, devname);
 		return make_link(back, rel);
 	}
 	if (strcmp(name, "iommu_group") == 0) {
 		char devdir[PATH_MAX];
 		snprintf(devdir, sizeof(devdir), "%s/devices", dest);
-		relative_path(devdir, devpath, rel, sizeof(rel));
+		simhost_path_relative(devdir, devpath, rel, sizeof(rel));
 		snprintf(back, sizeof(back), "%s/%s/%s", root, devdir, devname);
 		return make_link(back, rel);
 	}
