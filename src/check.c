@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "private.h"
-#include "vgpu-table.h" /* gv_vgpu_table_builtin[], made from src/data/vgpu-devices.txt */
 
 #define P GPUVIRT_SEVERITY_PASS
 #define I GPUVIRT_SEVERITY_INFO
@@ -168,20 +167,47 @@ static int severity_of(const gpuvirt_report *r, const char *subject, const char 
 
 /* ---- reading the host -------------------------------------------------- */
 
-static bool exists(gpuvirt_ctx *ctx, const char *rel)
+/* A read that failed is an error naming the file, never an absent file:
+ * *err keeps the first (its message is in ctx), and the run fails with it. */
+static void note_io(gpuvirt_ctx *ctx, int *err, int r, const char *rel)
 {
-	return gv_exists(ctx, rel) == 1;
+	if (r < 0 && !*err)
+		*err = gv_fail(ctx, r, "cannot read %s under %s: %s", rel, ctx->root, gpuvirt_strerror(r));
 }
 
-static size_t count_dir(gpuvirt_ctx *ctx, const char *rel, char *first, size_t first_size)
+static bool exists(gpuvirt_ctx *ctx, const char *rel, int *err)
+{
+	int r = gv_exists(ctx, rel);
+
+	note_io(ctx, err, r, rel);
+	return r == 1;
+}
+
+/* Text of a file that may be absent: its length, or -ENOENT. */
+static ssize_t read_optional(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t size, int *err)
+{
+	ssize_t n = gv_read_text(ctx, rel, buf, size);
+
+	if (n < 0 && n != -ENOENT && n != -ENOTDIR)
+		note_io(ctx, err, (int)n, rel);
+	return n < 0 ? -ENOENT : n;
+}
+
+static size_t count_dir(gpuvirt_ctx *ctx, const char *rel, char *first, size_t first_size, int *err)
 {
 	char **names;
 	size_t n = 0;
+	int r;
 
 	if (first)
 		first[0] = '\0';
-	if (gv_list_dir(ctx, rel, &names, &n) < 0)
+	r = gv_list_dir(ctx, rel, &names, &n);
+	if (r == -ENOENT || r == -ENOTDIR)
 		return 0;
+	if (r < 0) {
+		note_io(ctx, err, r, rel);
+		return 0;
+	}
 	if (first && n > 0)
 		snprintf(first, first_size, "%s", names[0]);
 	gv_names_free(names, n);
@@ -201,24 +227,33 @@ struct host {
 	char iommu_unit[64];
 	size_t pci_groups;
 	bool iommu_on;
+	int err; /* the first file that could not be read */
 };
 
 
 /* Groups that hold at least one PCI function: mdev instances get groups
  * even with the IOMMU off, so they do not count. */
-static size_t count_pci_groups(gpuvirt_ctx *ctx)
+static size_t count_pci_groups(gpuvirt_ctx *ctx, int *err)
 {
 	char **groups, rel[128];
 	size_t ng, found = 0;
+	int r = gv_list_dir(ctx, "sys/kernel/iommu_groups", &groups, &ng);
 
-	if (gv_list_dir(ctx, "sys/kernel/iommu_groups", &groups, &ng) < 0)
+	if (r < 0) {
+		if (r != -ENOENT)
+			note_io(ctx, err, r, "sys/kernel/iommu_groups");
 		return 0;
+	}
 	for (size_t i = 0; i < ng; i++) {
 		char **devs, bdf[GV_BDF_LEN];
 		size_t nd;
-		snprintf(rel, sizeof(rel), "sys/kernel/iommu_groups/%s/devices", groups[i]);
-		if (gv_list_dir(ctx, rel, &devs, &nd) < 0)
+		if (gv_path(rel, sizeof(rel), "sys/kernel/iommu_groups/%s/devices", groups[i]) < 0)
 			continue;
+		if ((r = gv_list_dir(ctx, rel, &devs, &nd)) < 0) {
+			if (r != -ENOENT)
+				note_io(ctx, err, r, rel);
+			continue;
+		}
 		for (size_t k = 0; k < nd; k++)
 			if (gv_parse_bdf(devs[k], bdf) == 0) {
 				found++;
@@ -236,26 +271,26 @@ static void host_read(gpuvirt_ctx *ctx, struct host *h)
 	ssize_t n;
 
 	memset(h, 0, sizeof(*h));
-	n = gv_read_text(ctx, "proc/cpuinfo", buf, sizeof(buf));
+	n = read_optional(ctx, "proc/cpuinfo", buf, sizeof(buf), &h->err);
 	h->cpu_known = n > 0 && gv_parse_cpuinfo(buf, (size_t)n, &h->cpu) == 0 && h->cpu.has_flags;
-	n = gv_read_text(ctx, "proc/cmdline", h->cmdline, sizeof(h->cmdline));
+	n = read_optional(ctx, "proc/cmdline", h->cmdline, sizeof(h->cmdline), &h->err);
 	h->cmdline_known = n >= 0;
 	if (!h->cmdline_known)
 		h->cmdline[0] = '\0';
 	gv_parse_cmdline_iommu(h->cmdline, strlen(h->cmdline), &h->opts);
 	gv_modules_open(ctx, &h->modules);
-	n = gv_read_text(ctx, "sys/hypervisor/type", buf, sizeof(buf));
+	n = read_optional(ctx, "sys/hypervisor/type", buf, sizeof(buf), &h->err);
 	if (n > 0 && strncmp(buf, "xen", 3) == 0) {
-		n = gv_read_text(ctx, "proc/xen/capabilities", buf, sizeof(buf));
+		n = read_optional(ctx, "proc/xen/capabilities", buf, sizeof(buf), &h->err);
 		h->xen_dom0 = n > 0 && strstr(buf, "control_d");
 		if (n < 0) /* xenfs not mounted: a Xen PV/PVH dom0 still has no HVM flags */
-			h->xen_dom0 = exists(ctx, "sys/bus/xen-backend");
+			h->xen_dom0 = exists(ctx, "sys/bus/xen-backend", &h->err);
 	}
-	h->dmar = exists(ctx, "sys/firmware/acpi/tables/DMAR");
-	h->ivrs = exists(ctx, "sys/firmware/acpi/tables/IVRS");
-	h->iort = exists(ctx, "sys/firmware/acpi/tables/IORT");
-	h->iommu_units = count_dir(ctx, "sys/class/iommu", h->iommu_unit, sizeof(h->iommu_unit));
-	h->pci_groups = count_pci_groups(ctx);
+	h->dmar = exists(ctx, "sys/firmware/acpi/tables/DMAR", &h->err);
+	h->ivrs = exists(ctx, "sys/firmware/acpi/tables/IVRS", &h->err);
+	h->iort = exists(ctx, "sys/firmware/acpi/tables/IORT", &h->err);
+	h->iommu_units = count_dir(ctx, "sys/class/iommu", h->iommu_unit, sizeof(h->iommu_unit), &h->err);
+	h->pci_groups = count_pci_groups(ctx, &h->err);
 	h->iommu_on = h->pci_groups > 0;
 }
 
@@ -379,8 +414,11 @@ static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	if (strncmp(h->iommu_unit, "dmar", 4) == 0) {
 		char ecap[64];
 		uint32_t lo;
-		snprintf(rel, sizeof(rel), "sys/class/iommu/%s/intel-iommu/ecap", h->iommu_unit);
+		if (gv_path(rel, sizeof(rel), "sys/class/iommu/%s/intel-iommu/ecap", h->iommu_unit) < 0)
+			return -EINVAL;
 		n = gv_read_text(ctx, rel, ecap, sizeof(ecap));
+		if (n < 0 && n != -ENOENT)
+			return gv_fail(ctx, (int)n, "cannot read %s under %s: %s", rel, ctx->root, gpuvirt_strerror((int)n));
 		if (n > 0) {
 			size_t len = strcspn(ecap, "\n");
 			/* Only the low 32 bits matter: IR is bit 3. */
@@ -432,16 +470,14 @@ static int check_module(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *
 	}
 }
 
-static bool unit_installed(gpuvirt_ctx *ctx, const char *unit)
+static bool unit_installed(gpuvirt_ctx *ctx, const char *unit, int *err)
 {
 	static const char *const dirs[] = {"lib/systemd/system", "usr/lib/systemd/system", "etc/systemd/system"};
 	char rel[256];
 
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(rel, sizeof(rel), "%s/%s", dirs[i], unit);
-		if (exists(ctx, rel))
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (gv_path(rel, sizeof(rel), "%s/%s", dirs[i], unit) == 0 && exists(ctx, rel, err))
 			return true;
-	}
 	return false;
 }
 
@@ -450,8 +486,7 @@ static bool unit_installed(gpuvirt_ctx *ctx, const char *unit)
  * The program is GPUVIRT_XL, or /usr/sbin/xl when the root is "/". */
 static int check_xen_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r)
 {
-	const char *env = getenv("GPUVIRT_XL");
-	const char *xl = env && env[0] == '/' ? env : strcmp(ctx->root, "/") == 0 ? "/usr/sbin/xl" : NULL;
+	const char *xl = ctx->xl ? ctx->xl : strcmp(ctx->root, "/") == 0 ? "/usr/sbin/xl" : NULL;
 	char *argv[] = {(char *)"xl", (char *)"info", NULL}, out[8192], *caps;
 
 	if (!xl || access(xl, X_OK) != 0)
@@ -478,91 +513,6 @@ static int check_xen_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r)
 		   "Xen has I/O virtualisation disabled (virt_caps: %s): it cannot pass devices through", caps);
 }
 
-/* ---- the vGPU table ---------------------------------------------------- */
-
-static int load_table_file(gpuvirt_ctx *ctx, const char *path, struct gv_vgpu_entry **entries, size_t *count)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0, bad = 0;
-	int r;
-
-	if (!f)
-		return gv_fail(ctx, -errno, "vGPU table %s: %s", path, strerror(errno));
-	buf = malloc(1 << 20);
-	if (!buf) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	len = fread(buf, 1, (1 << 20) - 1, f);
-	r = ferror(f) ? -EIO : 0;
-	fclose(f);
-	if (r == 0 && (r = gv_parse_vgpu_table(buf, len, entries, count, &bad)) == -EBADMSG)
-		gv_fail(ctx, r, "vGPU table %s: line %zu is malformed", path, bad);
-	else if (r < 0)
-		gv_fail(ctx, r, "vGPU table %s: %s", path, gpuvirt_strerror(r));
-	free(buf);
-	return r;
-}
-
-GPUVIRT_EXPORT int gpuvirt_ctx_set_vgpu_table(gpuvirt_ctx *ctx, const char *path)
-{
-	struct gv_vgpu_entry *entries = NULL;
-	size_t count = 0;
-	int r;
-
-	if (!ctx)
-		return -EINVAL;
-	gv_clear_error(ctx);
-	if (!path) {
-		free(ctx->vgpu_table);
-		ctx->vgpu_table = NULL;
-		ctx->vgpu_count = 0;
-		return 0;
-	}
-	if ((r = load_table_file(ctx, path, &entries, &count)) < 0)
-		return r;
-	free(ctx->vgpu_table);
-	/* An empty table is a real choice: keep a non-NULL pointer for it. */
-	ctx->vgpu_table = entries ? entries : calloc(1, sizeof(*entries));
-	ctx->vgpu_count = count;
-	return ctx->vgpu_table ? 0 : -ENOMEM;
-}
-
-int gv_vgpu_table_load(gpuvirt_ctx *ctx)
-{
-	const char *env = getenv("GPUVIRT_VGPU_TABLE");
-	size_t bad = 0;
-
-	if (ctx->vgpu_table)
-		return 0;
-	if (env && *env) {
-		if (gpuvirt_ctx_set_vgpu_table(ctx, env) == 0)
-			return 0;
-		gv_warn(ctx, "GPUVIRT_VGPU_TABLE: %s; using the default table", gpuvirt_ctx_get_error(ctx));
-	}
-	if (access(GPUVIRT_VGPU_TABLE_PATH, R_OK) == 0 && gpuvirt_ctx_set_vgpu_table(ctx, GPUVIRT_VGPU_TABLE_PATH) == 0)
-		return 0;
-	gv_clear_error(ctx);
-	if (gv_parse_vgpu_table(gv_vgpu_table_builtin, sizeof(gv_vgpu_table_builtin) - 1, &ctx->vgpu_table, &ctx->vgpu_count, &bad) < 0)
-		return -ENOMEM; /* the build checks the built-in table; only memory can fail */
-	return 0;
-}
-
-const struct gv_vgpu_entry *gv_vgpu_lookup(gpuvirt_ctx *ctx, const gpuvirt_device *dev)
-{
-	uint16_t v = gpuvirt_device_get_vendor_id(dev), d = gpuvirt_device_get_device_id(dev);
-	int32_t sv = gpuvirt_device_get_subsystem_vendor_id(dev), sd = gpuvirt_device_get_subsystem_device_id(dev);
-
-	for (size_t i = 0; i < ctx->vgpu_count; i++) {
-		const struct gv_vgpu_entry *e = &ctx->vgpu_table[i];
-		if (e->vendor == v && e->device == d && (e->subsystem_vendor < 0 || e->subsystem_vendor == sv) &&
-		    (e->subsystem_device < 0 || e->subsystem_device == sd))
-			return e;
-	}
-	return NULL;
-}
-
 /* ---- per-GPU evidence -------------------------------------------------- */
 
 struct evidence {
@@ -572,29 +522,29 @@ struct evidence {
 	bool nvidia_mdev;    /* mdev types offered by an NVIDIA driver */
 };
 
-static void gather_evidence(gpuvirt_ctx *ctx, gpuvirt_device *dev, struct evidence *ev)
+/* One function's vGPU files: its mdev types and NVIDIA's vendor files. */
+static void function_evidence(gpuvirt_ctx *ctx, const char *bdf, struct evidence *ev, int *err)
 {
 	char rel[256];
-	const char *bdf = gpuvirt_device_get_bdf(dev);
+
+	if (gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/nvidia/creatable_vgpu_types", bdf) == 0 &&
+	    exists(ctx, rel, err))
+		ev->vendor_vfs++;
+	if (ev->mdev_types == 0 && gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/mdev_supported_types", bdf) == 0) {
+		ev->mdev_types = count_dir(ctx, rel, ev->first_type, sizeof(ev->first_type), err);
+		ev->nvidia_mdev = ev->mdev_types > 0 && strncmp(ev->first_type, "nvidia-", 7) == 0;
+	}
+}
+
+static int gather_evidence(gpuvirt_ctx *ctx, gpuvirt_device *dev, struct evidence *ev)
+{
+	int err = 0;
 
 	memset(ev, 0, sizeof(*ev));
-	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/mdev_supported_types", bdf);
-	ev->mdev_types = count_dir(ctx, rel, ev->first_type, sizeof(ev->first_type));
-	ev->nvidia_mdev = ev->mdev_types > 0 && strncmp(ev->first_type, "nvidia-", 7) == 0;
-	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/nvidia/creatable_vgpu_types", bdf);
-	if (exists(ctx, rel))
-		ev->vendor_vfs++;
-	for (size_t i = 0; i < gpuvirt_device_get_vf_count(dev); i++) {
-		const char *vf = gpuvirt_device_get_vf(dev, i);
-		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/nvidia/creatable_vgpu_types", vf);
-		if (exists(ctx, rel))
-			ev->vendor_vfs++;
-		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/mdev_supported_types", vf);
-		if (ev->mdev_types == 0) {
-			ev->mdev_types = count_dir(ctx, rel, ev->first_type, sizeof(ev->first_type));
-			ev->nvidia_mdev = ev->mdev_types > 0 && strncmp(ev->first_type, "nvidia-", 7) == 0;
-		}
-	}
+	function_evidence(ctx, gpuvirt_device_get_bdf(dev), ev, &err);
+	for (size_t i = 0; i < gpuvirt_device_get_vf_count(dev); i++)
+		function_evidence(ctx, gpuvirt_device_get_vf(dev, i), ev, &err);
+	return err;
 }
 
 static const char *mechanism_remedy(int mechanism)
@@ -676,11 +626,7 @@ static int check_group(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 /* Kernel release as major * 1000 + minor, 0 when unknown. */
 static int kernel_version(const struct host *h)
 {
-	int major = 0, minor = 0;
-
-	if (sscanf(h->modules.release, "%d.%d", &major, &minor) != 2)
-		return 0;
-	return major * 1000 + minor;
+	return gv_parse_kernel_version(h->modules.release, strlen(h->modules.release));
 }
 
 static int check_reset(gpuvirt_report *r, const struct host *h, gpuvirt_device *dev)
@@ -712,10 +658,44 @@ static int check_reset(gpuvirt_report *r, const struct host *h, gpuvirt_device *
 	return add(r, bdf, "gpu.reset", P, NULL, "reset methods: %s%s", list, flr ? "" : " (no function-level reset)");
 }
 
-static int check_driver(gpuvirt_report *r, gpuvirt_device *dev)
+/* Who holds the GPU: a VM (VFIO nodes, instances, VFs in use) or the host
+ * (DRM, nvidia, kfd, sound nodes). Binding refuses both; force takes only
+ * the host's. */
+static int check_holders(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev)
 {
 	const char *bdf = gpuvirt_device_get_bdf(dev), *drv = gpuvirt_device_get_driver(dev);
-	char users[512];
+	bool vm = false, passed = drv && (strcmp(drv, "vfio-pci") == 0 || strcmp(drv, "pciback") == 0);
+	struct gv_holders h;
+	char list[768] = "";
+	int e;
+
+	if ((e = gv_holders_collect(ctx, &bdf, 1, &h)) < 0)
+		return e;
+	for (size_t i = 0; i < h.n; i++) {
+		char one[256];
+		size_t l = strlen(list);
+		vm = vm || h.v[i].vm;
+		gv_holder_describe(&h.v[i], one, sizeof(one));
+		snprintf(list + l, sizeof(list) - l, "%s%s", l ? "; " : "", one);
+	}
+	gv_holders_free(&h);
+	if (!list[0])
+		return add(r, bdf, "gpu.driver.in_use", P, NULL, "nothing holds it: no process has its nodes open, no vGPU "
+								"instance is live");
+	if (vm && passed)
+		return add(r, bdf, "gpu.driver.in_use", I, NULL, "a VM uses it: %s", list);
+	if (vm)
+		return add(r, bdf, "gpu.driver.in_use", F,
+			   "Stop the VMs that use it, or destroy its vGPU instances; nothing takes a device from a VM",
+			   "VMs use it: %s", list);
+	return add(r, bdf, "gpu.driver.in_use", W,
+		   "Stop what uses the GPU (a display manager, a compute job) before binding, or bind with --force",
+		   "the host is using it: %s", list);
+}
+
+static int check_driver(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev)
+{
+	const char *bdf = gpuvirt_device_get_bdf(dev), *drv = gpuvirt_device_get_driver(dev);
 	int e;
 
 	if (gpuvirt_device_get_boot_vga(dev) == 1)
@@ -737,12 +717,7 @@ static int check_driver(gpuvirt_report *r, gpuvirt_device *dev)
 		e = add(r, bdf, "gpu.driver", I, NULL, "bound to %s; binding for passthrough moves it", drv);
 	if (e < 0)
 		return e;
-	gv_device_drm_users(dev, users, sizeof(users));
-	if (users[0])
-		return add(r, bdf, "gpu.driver.in_use", W,
-			   "Stop what uses the GPU (a display manager, a compute job) before binding, or bind with --force",
-			   "the host is using it: %s open", users);
-	return add(r, bdf, "gpu.driver.in_use", P, NULL, "no process holds its DRM nodes open");
+	return check_holders(ctx, r, dev);
 }
 
 static int check_sriov(gpuvirt_report *r, gpuvirt_device *dev)
@@ -904,8 +879,13 @@ static int check_license_guest(gpuvirt_ctx *ctx, gpuvirt_report *r)
 	if (e < 0)
 		return e;
 
-	if (gv_list_dir(ctx, "etc/nvidia/ClientConfigToken", &toks, &ntoks) < 0)
+	if ((e = gv_list_dir(ctx, "etc/nvidia/ClientConfigToken", &toks, &ntoks)) < 0) {
+		if (e != -ENOENT && e != -ENOTDIR)
+			return gv_fail(ctx, e, "cannot list etc/nvidia/ClientConfigToken under %s: %s", ctx->root,
+				       gpuvirt_strerror(e));
 		ntoks = 0;
+		e = 0;
+	}
 	for (size_t i = 0; i < ntoks; i++) {
 		size_t l = strlen(toks[i]);
 		char rel[512];
@@ -913,19 +893,19 @@ static int check_license_guest(gpuvirt_ctx *ctx, gpuvirt_report *r)
 		if (l < 4 || strcmp(toks[i] + l - 4, ".tok") != 0)
 			continue;
 		good++;
-		snprintf(rel, sizeof(rel), "etc/nvidia/ClientConfigToken/%s", toks[i]);
-		int fd = gv_open(ctx, rel, O_RDONLY, 0);
-		if (fd < 0) {
-			e = add(r, NULL, "license.token", F, "Make the token readable by nvidia-gridd (chmod 744)",
-				"%s is not readable: %s", toks[i], gpuvirt_strerror(fd));
-			goto next;
-		}
+		if (gv_path(rel, sizeof(rel), "etc/nvidia/ClientConfigToken/%s", toks[i]) < 0)
+			continue;
 		/* The token is a secret: read into a local buffer, take the size, age
 		 * and expiry, wipe it. Nothing of it leaves this block. */
 		char tok[8192];
-		ssize_t tn = fstat(fd, &st) == 0 ? read(fd, tok, sizeof(tok)) : -1;
-		close(fd);
-		if (tn <= 0) {
+		ssize_t tn = gv_read_stat(ctx, rel, tok, sizeof(tok), &st);
+		if (tn < 0) {
+			e = add(r, NULL, "license.token", F, "Make the token a regular file readable by nvidia-gridd (chmod 744)",
+				"%s is not readable: %s", toks[i], gpuvirt_strerror((int)tn));
+			gv_clear_error(ctx);
+			goto next;
+		}
+		if (tn == 0) {
 			e = add(r, NULL, "license.token", F, "Download a new client configuration token from the NVIDIA "
 							     "Licensing Portal into /etc/nvidia/ClientConfigToken/",
 				"%s is empty", toks[i]);
@@ -1013,8 +993,11 @@ static int host_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 
 	nvidia = any_nvidia_vgpu(ctx, devs, ev, n, &evidence);
 	if (nvidia) {
-		bool vgpud = unit_installed(ctx, "nvidia-vgpud.service");
-		bool mgr = unit_installed(ctx, "nvidia-vgpu-mgr.service");
+		int err = 0;
+		bool vgpud = unit_installed(ctx, "nvidia-vgpud.service", &err);
+		bool mgr = unit_installed(ctx, "nvidia-vgpu-mgr.service", &err);
+		if (err < 0)
+			return err;
 		bool mod = gv_module_state(ctx, &h->modules, "nvidia_vgpu_vfio") == GV_MODULE_LOADED;
 		char units[128];
 		snprintf(units, sizeof(units), "%s%s%s", vgpud ? "nvidia-vgpud" : "", vgpud && mgr ? ", " : "",
@@ -1038,7 +1021,11 @@ static int host_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	bool nvidia_gpu = false;
 	for (size_t i = 0; i < n; i++)
 		nvidia_gpu |= gpuvirt_device_get_vendor_id(devs[i]) == 0x10de;
-	if (exists(ctx, "etc/nvidia/gridd.conf") || exists(ctx, "etc/nvidia/ClientConfigToken") ||
+	int err = 0;
+	bool conf = exists(ctx, "etc/nvidia/gridd.conf", &err) || exists(ctx, "etc/nvidia/ClientConfigToken", &err);
+	if (err < 0)
+		return err;
+	if (conf ||
 	    (h->cpu.hypervisor && nvidia_gpu && !nvidia))
 		return check_license_guest(ctx, r);
 	return 0;
@@ -1049,7 +1036,7 @@ static int device_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host 
 {
 	int mechanism = -1, e;
 
-	if ((e = check_group(ctx, r, h, dev)) < 0 || (e = check_reset(r, h, dev)) < 0 || (e = check_driver(r, dev)) < 0 ||
+	if ((e = check_group(ctx, r, h, dev)) < 0 || (e = check_reset(r, h, dev)) < 0 || (e = check_driver(ctx, r, dev)) < 0 ||
 	    (e = check_sriov(r, dev)) < 0 || (e = check_vgpu(ctx, r, dev, &mechanism, ev)) < 0)
 		return e;
 	return add_verdicts(r, h, dev, mechanism, ev);
@@ -1067,20 +1054,25 @@ static int run(gpuvirt_ctx *ctx, gpuvirt_device **devs, size_t n, bool per_devic
 	if (!ev)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		gather_evidence(ctx, devs[i], &ev[i]);
+		if ((e = gather_evidence(ctx, devs[i], &ev[i])) < 0) {
+			free(ev);
+			return e;
+		}
 	if ((e = report_new(ctx, &r)) < 0) {
 		free(ev);
 		return e;
 	}
 	host_read(ctx, &h);
-	e = host_checks(ctx, r, &h, devs, ev, n);
+	e = h.err < 0 ? h.err : host_checks(ctx, r, &h, devs, ev, n);
 	for (size_t i = 0; per_device && e >= 0 && i < n; i++)
 		e = device_checks(ctx, r, &h, devs[i], &ev[i]);
 	gv_modules_close(&h.modules);
 	free(ev);
 	if (e < 0) {
+		char why[sizeof(ctx->error)];
+		memcpy(why, ctx->error, sizeof(why));
 		gpuvirt_report_unref(r);
-		return gv_fail(ctx, e, "checks failed: %s", gpuvirt_strerror(e));
+		return gv_fail(ctx, e, "checks failed: %s", why[0] ? why : gpuvirt_strerror(e));
 	}
 	*out = r;
 	return 0;

@@ -36,10 +36,59 @@ static int parse_log_priority(const char *s)
 	return -1;
 }
 
+static int copy_env(const char *name, char **out)
+{
+	/* secure_getenv: a setuid or setcap program that links us must not let
+	 * its caller choose the program we run as root, or the root we act on. */
+	const char *v = secure_getenv(name);
+
+	*out = NULL;
+	if (!v || !*v)
+		return 0;
+	*out = strdup(v);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* Every variable the library heeds is read here, once, when a context is
+ * made; each also has a setter. GPUVIRT_MODPROBE and GPUVIRT_XL name
+ * programs: only absolute paths are taken. */
+static int read_environment(gpuvirt_ctx *ctx)
+{
+	char *log = NULL, *modprobe = NULL, *xl = NULL;
+	int r;
+
+	if ((r = copy_env("GPUVIRT_LOG", &log)) < 0 || (r = copy_env("GPUVIRT_ROOT", &ctx->root_env)) < 0 ||
+	    (r = copy_env("GPUVIRT_VGPU_TABLE", &ctx->vgpu_table_env)) < 0 || (r = copy_env("GPUVIRT_MODPROBE", &modprobe)) < 0 ||
+	    (r = copy_env("GPUVIRT_XL", &xl)) < 0)
+		goto out;
+	if (log) {
+		int p = parse_log_priority(log);
+		if (p >= 0)
+			ctx->log_priority = p;
+	}
+	if (modprobe && modprobe[0] == '/') {
+		ctx->modprobe = modprobe;
+		modprobe = NULL;
+	}
+	if (xl && xl[0] == '/') {
+		ctx->xl = xl;
+		xl = NULL;
+	}
+out:
+	free(log);
+	free(modprobe);
+	free(xl);
+	return r;
+}
+
+static const char *root_env(const gpuvirt_ctx *ctx)
+{
+	return ctx->root_env ? ctx->root_env : "/";
+}
+
 GPUVIRT_EXPORT int gpuvirt_ctx_new(gpuvirt_ctx **out)
 {
 	gpuvirt_ctx *ctx;
-	const char *env;
 	int r;
 
 	if (!out)
@@ -51,18 +100,13 @@ GPUVIRT_EXPORT int gpuvirt_ctx_new(gpuvirt_ctx **out)
 	ctx->refcount = 1;
 	ctx->root_fd = -1;
 	ctx->log_priority = 3;
-	env = getenv("GPUVIRT_LOG");
-	if (env && *env) {
-		int p = parse_log_priority(env);
-		if (p >= 0)
-			ctx->log_priority = p;
-	}
-	env = getenv("GPUVIRT_ROOT");
-	r = gpuvirt_ctx_set_root(ctx, env && *env ? env : "/");
-	if (r < 0) {
+	ctx->write_timeout_ms = GV_WRITE_TIMEOUT_MS;
+	if ((r = read_environment(ctx)) < 0 || (r = gpuvirt_ctx_set_root(ctx, root_env(ctx))) < 0) {
 		gpuvirt_ctx_unref(ctx);
 		return r;
 	}
+	free(ctx->root_env);
+	ctx->root_env = NULL;
 	*out = ctx;
 	return 0;
 }
@@ -82,7 +126,10 @@ GPUVIRT_EXPORT gpuvirt_ctx *gpuvirt_ctx_unref(gpuvirt_ctx *ctx)
 		return ctx;
 	gv_pci_names_free(ctx);
 	free(ctx->vgpu_table);
+	free(ctx->vgpu_table_env);
+	free(ctx->root_env);
 	free(ctx->modprobe);
+	free(ctx->xl);
 	if (ctx->root_fd >= 0)
 		close(ctx->root_fd);
 	free(ctx->root);
@@ -145,90 +192,46 @@ GPUVIRT_EXPORT int gpuvirt_ctx_get_log_priority(const gpuvirt_ctx *ctx)
 	return ctx ? ctx->log_priority : -1;
 }
 
+GPUVIRT_EXPORT int gpuvirt_ctx_set_write_timeout(gpuvirt_ctx *ctx, uint32_t timeout_ms)
+{
+	if (!ctx)
+		return -EINVAL;
+	gv_clear_error(ctx);
+	if (timeout_ms == 0 || timeout_ms > 24u * 3600 * 1000)
+		return gv_fail(ctx, -EINVAL, "a write timeout of %u ms is out of range (1 ms to 24 h)", timeout_ms);
+	ctx->write_timeout_ms = (long)timeout_ms;
+	return 0;
+}
+
+GPUVIRT_EXPORT uint32_t gpuvirt_ctx_get_write_timeout(const gpuvirt_ctx *ctx)
+{
+	return ctx ? (uint32_t)ctx->write_timeout_ms : 0;
+}
+
+GPUVIRT_EXPORT int gpuvirt_ctx_set_xl(gpuvirt_ctx *ctx, const char *path)
+{
+	char *copy = NULL;
+
+	if (!ctx)
+		return -EINVAL;
+	gv_clear_error(ctx);
+	if (path && path[0] != '/')
+		return gv_fail(ctx, -EINVAL, "xl '%s': not an absolute path", path);
+	if (path && !(copy = strdup(path)))
+		return -ENOMEM;
+	free(ctx->xl);
+	ctx->xl = copy;
+	return 0;
+}
+
+GPUVIRT_EXPORT uint64_t gpuvirt_ctx_get_generation(const gpuvirt_ctx *ctx)
+{
+	return ctx ? ctx->generation : 0;
+}
+
 GPUVIRT_EXPORT const char *gpuvirt_ctx_get_error(const gpuvirt_ctx *ctx)
 {
 	return ctx ? ctx->error : NULL;
-}
-
-static void log_va(gpuvirt_ctx *ctx, int priority, const char *fmt, va_list ap)
-{
-	char msg[1024];
-
-	if (!ctx->log_fn || priority > ctx->log_priority)
-		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	ctx->log_fn(ctx->log_userdata, priority, msg);
-}
-
-void gv_log(gpuvirt_ctx *ctx, int priority, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_va(ctx, priority, fmt, ap);
-	va_end(ap);
-}
-
-int gv_fail(gpuvirt_ctx *ctx, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
-	va_end(ap);
-	gv_log(ctx, 7, "error %d: %s", err, ctx->error);
-	return err;
-}
-
-void gv_clear_error(gpuvirt_ctx *ctx)
-{
-	ctx->error[0] = '\0';
-}
-
-GPUVIRT_EXPORT const char *gpuvirt_strerror(int error)
-{
-	/* Our own wording for the codes the library returns, so that messages
-	 * do not depend on the C library's locale or version. */
-	switch (error < 0 ? -error : error) {
-	case 0: return "Success";
-	case EPERM: return "Operation not permitted";
-	case ENOENT: return "No such file or directory";
-	case EINTR: return "Interrupted";
-	case EIO: return "Input/output error";
-	case ENXIO: return "No such device or address";
-	case E2BIG: return "Argument list too long";
-	case EBADF: return "Bad file descriptor";
-	case EAGAIN: return "Resource temporarily unavailable";
-	case ENOMEM: return "Out of memory";
-	case EACCES: return "Permission denied";
-	case EFAULT: return "Bad address";
-	case EBUSY: return "Device or resource busy";
-	case EEXIST: return "Already exists";
-	case EXDEV: return "Path leaves the root";
-	case ENODEV: return "No such device";
-	case ENOTDIR: return "Not a directory";
-	case EISDIR: return "Is a directory";
-	case EINVAL: return "Invalid argument";
-	case ENOSPC: return "No capacity left";
-	case EROFS: return "Read-only file system";
-	case ERANGE: return "Value out of range";
-	case ENAMETOOLONG: return "Name too long";
-	case ENOSYS: return "Function not implemented";
-	case ELOOP: return "Too many levels of symbolic links";
-	case ENODATA: return "No data available";
-	case ETIME: return "Timer expired";
-	case EBADMSG: return "Malformed content";
-	case EOVERFLOW: return "Value too large";
-	case EOPNOTSUPP: return "Operation not supported";
-	case EFBIG: return "File too large";
-	case ETIMEDOUT: return "Timed out";
-	case EALREADY: return "Already in progress";
-	case ESTALE: return "Stale state";
-	case ECANCELED: return "Operation canceled";
-	case EDEADLK: return "Resource deadlock would occur";
-	case ENOLCK: return "No locks available";
-	default: return "Unknown error";
-	}
 }
 
 GPUVIRT_EXPORT const char *gpuvirt_version(void)

@@ -37,6 +37,7 @@ struct gpuvirt_device {
 	struct gv_strv drm;
 	uint32_t modes;
 	char *persistent_driver; /* driverctl's record, etc/driverctl.d/pci-<bdf> */
+	uint64_t generation;	 /* the context's generation when it was read */
 };
 
 struct gpuvirt_device_iter {
@@ -90,20 +91,27 @@ static int read_hex_attr(gpuvirt_ctx *ctx, const char *bdf, const char *attr, ui
 	return 0;
 }
 
-/* An optional integer attribute: `fallback` when absent or unparsable. */
-static int read_int_attr(gpuvirt_ctx *ctx, const char *bdf, const char *attr, long min, long max, int fallback)
+/* An optional integer attribute: `fallback` when absent (or malformed, with
+ * a warning); an error naming the file when it exists but cannot be read. */
+static int read_int_attr(gpuvirt_ctx *ctx, const char *bdf, const char *attr, long min, long max, int fallback,
+			 int *out)
 {
 	char buf[64];
 	long v;
 	ssize_t n = read_attr(ctx, bdf, attr, buf, sizeof(buf));
 
+	*out = fallback;
+	if (n == -ENOENT)
+		return 0;
 	if (n < 0)
-		return fallback;
+		return gv_fail(ctx, (int)n, "%s: cannot read sys/bus/pci/devices/%s/%s: %s", bdf, bdf, attr,
+			       gpuvirt_strerror((int)n));
 	if (gv_parse_int(buf, (size_t)n, min, max, &v) < 0) {
 		gv_warn(ctx, "%s: ignoring malformed %s: '%.32s'", bdf, attr, buf);
-		return fallback;
+		return 0;
 	}
-	return (int)v;
+	*out = (int)v;
+	return 0;
 }
 
 static int read_identity(struct gpuvirt_device *d)
@@ -120,6 +128,8 @@ static int read_identity(struct gpuvirt_device *d)
 	if (r < 0)
 		return r;
 	n = gv_read_bin(ctx, path, cfg, sizeof(cfg));
+	if (n < 0 && n != -ENOENT)
+		return gv_fail(ctx, (int)n, "%s: cannot read %s: %s", d->bdf, path, gpuvirt_strerror((int)n));
 	if (n >= 0 && gv_parse_config(cfg, (size_t)n, &ids) == 0) {
 		d->vendor = ids.vendor;
 		d->device = ids.device;
@@ -181,11 +191,10 @@ static int read_iommu_group(struct gpuvirt_device *d)
 	int r = read_link_base(ctx, d->bdf, "iommu_group", &group);
 
 	d->iommu_group = -1;
-	if (r <= 0) {
-		if (r < 0)
-			gv_warn(ctx, "%s: unreadable iommu_group link: %s", d->bdf, gpuvirt_strerror(r));
+	if (r < 0)
+		return gv_fail(ctx, r, "%s: cannot read its iommu_group link: %s", d->bdf, gpuvirt_strerror(r));
+	if (r == 0)
 		return 0;
-	}
 	r = gv_parse_int(group, strlen(group), 0, 1 << 30, &v);
 	if (r < 0) {
 		gv_warn(ctx, "%s: iommu_group link names '%s', not a number", d->bdf, group);
@@ -198,12 +207,14 @@ static int read_iommu_group(struct gpuvirt_device *d)
 	if (r < 0)
 		return r;
 	r = gv_list_dir(ctx, path, &names, &count);
-	if (r < 0) {
+	if (r == -ENOENT) {
 		/* The link is there but the group's directory is not: a broken
 		 * tree. The device still belongs to the group. */
-		gv_warn(ctx, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
+		gv_warn(ctx, "%s: no %s", d->bdf, path);
 		return gv_strv_push(&d->group_members, d->bdf);
 	}
+	if (r < 0)
+		return gv_fail(ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
 	for (size_t i = 0; i < count && r == 0; i++) {
 		char bdf[GV_BDF_LEN];
 		/* mdev instances get groups too; only PCI functions are members here. */
@@ -227,10 +238,13 @@ static int read_sriov(struct gpuvirt_device *d, char **names, size_t count)
 	size_t nv = 0;
 	int r = 0;
 
-	d->sriov_total = read_int_attr(ctx, d->bdf, "sriov_totalvfs", 0, 65535, -1);
-	d->sriov_num = d->sriov_total >= 0 ? read_int_attr(ctx, d->bdf, "sriov_numvfs", 0, 65535, 0) : -1;
+	if ((r = read_int_attr(ctx, d->bdf, "sriov_totalvfs", 0, 65535, -1, &d->sriov_total)) < 0)
+		return r;
+	d->sriov_num = -1;
 	if (d->sriov_total < 0)
 		return 0;
+	if ((r = read_int_attr(ctx, d->bdf, "sriov_numvfs", 0, 65535, 0, &d->sriov_num)) < 0)
+		return r;
 	virtfn = calloc(count ? count : 1, sizeof(*virtfn));
 	if (!virtfn)
 		return -ENOMEM;
@@ -264,8 +278,11 @@ static int read_drm(struct gpuvirt_device *d)
 
 	if (r < 0)
 		return r;
-	if (gv_list_dir(d->ctx, path, &names, &count) < 0)
+	r = gv_list_dir(d->ctx, path, &names, &count);
+	if (r == -ENOENT)
 		return 0;
+	if (r < 0)
+		return gv_fail(d->ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
 	for (size_t i = 0; i < count && r == 0; i++)
 		if (strncmp(names[i], "card", 4) == 0 || strncmp(names[i], "renderD", 7) == 0)
 			if (!strchr(names[i], '-')) /* card0-HDMI-A-1 is a connector */
@@ -282,64 +299,62 @@ static bool vf_has_nvidia_vgpu(gpuvirt_ctx *ctx, const char *bdf)
 	       gv_exists(ctx, path) == 1;
 }
 
-static int device_load(struct gpuvirt_device *d)
+/* Its driver and override, its group, its PF. */
+static int read_links(struct gpuvirt_device *d)
 {
 	gpuvirt_ctx *ctx = d->ctx;
-	char path[256], buf[512], override[256], **names = NULL;
-	size_t count = 0;
+	char buf[512], override[256];
 	ssize_t n;
 	int r;
 
-	r = gv_path(path, sizeof(path), "sys/bus/pci/devices/%s", d->bdf);
-	if (r < 0)
-		return gv_fail(ctx, r, "%s: bad device path", d->bdf);
-	r = gv_list_dir(ctx, path, &names, &count);
-	if (r == -ENOENT || r == -ENOTDIR)
-		return gv_fail(ctx, -ENODEV, "%s: no such PCI device under %s (no %s)", d->bdf, ctx->root, path);
-	if (r < 0)
-		return gv_fail(ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
-
-	r = read_identity(d);
-	if (r == -ENOENT && gv_exists(ctx, path) != 1) /* vanished after the listing */
-		r = gv_fail(ctx, -ENODEV, "%s: device vanished while it was read", d->bdf);
-	if (r < 0)
-		goto out;
-
-	if ((r = read_link_base(ctx, d->bdf, "driver", &d->driver)) < 0) {
-		gv_warn(ctx, "%s: unreadable driver link: %s", d->bdf, gpuvirt_strerror(r));
-		d->driver = NULL;
-	}
+	if ((r = read_link_base(ctx, d->bdf, "driver", &d->driver)) < 0)
+		return gv_fail(ctx, r, "%s: cannot read its driver link: %s", d->bdf, gpuvirt_strerror(r));
 	n = read_attr(ctx, d->bdf, "driver_override", buf, sizeof(buf));
-	if (n >= 0 && gv_parse_override(buf, (size_t)n, override, sizeof(override)) == 0 && override[0])
-		if (!(d->driver_override = strdup(override))) {
-			r = -ENOMEM;
-			goto out;
-		}
+	if (n < 0 && n != -ENOENT)
+		return gv_fail(ctx, (int)n, "%s: cannot read sys/bus/pci/devices/%s/driver_override: %s", d->bdf, d->bdf,
+			       gpuvirt_strerror((int)n));
+	if (n >= 0 && gv_parse_override(buf, (size_t)n, override, sizeof(override)) == 0 && override[0] &&
+	    !(d->driver_override = strdup(override)))
+		return -ENOMEM;
 	if ((r = read_iommu_group(d)) < 0)
-		goto out;
-	d->numa_node = read_int_attr(ctx, d->bdf, "numa_node", -1, 65535, -1);
-	d->boot_vga = read_int_attr(ctx, d->bdf, "boot_vga", 0, 1, -1);
-	if ((r = read_sriov(d, names, count)) < 0)
-		goto out;
-	if ((r = read_link_base(ctx, d->bdf, "physfn", &d->physfn)) < 0) {
-		gv_warn(ctx, "%s: unreadable physfn link: %s", d->bdf, gpuvirt_strerror(r));
-		d->physfn = NULL;
-	} else if (d->physfn) {
+		return r;
+	if ((r = read_link_base(ctx, d->bdf, "physfn", &d->physfn)) < 0)
+		return gv_fail(ctx, r, "%s: cannot read its physfn link: %s", d->bdf, gpuvirt_strerror(r));
+	if (d->physfn) {
 		char pf[GV_BDF_LEN];
-		if (gv_parse_bdf(d->physfn, pf) == 0)
+		if (gv_parse_bdf(d->physfn, pf) == 0) {
 			memcpy(d->physfn, pf, GV_BDF_LEN);
-		else {
+		} else {
 			free(d->physfn);
 			d->physfn = NULL;
 		}
 	}
+	return 0;
+}
+
+/* NUMA node, boot VGA, reset methods, DRM nodes. */
+static int read_optional(struct gpuvirt_device *d)
+{
+	gpuvirt_ctx *ctx = d->ctx;
+	char buf[512];
+	ssize_t n;
+	int r;
+
+	if ((r = read_int_attr(ctx, d->bdf, "numa_node", -1, 65535, -1, &d->numa_node)) < 0 ||
+	    (r = read_int_attr(ctx, d->bdf, "boot_vga", 0, 1, -1, &d->boot_vga)) < 0)
+		return r;
 	n = read_attr(ctx, d->bdf, "reset_method", buf, sizeof(buf));
+	if (n < 0 && n != -ENOENT)
+		return gv_fail(ctx, (int)n, "%s: cannot read sys/bus/pci/devices/%s/reset_method: %s", d->bdf, d->bdf,
+			       gpuvirt_strerror((int)n));
 	d->has_reset_method = n >= 0;
 	if (n > 0 && gv_parse_words(buf, (size_t)n, &d->reset_methods) < 0)
 		gv_warn(ctx, "%s: ignoring malformed reset_method", d->bdf);
-	if ((r = read_drm(d)) < 0)
-		goto out;
+	return read_drm(d);
+}
 
+static void compute_modes(struct gpuvirt_device *d, char **names, size_t count)
+{
 	d->modes = 0;
 	if (d->iommu_group >= 0)
 		d->modes |= GPUVIRT_MODE_PASSTHROUGH;
@@ -349,25 +364,58 @@ static int device_load(struct gpuvirt_device *d)
 	if (d->sriov_total > 0)
 		d->modes |= GPUVIRT_MODE_SRIOV;
 	if (d->vendor == 0x10de) {
-		bool vgpu = vf_has_nvidia_vgpu(ctx, d->bdf);
+		bool vgpu = vf_has_nvidia_vgpu(d->ctx, d->bdf);
 		for (size_t i = 0; i < d->vfs.n && !vgpu; i++)
-			vgpu = vf_has_nvidia_vgpu(ctx, d->vfs.v[i]);
+			vgpu = vf_has_nvidia_vgpu(d->ctx, d->vfs.v[i]);
 		if (vgpu)
 			d->modes |= GPUVIRT_MODE_NVIDIA_VGPU;
 	}
+}
 
-	r = gv_path(path, sizeof(path), "etc/driverctl.d/pci-%s", d->bdf);
-	if (r == 0 && (n = gv_read_text(ctx, path, buf, sizeof(buf))) > 0) {
-		buf[strcspn(buf, "\n")] = '\0';
-		if (buf[0] && !(d->persistent_driver = strdup(buf))) {
-			r = -ENOMEM;
-			goto out;
-		}
+/* driverctl's record: the driver it binds at boot. */
+static int read_persistent(struct gpuvirt_device *d)
+{
+	char path[256], buf[512];
+	ssize_t n;
+	int r = gv_path(path, sizeof(path), "etc/driverctl.d/pci-%s", d->bdf);
+
+	if (r < 0)
+		return r;
+	n = gv_read_text(d->ctx, path, buf, sizeof(buf));
+	if (n == -ENOENT || n == -ENOTDIR)
+		return 0;
+	if (n < 0)
+		return gv_fail(d->ctx, (int)n, "%s: cannot read %s: %s", d->bdf, path, gpuvirt_strerror((int)n));
+	buf[strcspn(buf, "\n")] = '\0';
+	if (buf[0] && !(d->persistent_driver = strdup(buf)))
+		return -ENOMEM;
+	return 0;
+}
+
+static int device_load(struct gpuvirt_device *d)
+{
+	gpuvirt_ctx *ctx = d->ctx;
+	char path[256], **names = NULL;
+	size_t count = 0;
+	int r;
+
+	d->generation = ctx->generation;
+	r = gv_path(path, sizeof(path), "sys/bus/pci/devices/%s", d->bdf);
+	if (r < 0)
+		return gv_fail(ctx, r, "%s: bad device path", d->bdf);
+	r = gv_list_dir(ctx, path, &names, &count);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return gv_fail(ctx, -ENODEV, "%s: no such PCI device under %s (no %s)", d->bdf, ctx->root, path);
+	if (r < 0)
+		return gv_fail(ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
+	r = read_identity(d);
+	if (r == -ENOENT && gv_exists(ctx, path) == 0) /* vanished after the listing */
+		r = gv_fail(ctx, -ENODEV, "%s: device vanished while it was read", d->bdf);
+	if (r == 0 && (r = read_links(d)) == 0 && (r = read_sriov(d, names, count)) == 0 && (r = read_optional(d)) == 0 &&
+	    (r = read_persistent(d)) == 0) {
+		compute_modes(d, names, count);
+		d->names_done = false;
 	}
-
-	d->names_done = false;
-	r = 0;
-out:
 	gv_names_free(names, count);
 	return r;
 }
@@ -700,50 +748,6 @@ GPUVIRT_EXPORT const char *gpuvirt_mode_to_string(uint32_t mode)
 	}
 }
 
-/* Processes holding a DRM node of the device open: "card1 by pid 812 (Xorg)". */
-void gv_device_drm_users(const gpuvirt_device *dev, char *out, size_t size)
-{
-	gpuvirt_ctx *ctx = dev->ctx;
-	char **pids;
-	size_t np, used = 0;
-
-	out[0] = '\0';
-	if (gpuvirt_device_get_drm_node_count(dev) == 0 || gv_list_dir(ctx, "proc", &pids, &np) < 0)
-		return;
-	for (size_t i = 0; i < np && used + 64 < size; i++) {
-		char rel[128], **fds;
-		size_t nf;
-		if (strspn(pids[i], "0123456789") != strlen(pids[i]))
-			continue;
-		snprintf(rel, sizeof(rel), "proc/%s/fd", pids[i]);
-		if (gv_list_dir(ctx, rel, &fds, &nf) < 0)
-			continue;
-		for (size_t k = 0; k < nf; k++) {
-			char link[128], target[256];
-			snprintf(link, sizeof(link), "proc/%s/fd/%s", pids[i], fds[k]);
-			if (gv_readlink(ctx, link, target, sizeof(target)) <= 0 || strncmp(target, "/dev/dri/", 9) != 0)
-				continue;
-			for (size_t d = 0; d < gpuvirt_device_get_drm_node_count(dev); d++) {
-				const char *node = gpuvirt_device_get_drm_node(dev, d);
-				if (strcmp(target + 9, node) != 0)
-					continue;
-				char comm[64] = "";
-				snprintf(rel, sizeof(rel), "proc/%s/comm", pids[i]);
-				if (gv_read_text(ctx, rel, comm, sizeof(comm)) > 0)
-					comm[strcspn(comm, "\n")] = '\0';
-				used += (size_t)snprintf(out + used, size - used, "%s%s by pid %s%s%s%s", used ? ", " : "",
-							 node, pids[i], comm[0] ? " (" : "", comm, comm[0] ? ")" : "");
-				if (used >= size)
-					used = size - 1;
-				k = nf; /* one mention per process */
-				break;
-			}
-		}
-		gv_names_free(fds, nf);
-	}
-	gv_names_free(pids, np);
-}
-
 GPUVIRT_EXPORT const char *gpuvirt_device_get_persistent_driver(const gpuvirt_device *dev)
 {
 	return dev ? dev->persistent_driver : NULL;
@@ -756,6 +760,18 @@ GPUVIRT_EXPORT const char *gpuvirt_device_get_persistent_driver(const gpuvirt_de
 static bool card_class(uint32_t c)
 {
 	return class_is_gpu(c) || (c >> 8) == 0x0403 || (c >> 8) == 0x0401 || (c >> 8) == 0x0c03 || (c >> 8) == 0x0c80;
+}
+
+bool gv_device_is_endpoint(const gpuvirt_device *dev)
+{
+	return (dev->class_code >> 16) != 0x06;
+}
+
+GPUVIRT_EXPORT int gpuvirt_device_is_stale(const gpuvirt_device *dev)
+{
+	if (!dev)
+		return -EINVAL;
+	return dev->generation != dev->ctx->generation;
 }
 
 bool gv_device_is_companion(const gpuvirt_device *a, const gpuvirt_device *b)

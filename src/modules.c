@@ -8,7 +8,6 @@
  * environment. */
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -22,42 +21,6 @@
 #include "private.h"
 
 extern char **environ;
-
-/* "vfio-pci" and "vfio_pci" name the same module. */
-static void normalise(const char *in, char *out, size_t size)
-{
-	snprintf(out, size, "%s", in);
-	for (char *c = out; *c; c++)
-		if (*c == '-')
-			*c = '_';
-}
-
-/* Is module `name` (normalised) a line of modules.dep or modules.builtin? */
-static bool listed(const char *text, size_t len, const char *name)
-{
-	const char *p = text, *end = text + len;
-	size_t nlen = strlen(name);
-
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *stop = eol ? eol : end, *colon = memchr(p, ':', (size_t)(stop - p));
-		const char *file_end = colon ? colon : stop, *base = file_end, *dot;
-		while (base > p && base[-1] != '/')
-			base--;
-		dot = base;
-		while (dot < file_end && *dot != '.')
-			dot++;
-		if ((size_t)(dot - base) == nlen) {
-			bool same = true;
-			for (size_t i = 0; i < nlen && same; i++)
-				same = (base[i] == '-' ? '_' : base[i]) == name[i];
-			if (same)
-				return true;
-		}
-		p = eol ? eol + 1 : end;
-	}
-	return false;
-}
 
 /* A whole file under the root, malloc'd and NUL-terminated; NULL when it
  * cannot be read. */
@@ -119,13 +82,13 @@ int gv_module_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *mo
 	char name[64], rel[128];
 	bool builtin;
 
-	normalise(module, name, sizeof(name));
-	builtin = m->builtin && listed(m->builtin, m->builtin_len, name);
+	gv_module_name_normalise(module, name, sizeof(name));
+	builtin = m->builtin && gv_parse_module_listed(m->builtin, m->builtin_len, name);
 	if (gv_path(rel, sizeof(rel), "sys/module/%s", name) == 0 && gv_exists(ctx, rel) == 1)
 		return builtin ? GV_MODULE_BUILTIN : GV_MODULE_LOADED; /* built-ins with parameters show here too */
 	if (builtin)
 		return GV_MODULE_BUILTIN;
-	if (m->dep && listed(m->dep, m->dep_len, name))
+	if (m->dep && gv_parse_module_listed(m->dep, m->dep_len, name))
 		return GV_MODULE_AVAILABLE;
 	return m->dep ? GV_MODULE_MISSING : GV_MODULE_UNKNOWN;
 }
@@ -133,8 +96,6 @@ int gv_module_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *mo
 int gv_module_handles(gpuvirt_ctx *ctx, struct gv_modules *m, const char *module, const char *modalias)
 {
 	char name[64];
-	bool any = false, match = false;
-	const char *p, *end;
 
 	if (!m->alias_read) {
 		m->alias_read = true;
@@ -142,27 +103,8 @@ int gv_module_handles(gpuvirt_ctx *ctx, struct gv_modules *m, const char *module
 	}
 	if (!m->alias)
 		return -ENOENT;
-	normalise(module, name, sizeof(name));
-	for (p = m->alias, end = m->alias + m->alias_len; p < end && !match;) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		char line[768], pattern[512], raw[64], mod[64];
-		size_t l = (size_t)((eol ? eol : end) - p);
-		if (l < sizeof(line)) {
-			memcpy(line, p, l);
-			line[l] = '\0';
-			if (sscanf(line, "alias %511s %63s", pattern, raw) == 2) {
-				normalise(raw, mod, sizeof(mod));
-				if (strcmp(mod, name) == 0) {
-					any = true;
-					match = fnmatch(pattern, modalias, 0) == 0;
-				}
-			}
-		}
-		p = eol ? eol + 1 : end;
-	}
-	if (match)
-		return 1;
-	return any ? 0 : -ENOENT;
+	gv_module_name_normalise(module, name, sizeof(name));
+	return gv_parse_alias_match(m->alias, m->alias_len, name, modalias);
 }
 
 GPUVIRT_EXPORT int gpuvirt_ctx_set_modprobe(gpuvirt_ctx *ctx, const char *path)
@@ -171,6 +113,7 @@ GPUVIRT_EXPORT int gpuvirt_ctx_set_modprobe(gpuvirt_ctx *ctx, const char *path)
 
 	if (!ctx)
 		return -EINVAL;
+	gv_clear_error(ctx);
 	if (path && (path[0] != '/' || access(path, X_OK) < 0))
 		return gv_fail(ctx, path[0] != '/' ? -EINVAL : -errno, "modprobe '%s': not an executable absolute path",
 			       path);
@@ -181,14 +124,12 @@ GPUVIRT_EXPORT int gpuvirt_ctx_set_modprobe(gpuvirt_ctx *ctx, const char *path)
 	return 0;
 }
 
+/* The context's (set, or GPUVIRT_MODPROBE when it was made), else the
+ * system's where the root is "/". */
 static const char *modprobe_path(gpuvirt_ctx *ctx)
 {
-	const char *env = getenv("GPUVIRT_MODPROBE");
-
 	if (ctx->modprobe)
 		return ctx->modprobe;
-	if (env && env[0] == '/')
-		return env;
 	return strcmp(ctx->root, "/") == 0 ? "/sbin/modprobe" : NULL;
 }
 

@@ -2,6 +2,7 @@
 /* Pure parsers for the text the host gives us. Each takes a buffer and its
  * length, touches nothing else, and is unit-tested and fuzzed. */
 #include <ctype.h>
+#include <fnmatch.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -687,4 +688,150 @@ int gv_parse_uuid(const char *in, char out[37])
 	}
 	out[36] = '\0';
 	return 0;
+}
+
+int gv_parse_vendor_types(const char *buf, size_t len, void (*fn)(void *ud, long id, const char *name), void *ud)
+{
+	size_t pos = 0;
+	int count = 0;
+
+	if (!buf || !fn)
+		return -EINVAL;
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - buf) : len, i = skip_space(buf, end, pos);
+		char name[96];
+		long id = 0;
+		bool digits = false;
+		pos = end + 1;
+		while (i < end && buf[i] >= '0' && buf[i] <= '9' && id < 100000000) {
+			id = id * 10 + (buf[i++] - '0');
+			digits = true;
+		}
+		i = skip_space(buf, end, i);
+		if (!digits || id <= 0 || i >= end || buf[i] != ':')
+			continue; /* the header line, or not a type */
+		i = skip_space(buf, end, i + 1);
+		size_t nlen = trim_end(buf + i, end - i);
+		if (nlen >= sizeof(name))
+			nlen = sizeof(name) - 1;
+		memcpy(name, buf + i, nlen);
+		name[nlen] = '\0';
+		if (memchr(name, '\0', nlen))
+			continue;
+		fn(ud, id, name);
+		count++;
+	}
+	return count;
+}
+
+/* ---- kernel module lists (lib/modules/<release>/) ----------------------- */
+
+void gv_module_name_normalise(const char *in, char *out, size_t size)
+{
+	snprintf(out, size, "%s", in);
+	for (char *c = out; *c; c++)
+		if (*c == '-')
+			*c = '_';
+}
+
+bool gv_parse_module_listed(const char *text, size_t len, const char *name)
+{
+	const char *p = text, *end = text + len;
+	size_t nlen = strlen(name);
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = eol ? eol : end, *colon = memchr(p, ':', (size_t)(stop - p));
+		const char *file_end = colon ? colon : stop, *base = file_end, *dot;
+		while (base > p && base[-1] != '/')
+			base--;
+		dot = base;
+		while (dot < file_end && *dot != '.')
+			dot++;
+		if ((size_t)(dot - base) == nlen) {
+			bool same = true;
+			for (size_t i = 0; i < nlen && same; i++)
+				same = (base[i] == '-' ? '_' : base[i]) == name[i];
+			if (same)
+				return true;
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return false;
+}
+
+/* "alias PATTERN MODULE": the two words, or false. */
+static bool alias_line(const char *p, size_t l, char *pattern, size_t psize, char *module, size_t msize)
+{
+	size_t i = 0, w;
+
+	if (l < 6 || memcmp(p, "alias ", 6) != 0)
+		return false;
+	i = skip_space(p, l, 6);
+	for (w = i; w < l && !isspace((unsigned char)p[w]); w++)
+		;
+	if (w == i || w - i >= psize)
+		return false;
+	memcpy(pattern, p + i, w - i);
+	pattern[w - i] = '\0';
+	i = skip_space(p, l, w);
+	for (w = i; w < l && !isspace((unsigned char)p[w]); w++)
+		;
+	if (w == i || w - i >= msize || skip_space(p, l, w) != l)
+		return false;
+	memcpy(module, p + i, w - i);
+	module[w - i] = '\0';
+	return true;
+}
+
+int gv_parse_alias_match(const char *text, size_t len, const char *module, const char *modalias)
+{
+	const char *p = text, *end = text + len;
+	bool any = false;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		char pattern[512], raw[64], mod[64];
+		if (alias_line(p, (size_t)((eol ? eol : end) - p), pattern, sizeof(pattern), raw, sizeof(raw))) {
+			gv_module_name_normalise(raw, mod, sizeof(mod));
+			if (strcmp(mod, module) == 0) {
+				any = true;
+				if (fnmatch(pattern, modalias, 0) == 0)
+					return 1;
+			}
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return any ? 0 : -ENOENT;
+}
+
+int gv_parse_kernel_version(const char *buf, size_t len)
+{
+	long v[2] = {0, 0};
+	size_t i = 0;
+
+	for (int k = 0; k < 2; k++) {
+		size_t start = i;
+		while (i < len && buf[i] >= '0' && buf[i] <= '9' && v[k] < 100000)
+			v[k] = v[k] * 10 + (buf[i++] - '0');
+		if (i == start || (k == 0 && (i >= len || buf[i++] != '.')))
+			return 0;
+	}
+	return (int)(v[0] * 1000 + v[1]);
+}
+
+int gv_parse_nvidia_minor(const char *buf, size_t len, long *minor)
+{
+	static const char key[] = "Device Minor:";
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+		if (end - pos > sizeof(key) - 1 && memcmp(buf + pos, key, sizeof(key) - 1) == 0)
+			return gv_parse_int(buf + pos + sizeof(key) - 1, end - pos - (sizeof(key) - 1), 0, 255, minor);
+		pos = end + 1;
+	}
+	return -ENOENT;
 }

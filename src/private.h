@@ -3,6 +3,7 @@
 #ifndef GPUVIRT_PRIVATE_H
 #define GPUVIRT_PRIVATE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,10 @@
 
 /* A PCI address in canonical form: "dddd:bb:dd.f" plus NUL. */
 #define GV_BDF_LEN 13
+/* The default deadline of a kernel write that can block (an unbind while a
+ * process holds the device): the kernel asks the holder to let go every
+ * 10 s, so a little longer than one round. */
+#define GV_WRITE_TIMEOUT_MS 15000
 
 /* ---- context (ctx.c) ---- */
 struct pci_access;
@@ -33,6 +38,11 @@ struct gpuvirt_ctx {
 	struct gv_vgpu_entry *vgpu_table; /* NULL: the default, loaded on first use */
 	size_t vgpu_count;
 	char *modprobe; /* NULL: /sbin/modprobe when the root is "/" */
+	char *xl;	/* NULL: /usr/sbin/xl when the root is "/" */
+	char *vgpu_table_env; /* GPUVIRT_VGPU_TABLE as read by gpuvirt_ctx_new() */
+	char *root_env;	      /* GPUVIRT_ROOT, only while gpuvirt_ctx_new() runs */
+	long write_timeout_ms; /* deadline of a kernel write that can block */
+	uint64_t generation;   /* bumped by every write to the host */
 };
 
 void gv_log(gpuvirt_ctx *ctx, int priority, const char *fmt, ...) GV_PRINTF(3, 4);
@@ -54,17 +64,26 @@ void gv_pci_names_free(gpuvirt_ctx *ctx);
 /* ---- root-relative file access (sysfs.c): the only code that opens host files ---- */
 /* Build a root-relative path; refuses absolute paths, "..", empty components'
  * tricks and overlong results. Returns 0 or -EINVAL / -ENAMETOOLONG. */
-int gv_path(char *buf, size_t size, const char *fmt, ...) GV_PRINTF(3, 4);
+int gv_path(char *buf, size_t size, const char *fmt, ...) GV_PRINTF(3, 4) __attribute__((warn_unused_result));
+int gv_vpath(char *buf, size_t size, const char *fmt, va_list ap) GV_PRINTF(3, 0) __attribute__((warn_unused_result));
 int gv_path_is_safe(const char *rel);
 /* Tests only: resolve paths with the userspace walker instead of openat2(). */
 void gv_sysfs_force_fallback(bool on);
-/* Open rel under the root; symlinks resolve inside the root. Returns fd or -errno. */
+/* Open rel under the root; symlinks resolve inside the root; EAGAIN from
+ * openat2() is retried. Returns fd or -errno. */
 int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode);
+/* Open an existing regular file (O_RDONLY or O_WRONLY) without ever opening
+ * anything else: a FIFO, socket or device node is -EINVAL with a message in
+ * ctx naming the file, a directory -EISDIR. */
+int gv_open_regular(gpuvirt_ctx *ctx, const char *rel, int accmode);
 /* Read a text attribute into buf (NUL-terminated). Returns length or -errno;
  * -EFBIG when it does not fit. */
 ssize_t gv_read_text(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t size);
 /* Read up to size bytes of a binary file. Returns length or -errno. */
 ssize_t gv_read_bin(gpuvirt_ctx *ctx, const char *rel, void *buf, size_t size);
+/* Read up to size bytes of a regular file and its stat (a token's age). */
+struct stat;
+ssize_t gv_read_stat(gpuvirt_ctx *ctx, const char *rel, void *buf, size_t size, struct stat *st);
 /* Read a link's target. Returns length or -errno (-EINVAL: not a link). */
 ssize_t gv_readlink(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t size);
 /* Read a link and return its last component (e.g. the driver's name). */
@@ -75,8 +94,20 @@ int gv_exists(gpuvirt_ctx *ctx, const char *rel);
 int gv_list_dir(gpuvirt_ctx *ctx, const char *rel, char ***names, size_t *count);
 /* Write a sysfs attribute in one write(): 0 or the kernel's -errno. */
 int gv_write_attr(gpuvirt_ctx *ctx, const char *rel, const char *value);
-/* mkdir -p under the root. */
-int gv_mkdir_p(gpuvirt_ctx *ctx, const char *rel);
+/* The same in a detached process, waited for at most timeout_ms: past it
+ * -ETIMEDOUT, and *writer is the pid of the process still blocked in the
+ * kernel (it ends when the kernel returns; nobody needs to reap it). */
+int gv_write_attr_bounded(gpuvirt_ctx *ctx, const char *rel, const char *value, long timeout_ms, pid_t *writer);
+/* mkdir -p under the root; the last component gets `mode`. */
+int gv_mkdir_p(gpuvirt_ctx *ctx, const char *rel, mode_t mode);
+/* A regular file of this machine named by an absolute path (a table the
+ * caller chose), NUL-terminated; -EINVAL for anything but a regular file,
+ * -EFBIG when it does not fit. */
+ssize_t gv_read_local_file(const char *path, char *buf, size_t size);
+/* Start time of a process of this machine (not under the root): 0 when it
+ * is gone (or a zombie: it has ended, only its parent has not reaped it),
+ * UINT64_MAX when that cannot be told. */
+uint64_t gv_process_start(pid_t pid);
 /* Replace a file atomically: a temporary beside it, fsync, rename, fsync. */
 int gv_write_file_atomic(gpuvirt_ctx *ctx, const char *rel, const char *content);
 int gv_unlink(gpuvirt_ctx *ctx, const char *rel);
@@ -92,25 +123,200 @@ const char *gv_strv_get(const struct gv_strv *s, size_t i);
 void gv_names_free(char **names, size_t count);
 
 /* ---- devices (device.c) ---- */
-/* Processes holding the device's DRM nodes open, as "card1 by pid 812
- * (Xorg)", comma-separated; "" when none. */
-void gv_device_drm_users(const gpuvirt_device *dev, char *out, size_t size);
+/* A function a VM can take: not a bridge. */
+bool gv_device_is_endpoint(const gpuvirt_device *dev);
 /* Are the two functions of one GPU card: the GPU and its audio, USB-C, ...
  * (the same slot and vendor)? A chipset's functions in one slot are not. */
 bool gv_device_is_companion(const gpuvirt_device *a, const gpuvirt_device *b);
 
-/* ---- checks (check.c): the vGPU table ---- */
+/* ---- the vGPU table (vgpu.c) ---- */
 int gv_vgpu_table_load(gpuvirt_ctx *ctx);
 /* The table's entry for a device, or NULL (load the table first). */
 const struct gv_vgpu_entry *gv_vgpu_lookup(gpuvirt_ctx *ctx, const gpuvirt_device *dev);
 
-/* ---- binding (bind.c): locks under run/lock/gpuvirt/<key>.lock ---- */
+/* ---- state files: journals and records (parse-state.c parses them) ---- */
+#define GV_DRIVER_LEN 64
+#define GV_KEY_LEN 96
+#define GV_JOURNAL_MAX_DEVICES 64
+
+/* One device a journal moves: its driver and override before the change. */
+struct gv_member {
+	char bdf[GV_BDF_LEN];
+	char driver[GV_DRIVER_LEN];   /* "" when it had none */
+	char override[GV_DRIVER_LEN]; /* "" when none */
+};
+enum gv_journal_kind { GV_JOURNAL_BIND = 1, GV_JOURNAL_CREATE = 2 };
+enum gv_journal_state {
+	GV_STATE_BINDING = 1,	 /* devices moving to target: a crash undoes it */
+	GV_STATE_BOUND = 2,	 /* done: the originals, for unbind */
+	GV_STATE_UNBINDING = 3,	 /* devices going back: recovery finishes it */
+	GV_STATE_CREATING = 4,	 /* an instance being made: a crash removes it */
+	GV_STATE_DESTROYING = 5, /* an instance being released: recovery finishes it */
+};
+/* The journal of one change to the host, run/gpuvirt/<name>.journal. */
+struct gv_journal {
+	int version, kind, state;
+	long pid;	/* the process at work on it; 0: nobody */
+	uint64_t start; /* its start time, so a reused pid is not taken for it */
+	char key[GV_KEY_LEN];	      /* the lock it is written under */
+	char target[GV_DRIVER_LEN]; /* the driver the devices move to */
+	struct gv_member dev[GV_JOURNAL_MAX_DEVICES]; /* the originals, for unbind */
+	size_t ndev;
+	/* while binding over an earlier bind (vfio-pci -> pciback): where the
+	 * devices were right before, which a rollback returns them to */
+	struct gv_member before[GV_JOURNAL_MAX_DEVICES];
+	size_t nbefore;
+	/* kind create */
+	char uuid[37];
+	int mechanism; /* enum gpuvirt_mechanism */
+	char parent[GV_BDF_LEN], mdev_parent[GV_DRIVER_LEN], profile[GV_DRIVER_LEN], vf[GV_BDF_LEN];
+};
+/* Strict: -EBADMSG for anything damaged (see parse-state.c). */
+int gv_parse_journal(const char *buf, size_t len, struct gv_journal *j);
+/* Length written, or -ENAMETOOLONG / -EINVAL. */
+int gv_format_journal(const struct gv_journal *j, char *buf, size_t size);
+const char *gv_journal_state_name(int state);
+/* "mdev", "nvidia-vendor", "sriov-vf" for GPUVIRT_MECHANISM_*. */
+const char *gv_state_mechanism_name(int mechanism);
+/* The record of a VF-based instance, run/gpuvirt/instances/<uuid>. */
+struct gv_record {
+	int mechanism;
+	char parent[GV_BDF_LEN], profile[GV_DRIVER_LEN], vf[GV_BDF_LEN], name[96];
+};
+int gv_parse_record(const char *buf, size_t len, struct gv_record *rec);
+int gv_format_record(const struct gv_record *rec, char *buf, size_t size);
+/* Fields 3 (state: 'R', 'S', 'Z' ...) and 22 (start time) of /proc/<pid>/stat. */
+int gv_parse_proc_stat_start(const char *buf, size_t len, char *state, uint64_t *start);
+bool gv_valid_driver_name(const char *s, size_t len);
+bool gv_valid_key(const char *k, size_t len);
+
+/* ---- the mutation layer: the only code that changes the host ----
+ * lock.c    locks per IOMMU group / card / parent GPU, with the holder's pid
+ * journal.c journals and instance records, written atomically
+ * holders.c who holds a device, group or instance
+ * mutate.c  the one writer and the verified operations built on it
+ * move.c    moving devices between drivers as one journaled transaction
+ * recover.c finishing what a dead process left, only when asked */
+
+/* lock.c: run/lock/gpuvirt/<key>.lock */
 int gv_lock_take(gpuvirt_ctx *ctx, const char *key, bool wait, int *fd_out);
 void gv_lock_release(int fd);
+/* Make a state directory (0700 for the last component) and check that it is
+ * a real directory owned by root or us and writable by nobody else. */
+int gv_state_dir(gpuvirt_ctx *ctx, const char *rel, mode_t mode);
+/* Is the process that wrote a journal still running? */
+bool gv_owner_alive(long pid, uint64_t start);
 
-/* ---- profiles (profile.c) ---- */
-/* Remove instances whose creation was cut short; the number recovered. */
-int gv_instance_recover(gpuvirt_ctx *ctx);
+/* journal.c: run/gpuvirt/<name>.journal */
+/* -ENOENT when there is none; -EBADMSG (message names the file) when damaged. */
+int gv_journal_read(gpuvirt_ctx *ctx, const char *name, struct gv_journal *j);
+/* Write with our pid (or `owner` when not 0), atomically. */
+int gv_journal_write(gpuvirt_ctx *ctx, const char *name, struct gv_journal *j);
+int gv_journal_remove(gpuvirt_ctx *ctx, const char *name);
+/* The journal of an instance being made, run/gpuvirt/create-<uuid>.journal,
+ * written under the parent GPU's lock (gpu-<parent>). */
+int gv_journal_begin_create(gpuvirt_ctx *ctx, const char *uuid, int mechanism, const char *parent,
+			    const char *mdev_parent, const char *profile, const char *vf);
+int gv_journal_end_create(gpuvirt_ctx *ctx, const char *uuid);
+/* Hand an unfinished journal over: owner 0 (recovery may finish it) or the
+ * pid of a writer still blocked in the kernel. */
+int gv_journal_hand_over(gpuvirt_ctx *ctx, const char *name, struct gv_journal *j, pid_t writer);
+int gv_record_read(gpuvirt_ctx *ctx, const char *uuid, struct gv_record *rec);
+int gv_record_write(gpuvirt_ctx *ctx, const char *uuid, const struct gv_record *rec);
+int gv_record_remove(gpuvirt_ctx *ctx, const char *uuid);
+/* The uuid of the record for a VF, into out[37] ("" when none). */
+int gv_record_for_vf(gpuvirt_ctx *ctx, const char *vf, char out[37]);
+
+/* holders.c: who holds a device (see there) */
+enum gv_holder_kind { GV_HOLDER_PROCESS = 1, GV_HOLDER_INSTANCE = 2, GV_HOLDER_VF = 3 };
+struct gv_holder {
+	int kind;
+	char device[37]; /* the device held: a BDF, or an mdev's UUID */
+	long pid;		 /* a process, or one holding a VF */
+	char comm[32];
+	char path[96]; /* the node it has open, or where an instance lives */
+	char uuid[37]; /* an instance's UUID; for GV_HOLDER_VF the VF */
+	bool vm;       /* a VM's (VFIO, instance, VF): force never overrides */
+};
+struct gv_holders {
+	struct gv_holder *v;
+	size_t n;
+};
+int gv_holders_collect(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, struct gv_holders *out);
+void gv_holders_free(struct gv_holders *h);
+void gv_holder_describe(const struct gv_holder *x, char *out, size_t size);
+/* -EBUSY naming each holder of the devices that leave their driver (all of
+ * them when target is ""); force overrides only the host's own use. */
+int gv_holders_refuse(gpuvirt_ctx *ctx, const struct gv_member *m, size_t n, const char *target, bool force);
+/* Processes with an instance open: an mdev's (by UUID) or a VF's VFIO nodes. */
+int gv_instance_holders(gpuvirt_ctx *ctx, const char *uuid_or_vf, struct gv_holders *out);
+/* -EBUSY naming them; nothing overrides that. */
+int gv_instance_holders_refuse(gpuvirt_ctx *ctx, const char *uuid_or_vf);
+
+/* mutate.c: every write to the host */
+/* Write value to a sysfs attribute for `subject` (a BDF, a UUID): logged,
+ * the generation bumped, a failure named (subject, file, errno). */
+int gv_mut_write(gpuvirt_ctx *ctx, const char *subject, const char *rel, const char *value);
+/* The same for a write the kernel may block (unbind, mdev remove,
+ * sriov_numvfs): bounded by the context's write timeout. On -ETIMEDOUT
+ * *writer is the process still blocked. */
+int gv_mut_write_bounded(gpuvirt_ctx *ctx, const char *subject, const char *rel, const char *value, pid_t *writer);
+/* A state file (driverctl's, mdevctl's): its folder made, written atomically. */
+int gv_mut_put_file(gpuvirt_ctx *ctx, const char *rel, const char *content);
+int gv_mut_remove_file(gpuvirt_ctx *ctx, const char *rel);
+/* A device's driver ("" none) and override, read now. */
+int gv_mut_driver(gpuvirt_ctx *ctx, const char *bdf, char *out, size_t size);
+int gv_mut_override(gpuvirt_ctx *ctx, const char *bdf, char *out, size_t size);
+int gv_mut_set_override(gpuvirt_ctx *ctx, const char *bdf, const char *driver);
+int gv_mut_unbind(gpuvirt_ctx *ctx, const char *bdf, const char *driver, pid_t *writer);
+/* drivers_probe; expect: the driver that must take it, or NULL. */
+int gv_mut_probe(gpuvirt_ctx *ctx, const char *bdf, const char *expect);
+int gv_mut_bind_to(gpuvirt_ctx *ctx, const char *bdf, const char *driver);
+/* Put a device back on its original driver and override. */
+int gv_mut_restore(gpuvirt_ctx *ctx, const struct gv_member *m, const char *target, pid_t *writer);
+int gv_mut_mdev_create(gpuvirt_ctx *ctx, const char *parent, const char *type, const char *uuid);
+int gv_mut_mdev_remove(gpuvirt_ctx *ctx, const char *uuid, pid_t *writer);
+/* NVIDIA's vendor interface: nvidia/current_vgpu_type of a VF (0 releases). */
+int gv_mut_vendor_type(gpuvirt_ctx *ctx, const char *vf, long id);
+long gv_mut_read_vendor_type(gpuvirt_ctx *ctx, const char *vf);
+int gv_mut_sriov_numvfs(gpuvirt_ctx *ctx, const char *pf, int count);
+/* Wait for a file under the root (udev where the root is "/"). */
+int gv_mut_wait_for(gpuvirt_ctx *ctx, const char *rel, long timeout_ms);
+
+struct gv_modules;
+/* move.c: devices to a driver and back, as one journaled transaction */
+struct gv_step {
+	char *device, *action, *path, *value;
+};
+struct gv_move {
+	char key[GV_KEY_LEN];
+	char target[GV_DRIVER_LEN];
+	char module[GV_DRIVER_LEN]; /* loaded first, "" when the driver is there */
+	int group;
+	uint32_t flags; /* GPUVIRT_BIND_* */
+	struct gv_member *members;
+	size_t nmembers;
+	struct gv_step *steps;
+	size_t nsteps;
+};
+/* The steps that move m's members to its target (modprobe, override,
+ * new_slot, unbind, probe, wait, persist). */
+int gv_move_plan(gpuvirt_ctx *ctx, struct gv_move *m, struct gv_modules *mods);
+void gv_move_free(struct gv_move *m);
+/* Lock, refuse if a holder would lose a device, journal, run, verify, roll
+ * back on failure. */
+int gv_move_apply(gpuvirt_ctx *ctx, struct gv_move *m);
+/* Give the devices of `key` back to the drivers its journal names (or, with
+ * none, clear vfio-pci/pciback and let the kernel choose). */
+int gv_move_undo(gpuvirt_ctx *ctx, const struct gv_move *m);
+/* The lock key of a device's moves: group-N for its IOMMU group, or
+ * card-DDDD:BB:DD without one. */
+void gv_move_key(gpuvirt_ctx *ctx, const char *bdf, char *key, size_t size, int *group);
+const char *gv_module_of_driver(const char *driver);
+bool gv_driver_loaded(gpuvirt_ctx *ctx, const char *driver);
+
+/* recover.c */
+int gv_recover_all(gpuvirt_ctx *ctx);
 
 /* ---- kernel modules (modules.c) ---- */
 enum gv_module_state { GV_MODULE_UNKNOWN, GV_MODULE_MISSING, GV_MODULE_AVAILABLE, GV_MODULE_BUILTIN, GV_MODULE_LOADED };
@@ -198,6 +404,21 @@ struct gv_profile_info {
  * ("low_gm_size: 128MB\nhigh_gm_size: 512MB\n..."), mbochs ("... 16 MB video
  * memory"); and the name ("GRID T4-4Q", "NVIDIA A100DX-3-40C"). */
 int gv_parse_profile(const char *name, const char *desc, size_t len, struct gv_profile_info *out);
+/* NVIDIA's creatable_vgpu_types: "ID : NAME" lines (the header line is
+ * skipped); fn for each. Returns how many. */
+int gv_parse_vendor_types(const char *buf, size_t len, void (*fn)(void *ud, long id, const char *name), void *ud);
+/* "6.1.0-18-amd64" as 6 * 1000 + 1; 0 when it is not a release. */
+int gv_parse_kernel_version(const char *buf, size_t len);
+/* "Device Minor: N" of NVIDIA's proc/driver/nvidia/gpus/<bdf>/information. */
+int gv_parse_nvidia_minor(const char *buf, size_t len, long *minor);
+/* Module names: "vfio-pci" and "vfio_pci" are one; out gets the "_" form. */
+void gv_module_name_normalise(const char *in, char *out, size_t size);
+/* Is module `name` (normalised) a line of modules.dep or modules.builtin? */
+bool gv_parse_module_listed(const char *text, size_t len, const char *name);
+/* Does an "alias PATTERN MODULE" line of modules.alias for `module`
+ * (normalised) match the device's modalias? 1 yes, 0 no, -ENOENT when the
+ * module has no alias at all. */
+int gv_parse_alias_match(const char *text, size_t len, const char *module, const char *modalias);
 /* The string value of "key" in a flat JSON object (mdevctl's files). */
 int gv_parse_json_string(const char *buf, size_t len, const char *key, char *out, size_t size);
 /* A UUID, canonicalised to lower case into out[37]. */

@@ -6,7 +6,17 @@
  * of relative links) as if the root were "/", so a link cannot lead out of a
  * simulated host or a container's copy of /sys. Where openat2() is missing
  * (kernels before 5.6, seccomp filters, valgrind) walk_open() does the same
- * resolution one component at a time. */
+ * resolution one component at a time.
+ *
+ * The rules this file keeps for everything above it:
+ * - openat2() answers EAGAIN when a rename or mount anywhere on the system
+ *   races a walk through ".."; that is retried (bounded), then the walker.
+ *   No error is ever turned into "absent": only ENOENT/ENOTDIR are.
+ * - Files are read and written only when they are regular files (every
+ *   sysfs and procfs attribute is). A FIFO, socket or device node is refused
+ *   without being opened, so nothing blocks and no device sees an open().
+ * - A write that the kernel may block (an unbind while a process holds the
+ *   device) can be bounded: it runs in a detached process with a deadline. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +25,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "private.h"
@@ -45,11 +60,18 @@ int gv_path_is_safe(const char *rel)
 int gv_path(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int r;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
+	r = gv_vpath(buf, size, fmt, ap);
 	va_end(ap);
+	return r;
+}
+
+int gv_vpath(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, size, fmt, ap);
+
 	if (n < 0)
 		return -EINVAL;
 	if ((size_t)n >= size)
@@ -57,12 +79,21 @@ int gv_path(char *buf, size_t size, const char *fmt, ...)
 	return gv_path_is_safe(buf) ? 0 : -EXDEV;
 }
 
-static int openat2_works = 1;
+/* Whether the kernel has openat2(): learnt once for the process (every
+ * context and thread shares the answer, so it is atomic). Tests may force
+ * the walker. */
+static atomic_int openat2_works = 1;
+static atomic_bool fallback_forced;
 
 void gv_sysfs_force_fallback(bool on)
 {
-	openat2_works = !on;
+	atomic_store(&fallback_forced, on);
 }
+
+/* How often an EAGAIN from openat2() is retried before the walker does the
+ * resolution itself (the walker cannot be raced that way: it never asks the
+ * kernel to check ".."). */
+#define EAGAIN_TRIES 16
 
 #define MAX_DEPTH 64
 #define MAX_LINKS 40
@@ -159,21 +190,77 @@ int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
 	if (!gv_path_is_safe(rel))
 		return -EXDEV;
 	flags |= O_CLOEXEC;
-	if (openat2_works) {
+	if (atomic_load(&openat2_works) && !atomic_load(&fallback_forced)) {
 		struct open_how how = {
 			.flags = (uint64_t)flags,
 			.mode = (flags & O_CREAT) ? mode : 0,
 			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 		};
-		int fd = (int)syscall(SYS_openat2, ctx->root_fd, rel, &how, sizeof(how));
-		if (fd >= 0)
-			return fd;
-		if (errno != ENOSYS)
-			return -errno;
-		/* Kernels before 5.6, valgrind, some seccomp filters. */
-		openat2_works = 0;
+		for (int tries = 0; tries < EAGAIN_TRIES; tries++) {
+			int fd = (int)syscall(SYS_openat2, ctx->root_fd, rel, &how, sizeof(how));
+			if (fd >= 0)
+				return fd;
+			if (errno == EAGAIN || errno == EINTR)
+				continue; /* a rename or mount raced the walk: the kernel asks us to retry */
+			if (errno != ENOSYS)
+				return -errno;
+			/* Kernels before 5.6, valgrind, some seccomp filters. */
+			atomic_store(&openat2_works, 0);
+			break;
+		}
 	}
 	return walk_open(ctx, rel, flags, mode);
+}
+
+static const char *file_kind(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFIFO: return "a FIFO";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	case S_IFSOCK: return "a socket";
+	case S_IFDIR: return "a directory";
+	case S_IFLNK: return "a symbolic link";
+	default: return "not a regular file";
+	}
+}
+
+int gv_open_regular(gpuvirt_ctx *ctx, const char *rel, int accmode)
+{
+	struct stat st, st2;
+	char self[64];
+	int pfd, fd;
+
+	pfd = gv_open(ctx, rel, O_PATH, 0);
+	if (pfd < 0)
+		return pfd;
+	if (fstat(pfd, &st) < 0) {
+		fd = -errno;
+		close(pfd);
+		return fd;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(pfd);
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		return gv_fail(ctx, -EINVAL, "%s under %s is %s, not an attribute file: refused", rel, ctx->root,
+			       file_kind(st.st_mode));
+	}
+	/* Open the very file we checked, not whatever the name means now. */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	fd = open(self, accmode | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT) {
+		/* No /proc: open by name again and check it is still that file. */
+		fd = gv_open(ctx, rel, accmode | O_NOCTTY | O_NONBLOCK, 0);
+		if (fd >= 0 && (fstat(fd, &st2) < 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev)) {
+			close(fd);
+			fd = -ESTALE;
+		}
+	} else if (fd < 0) {
+		fd = -errno;
+	}
+	close(pfd);
+	return fd;
 }
 
 static ssize_t read_all(int fd, char *buf, size_t size)
@@ -196,12 +283,28 @@ static ssize_t read_all(int fd, char *buf, size_t size)
 
 ssize_t gv_read_bin(gpuvirt_ctx *ctx, const char *rel, void *buf, size_t size)
 {
-	int fd = gv_open(ctx, rel, O_RDONLY | O_NOCTTY, 0);
+	int fd = gv_open_regular(ctx, rel, O_RDONLY);
 	ssize_t n;
 
 	if (fd < 0)
 		return fd;
 	n = read_all(fd, buf, size);
+	/* A sysfs attribute asks to be read again when it is busy (EAGAIN); a
+	 * regular file does not block, so O_NONBLOCK changes nothing else. */
+	for (int tries = 0; n == -EAGAIN && tries < EAGAIN_TRIES; tries++)
+		n = lseek(fd, 0, SEEK_SET) < 0 ? -errno : read_all(fd, buf, size);
+	close(fd);
+	return n;
+}
+
+ssize_t gv_read_stat(gpuvirt_ctx *ctx, const char *rel, void *buf, size_t size, struct stat *st)
+{
+	int fd = gv_open_regular(ctx, rel, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	n = fstat(fd, st) < 0 ? -errno : read_all(fd, buf, size);
 	close(fd);
 	return n;
 }
@@ -356,7 +459,7 @@ int gv_write_attr(gpuvirt_ctx *ctx, const char *rel, const char *value)
 {
 	size_t len = strlen(value);
 	ssize_t n;
-	int fd = gv_open(ctx, rel, O_WRONLY | O_NOFOLLOW, 0);
+	int fd = gv_open_regular(ctx, rel, O_WRONLY);
 
 	if (fd < 0)
 		return fd;
@@ -388,7 +491,7 @@ static int open_parent(gpuvirt_ctx *ctx, const char *rel, char *base, size_t siz
 	return gv_open(ctx, dir, O_RDONLY | O_DIRECTORY, 0);
 }
 
-int gv_mkdir_p(gpuvirt_ctx *ctx, const char *rel)
+int gv_mkdir_p(gpuvirt_ctx *ctx, const char *rel, mode_t mode)
 {
 	char part[4096];
 	size_t len = strlen(rel);
@@ -405,7 +508,7 @@ int gv_mkdir_p(gpuvirt_ctx *ctx, const char *rel)
 		dfd = open_parent(ctx, part, base, sizeof(base));
 		if (dfd < 0)
 			return dfd;
-		r = mkdirat(dfd, base, 0755) < 0 && errno != EEXIST ? -errno : 0;
+		r = mkdirat(dfd, base, i == len ? mode : 0755) < 0 && errno != EEXIST ? -errno : 0;
 		close(dfd);
 		if (r < 0)
 			return r;
@@ -425,7 +528,8 @@ int gv_write_file_atomic(gpuvirt_ctx *ctx, const char *rel, const char *content)
 	if (dfd < 0)
 		return dfd;
 	snprintf(tmp, sizeof(tmp), ".%s.tmp%ld", base, (long)getpid());
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	unlinkat(dfd, tmp, 0); /* one left by a crashed process with our pid */
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		r = -errno;
 		close(dfd);
@@ -456,4 +560,178 @@ int gv_unlink(gpuvirt_ctx *ctx, const char *rel)
 		fsync(dfd);
 	close(dfd);
 	return r;
+}
+
+/* ---- bounded writes ---------------------------------------------------- */
+
+/* In the writer process: keep only the attribute and the pipe. */
+static void keep_only(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo > 0)
+		close_range(0, (unsigned)lo - 1, 0);
+	if (hi > lo + 1)
+		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+	close_range((unsigned)hi + 1, ~0U, 0);
+}
+
+/* Read exactly 4 bytes from the pipe by the deadline: 0, -ETIMEDOUT or -EIO. */
+static int read_word(int fd, int32_t *out, const struct timespec *deadline)
+{
+	size_t got = 0;
+
+	while (got < sizeof(*out)) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left = (deadline->tv_sec - now.tv_sec) * 1000L + (deadline->tv_nsec - now.tv_nsec) / 1000000L;
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (left <= 0)
+			return -ETIMEDOUT;
+		int r = poll(&p, 1, (int)(left > 1000000 ? 1000000 : left));
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r <= 0)
+			continue;
+		ssize_t n = read(fd, (char *)out + got, sizeof(*out) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+int gv_write_attr_bounded(gpuvirt_ctx *ctx, const char *rel, const char *value, long timeout_ms, pid_t *writer)
+{
+	size_t len = strlen(value);
+	struct timespec deadline;
+	int fd, pipefd[2], r, status;
+	int32_t word;
+	pid_t child;
+
+	*writer = 0;
+	fd = gv_open_regular(ctx, rel, O_WRONLY);
+	if (fd < 0)
+		return fd;
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	/* Two forks, so that the writer is nobody's child: if the kernel keeps
+	 * it blocked past the deadline, it ends on its own, reaped by init, and
+	 * the caller is free. Only async-signal-safe calls run in between. */
+	child = fork();
+	if (child == 0) {
+		pid_t w = fork();
+		if (w != 0)
+			_exit(w < 0 ? 1 : 0);
+		signal(SIGPIPE, SIG_IGN);
+		keep_only(fd, pipefd[1]);
+		int32_t me = (int32_t)getpid(), res;
+		if (write(pipefd[1], &me, sizeof(me)) != (ssize_t)sizeof(me))
+			_exit(1);
+		ssize_t n = write(fd, value, len);
+		res = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+		if (write(pipefd[1], &res, sizeof(res)) != (ssize_t)sizeof(res))
+			_exit(1);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	close(fd);
+	if (child < 0) {
+		r = -errno;
+		close(pipefd[0]);
+		return r;
+	}
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	r = read_word(pipefd[0], &word, &deadline);
+	if (r == 0) {
+		*writer = (pid_t)word;
+		r = read_word(pipefd[0], &word, &deadline);
+		if (r == 0)
+			r = word;
+	} else if (r == -EIO) {
+		r = -ECHILD; /* the writer could not be started */
+	}
+	close(pipefd[0]);
+	if (r != -ETIMEDOUT)
+		*writer = 0;
+	return r;
+}
+
+/* ---- this machine's processes (not under the root) -------------------- */
+
+uint64_t gv_process_start(pid_t pid)
+{
+	char rel[64], buf[1024];
+	int fd;
+	ssize_t n;
+	uint64_t start = 0;
+	char state = '?';
+
+	if (pid <= 0)
+		return 0;
+	snprintf(rel, sizeof(rel), "/proc/%ld/stat", (long)pid);
+	fd = open(rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) /* no /proc at all tells nothing */
+		return (errno == ENOENT || errno == ESRCH) && access("/proc/self", F_OK) == 0 ? 0 : UINT64_MAX;
+	n = read_all(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n == 0 || n == -ESRCH ? 0 : UINT64_MAX;
+	if (gv_parse_proc_stat_start(buf, (size_t)n, &state, &start) < 0)
+		return UINT64_MAX;
+	return state == 'Z' || state == 'X' ? 0 : start;
+}
+
+/* ---- files of this machine named by the caller (not under the root) ---- */
+
+ssize_t gv_read_local_file(const char *path, char *buf, size_t size)
+{
+	struct stat st;
+	char self[64];
+	ssize_t n;
+	int pfd, fd;
+
+	if (!path || path[0] != '/' || size < 2)
+		return -EINVAL;
+	pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &st) < 0) {
+		n = -errno;
+		close(pfd);
+		return n;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(pfd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	n = fd < 0 ? -errno : 0;
+	close(pfd);
+	if (fd < 0)
+		return n;
+	n = read_all(fd, buf, size);
+	close(fd);
+	if (n < 0)
+		return n;
+	if ((size_t)n >= size)
+		return -EFBIG;
+	buf[n] = '\0';
+	return n;
 }

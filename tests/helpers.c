@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "simhost/simhost.h"
@@ -18,6 +19,8 @@
 
 static char *built[16];
 static int nbuilt;
+static char *mounts[8];
+static int nmounts;
 
 const char *th_host(const char *name)
 {
@@ -96,8 +99,49 @@ void th_remove(const char *root, const char *rel)
 	ck_assert_msg(simhost_remove_tree(path) == 0, "remove %s", path);
 }
 
+int th_dead_pid(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return (int)pid;
+}
+
+#ifdef SIMHOST_FUSE
+const char *th_fuse_host(const char *name, const char **backing)
+{
+	const char *tree = th_host(name);
+	char mnt[PATH_MAX], cmd[3 * PATH_MAX];
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(mnt, sizeof(mnt), "%s/gpuvirt-mnt-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	ck_assert_msg(mkdtemp(mnt) != NULL, "mkdtemp: %s", strerror(errno));
+	snprintf(cmd, sizeof(cmd), "'%s' --tree '%s' '%s'", SIMHOST_FUSE, tree, mnt);
+	ck_assert_msg(system(cmd) == 0, "cannot serve %s over FUSE (%s)", name, cmd);
+	ck_assert_int_lt(nmounts, 8);
+	mounts[nmounts] = strdup(mnt);
+	if (backing)
+		*backing = tree;
+	return mounts[nmounts++];
+}
+#endif
+
 void th_teardown(void)
 {
+	for (int i = 0; i < nmounts; i++) {
+		char cmd[PATH_MAX + 64];
+		snprintf(cmd, sizeof(cmd), "umount -l '%s' 2>/dev/null || fusermount3 -uz '%s' 2>/dev/null", mounts[i],
+			 mounts[i]);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot unmount %s\n", mounts[i]);
+		rmdir(mounts[i]);
+		free(mounts[i]);
+	}
+	nmounts = 0;
 	for (int i = 0; i < nbuilt; i++) {
 		simhost_remove_tree(built[i]);
 		free(built[i]);

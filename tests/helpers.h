@@ -17,6 +17,12 @@ gpuvirt_ctx *th_ctx_at(const char *root);
 void th_write(const char *root, const char *rel, const char *content);
 void th_symlink(const char *root, const char *rel, const char *target);
 void th_remove(const char *root, const char *rel);
+/* Serve simulated host `name` over FUSE, with the kernel's write semantics;
+ * returns the mount point and, in *backing, the tree behind it (where a test
+ * may add files the host cannot write, such as proc/). */
+const char *th_fuse_host(const char *name, const char **backing);
+/* The pid of a process that has ended (a journal's owner that is gone). */
+int th_dead_pid(void);
 /* Removes the hosts built by this test; install with tcase_add_checked_fixture. */
 void th_teardown(void);
 /* Run a suite in fork mode; returns the process exit status. */

@@ -112,7 +112,7 @@ START_TEST(plan_refuses_the_console_and_busy_gpus)
 	th_symlink(root, "proc/812/fd/7", "/dev/dri/card1");
 	gpu = device(ctx, "01:00.0");
 	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", 0, &p), -EBUSY);
-	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "card1 by pid 812 (Xorg)"));
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "pid 812 (Xorg) has /dev/dri/card1 open"));
 	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", GPUVIRT_BIND_FORCE, &p), 0);
 	gpuvirt_bind_plan_unref(p);
 	gpuvirt_device_unref(gpu);
@@ -196,13 +196,15 @@ START_TEST(recover_journals)
 {
 	const char *root = th_host("workstation");
 	gpuvirt_ctx *ctx = th_ctx_at(root);
-	char path[512];
+	char path[512], text[512];
 
 	ck_assert_int_eq(gpuvirt_recover(ctx), 0); /* none */
 	/* An interrupted bind whose devices never moved: nothing to write. */
-	th_write(root, "run/gpuvirt/group-1.journal",
-		 "gpuvirt-journal 1\nstate binding\ntarget vfio-pci\nkey group-1\npid 1\n"
-		 "device 0000:01:00.0 nvidia -\ndevice 0000:01:00.1 snd_hda_intel -\n");
+	snprintf(text, sizeof(text),
+		 "gpuvirt-journal 1\nstate binding\ntarget vfio-pci\nkey group-1\npid %d\n"
+		 "device 0000:01:00.0 nvidia -\ndevice 0000:01:00.1 snd_hda_intel -\n",
+		 th_dead_pid());
+	th_write(root, "run/gpuvirt/group-1.journal", text);
 	ck_assert_int_eq(gpuvirt_recover(ctx), 1);
 	snprintf(path, sizeof(path), "%s/run/gpuvirt/group-1.journal", root);
 	ck_assert_int_ne(access(path, F_OK), 0);
@@ -214,7 +216,8 @@ START_TEST(recover_journals)
 	/* A damaged one is left for inspection, and names nothing we act on. */
 	th_write(root, "run/gpuvirt/group-1.journal",
 		 "gpuvirt-journal 1\nstate binding\ntarget ../x\ndevice ../../etc nvidia -\n");
-	ck_assert_int_eq(gpuvirt_recover(ctx), 0);
+	ck_assert_int_eq(gpuvirt_recover(ctx), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "group-1.journal (malformed)"));
 	ck_assert_int_eq(access(path, F_OK), 0);
 	gpuvirt_ctx_unref(ctx);
 }

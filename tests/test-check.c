@@ -383,7 +383,7 @@ START_TEST(boot_vga_and_driver_in_use)
 	th_symlink(root, "proc/812/fd/8", "/dev/dri/card9");
 	r = check_root(root);
 	ck_assert_int_eq(sev(r, RTX, "gpu.driver.in_use"), WARN);
-	ck_assert_str_eq(msg(r, RTX, "gpu.driver.in_use"), "the host is using it: card1 by pid 812 (Xorg) open");
+	ck_assert_str_eq(msg(r, RTX, "gpu.driver.in_use"), "the host is using it: pid 812 (Xorg) has /dev/dri/card1 open");
 	gpuvirt_report_unref(r);
 
 	r = check_root(th_host("t4"));

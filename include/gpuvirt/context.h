@@ -145,6 +145,59 @@ int gpuvirt_ctx_get_log_priority(const gpuvirt_ctx *ctx);
 const char *gpuvirt_ctx_get_error(const gpuvirt_ctx *ctx);
 
 /**
+ * @brief Set the deadline of a kernel write that can block.
+ *
+ * An unbind of a device a process holds open (vfio-pci, an mdev parent),
+ * an mdev remove and a change of `sriov_numvfs` can block in the kernel until
+ * the holder lets go. The library refuses first when it sees a holder; a
+ * write that blocks anyway runs in a separate process and is given up after
+ * this long: the call returns `-ETIMEDOUT`, the write goes on in that
+ * process, and the operation's journal is left for gpuvirt_recover() to
+ * finish once the kernel returns. The default is 15000 ms.
+ *
+ * @param ctx         the context.
+ * @param timeout_ms  1 ms to 24 hours.
+ * @return 0; `-EINVAL` for a NULL context or a value out of range.
+ * @since 1.2
+ */
+int gpuvirt_ctx_set_write_timeout(gpuvirt_ctx *ctx, uint32_t timeout_ms);
+
+/**
+ * @brief The deadline of a kernel write that can block, in milliseconds.
+ * @param ctx  the context.
+ * @return the deadline; 0 if @p ctx is NULL.
+ * @since 1.2
+ */
+uint32_t gpuvirt_ctx_get_write_timeout(const gpuvirt_ctx *ctx);
+
+/**
+ * @brief Set the `xl` program the checks ask about Xen's IOMMU.
+ *
+ * By default `/usr/sbin/xl` when the root is `/`, else none (the check then
+ * reports that Xen cannot be asked). `GPUVIRT_XL`, read when the context is
+ * made, sets it too.
+ *
+ * @param ctx   the context.
+ * @param path  an absolute path, copied; NULL for the default.
+ * @return 0; `-EINVAL` for a NULL context or a relative path.
+ * @since 1.2
+ */
+int gpuvirt_ctx_set_xl(gpuvirt_ctx *ctx, const char *path);
+
+/**
+ * @brief A counter of the writes this context made to the host.
+ *
+ * Every write (bind, unbind, create, destroy, recover) increases it. A
+ * ::gpuvirt_device read before a write reports itself stale
+ * (gpuvirt_device_is_stale()); gpuvirt_device_refresh() reads it again.
+ *
+ * @param ctx  the context.
+ * @return the counter; 0 if @p ctx is NULL.
+ * @since 1.2
+ */
+uint64_t gpuvirt_ctx_get_generation(const gpuvirt_ctx *ctx);
+
+/**
  * @brief Name an error code returned by this library.
  * @param error  a negative (or positive) errno value.
  * @return a static, constant string; never NULL.

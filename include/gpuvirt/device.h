@@ -121,6 +121,21 @@ int gpuvirt_device_new_from_bdf(gpuvirt_ctx *ctx, const char *bdf, gpuvirt_devic
 int gpuvirt_device_refresh(gpuvirt_device *dev);
 
 /**
+ * @brief Whether the host may have changed since the device was read.
+ *
+ * A device object is a snapshot. Once its context has written to the host
+ * (gpuvirt_bind_apply(), gpuvirt_unbind(), gpuvirt_instance_create(), ...:
+ * see gpuvirt_ctx_get_generation()), every device read before that write
+ * reports itself stale until gpuvirt_device_refresh() reads it again.
+ * Changes made by other processes are not seen this way.
+ *
+ * @param dev  the device.
+ * @return 1 stale, 0 current; `-EINVAL` if @p dev is NULL.
+ * @since 1.2
+ */
+int gpuvirt_device_is_stale(const gpuvirt_device *dev);
+
+/**
  * @brief Take a reference on a device.
  * @param dev  the device, or NULL.
  * @return @p dev.

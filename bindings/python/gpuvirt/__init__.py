@@ -91,6 +91,24 @@ class Context:
         """The program that loads a missing driver module (None: the default)."""
         self._check(lib.gpuvirt_ctx_set_modprobe(self._ctx, _bytes(path)))
 
+    def set_xl(self, path: Optional[str]):
+        """The xl program the Xen checks ask (None: the default)."""
+        self._check(lib.gpuvirt_ctx_set_xl(self._ctx, _bytes(path)))
+
+    @property
+    def write_timeout(self) -> int:
+        """Milliseconds a kernel write that can block is waited for."""
+        return int(lib.gpuvirt_ctx_get_write_timeout(self._ctx))
+
+    @write_timeout.setter
+    def write_timeout(self, ms: int):
+        self._check(lib.gpuvirt_ctx_set_write_timeout(self._ctx, ms))
+
+    @property
+    def generation(self) -> int:
+        """How many writes to the host this context has made."""
+        return int(lib.gpuvirt_ctx_get_generation(self._ctx))
+
     # discovery
     def devices(self, all: bool = False) -> Iterator["Device"]:
         """The GPUs (or with all=True every PCI function), in address order."""
@@ -172,6 +190,11 @@ class Device:
 
     def refresh(self):
         self._ctx._check(lib.gpuvirt_device_refresh(self._dev))
+
+    @property
+    def stale(self) -> bool:
+        """True once this context wrote to the host after the device was read."""
+        return self._ctx._check(lib.gpuvirt_device_is_stale(self._dev)) == 1
 
     bdf = property(lambda s: _str(lib.gpuvirt_device_get_bdf(s._dev)))
     vendor_id = property(lambda s: lib.gpuvirt_device_get_vendor_id(s._dev))

@@ -32,12 +32,17 @@ const char *gpuvirt_strerror(int error);
 const char *gpuvirt_version(void);
 int gpuvirt_ctx_set_vgpu_table(gpuvirt_ctx *ctx, const char *path);
 int gpuvirt_ctx_set_modprobe(gpuvirt_ctx *ctx, const char *path);
+int gpuvirt_ctx_set_write_timeout(gpuvirt_ctx *ctx, uint32_t timeout_ms);
+uint32_t gpuvirt_ctx_get_write_timeout(const gpuvirt_ctx *ctx);
+int gpuvirt_ctx_set_xl(gpuvirt_ctx *ctx, const char *path);
+uint64_t gpuvirt_ctx_get_generation(const gpuvirt_ctx *ctx);
 
 int gpuvirt_device_iter_new(gpuvirt_ctx *ctx, uint32_t flags, gpuvirt_device_iter **it);
 int gpuvirt_device_iter_next(gpuvirt_device_iter *it, gpuvirt_device **dev);
 gpuvirt_device_iter *gpuvirt_device_iter_unref(gpuvirt_device_iter *it);
 int gpuvirt_device_new_from_bdf(gpuvirt_ctx *ctx, const char *bdf, gpuvirt_device **dev);
 int gpuvirt_device_refresh(gpuvirt_device *dev);
+int gpuvirt_device_is_stale(const gpuvirt_device *dev);
 gpuvirt_device *gpuvirt_device_unref(gpuvirt_device *dev);
 const char *gpuvirt_device_get_bdf(const gpuvirt_device *dev);
 uint16_t gpuvirt_device_get_vendor_id(const gpuvirt_device *dev);
