@@ -587,6 +587,23 @@ GPUVIRT_EXPORT int gpuvirt_instance_create(gpuvirt_ctx *ctx, const char *profile
 	return r;
 }
 
+GPUVIRT_EXPORT int gpuvirt_holder_iter_new_for_instance(gpuvirt_instance *inst, gpuvirt_holder_iter **out)
+{
+	struct gv_holders h;
+	int r;
+
+	if (out)
+		*out = NULL;
+	if (!inst || !out)
+		return -EINVAL;
+	gv_clear_error(inst->ctx);
+	if ((r = gv_instance_holders(inst->ctx, inst->mechanism == GPUVIRT_MECHANISM_MDEV ? inst->uuid : inst->vf, &h)) < 0)
+		return r;
+	r = gv_holder_iter_from(&h, out);
+	gv_holders_free(&h);
+	return r;
+}
+
 /* ---- destroying -------------------------------------------------------- */
 
 static int release_locked(gpuvirt_ctx *ctx, const gpuvirt_instance *inst, uint32_t flags)

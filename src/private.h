@@ -250,6 +250,8 @@ void gv_holder_describe(const struct gv_holder *x, char *out, size_t size);
 int gv_holders_refuse(gpuvirt_ctx *ctx, const struct gv_member *m, size_t n, const char *target, bool force);
 /* Processes with an instance open: an mdev's (by UUID) or a VF's VFIO nodes. */
 int gv_instance_holders(gpuvirt_ctx *ctx, const char *uuid_or_vf, struct gv_holders *out);
+/* The public iterator over a collection of holders (copied). */
+int gv_holder_iter_from(const struct gv_holders *h, gpuvirt_holder_iter **out);
 /* -EBUSY naming them; nothing overrides that. */
 int gv_instance_holders_refuse(gpuvirt_ctx *ctx, const char *uuid_or_vf);
 

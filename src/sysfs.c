@@ -603,6 +603,26 @@ static int read_word(int fd, int32_t *out, const struct timespec *deadline)
 	return 0;
 }
 
+/* The writer's result by the deadline; past a second, a notice says that
+ * the kernel is keeping the write (the CLI shows it as a waiting line). */
+static int wait_result(gpuvirt_ctx *ctx, int fd, const char *rel, long timeout_ms, const struct timespec *deadline,
+		       int32_t *word)
+{
+	struct timespec soon;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &soon);
+	soon.tv_sec += 1;
+	if (soon.tv_sec > deadline->tv_sec || (soon.tv_sec == deadline->tv_sec && soon.tv_nsec >= deadline->tv_nsec))
+		return read_word(fd, word, deadline);
+	r = read_word(fd, word, &soon);
+	if (r != -ETIMEDOUT)
+		return r;
+	gv_log(ctx, 5, "waiting up to %ld s for the kernel to accept the write to %s (a process may hold the device)",
+	       (timeout_ms + 999) / 1000, rel);
+	return read_word(fd, word, deadline);
+}
+
 int gv_write_attr_bounded(gpuvirt_ctx *ctx, const char *rel, const char *value, long timeout_ms, pid_t *writer)
 {
 	size_t len = strlen(value);
@@ -658,7 +678,7 @@ int gv_write_attr_bounded(gpuvirt_ctx *ctx, const char *rel, const char *value, 
 	r = read_word(pipefd[0], &word, &deadline);
 	if (r == 0) {
 		*writer = (pid_t)word;
-		r = read_word(pipefd[0], &word, &deadline);
+		r = wait_result(ctx, pipefd[0], rel, timeout_ms, &deadline, &word);
 		if (r == 0)
 			r = word;
 	} else if (r == -EIO) {

@@ -141,6 +141,7 @@ START_TEST(a_failed_rollback_keeps_both_messages)
 	gpu = device(ctx, GPU);
 	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", 0, &p), 0);
 	ck_assert_int_eq(gpuvirt_bind_apply(p), -EIO);
+	gpuvirt_bind_plan_unref(p);
 	msg = gpuvirt_ctx_get_error(ctx);
 	also = strstr(msg, "; rolling back also failed: ");
 	ck_assert_msg(also != NULL, "%s", msg);

@@ -14,6 +14,7 @@
 #include <gpuvirt/check.h>
 #include <gpuvirt/bind.h>
 #include <gpuvirt/profile.h>
+#include <gpuvirt/holder.h>
 #include <gpuvirt/monitor.h>
 
 #endif /* GPUVIRT_GPUVIRT_H */

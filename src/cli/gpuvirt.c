@@ -18,7 +18,7 @@
 #define EXIT_CHECK_ERROR 70
 
 struct options {
-	const char *root;
+	const char *root, *modprobe, *timeout;
 	const char *target, *gpu, *policy, *numa, *uuid;
 	bool all, json, verbose;
 	bool dry_run, allow_group, force, persist, wait;
@@ -29,7 +29,16 @@ struct options {
 static void log_to_stderr(void *userdata, int priority, const char *message)
 {
 	(void)userdata;
-	fprintf(stderr, "gpuvirt[%d]: %s\n", priority, message);
+	if (priority >= 6)
+		fprintf(stderr, "gpuvirt[%d]: %s\n", priority, message);
+	else
+		fprintf(stderr, "gpuvirt: %s%s\n", priority <= 4 ? "warning: " : "", message);
+}
+
+static void notices_to_stderr(void *userdata, int priority, const char *message)
+{
+	if (priority == 5)
+		log_to_stderr(userdata, priority, message);
 }
 
 static void usage(FILE *out)
@@ -61,6 +70,10 @@ static void usage(FILE *out)
 	      "\n"
 	      "Options:\n"
 	      "  --root DIR   read the host under DIR instead of / (also GPUVIRT_ROOT)\n"
+	      "  --modprobe PATH  the program that loads a missing driver module (also\n"
+	      "               GPUVIRT_MODPROBE; default /sbin/modprobe when the root is /)\n"
+	      "  --timeout MS how long a kernel write that can block (an unbind of a held\n"
+	      "               device) is waited for; default 15000\n"
 	      "  --verbose    log the library's debug messages to stderr\n",
 	      out);
 }
@@ -85,9 +98,23 @@ static int open_ctx(const struct options *o, gpuvirt_ctx **ctx)
 		fprintf(stderr, "gpuvirt: cannot create a context: %s\n", gpuvirt_strerror(r));
 		return r;
 	}
-	if (o->verbose) {
-		gpuvirt_ctx_set_log_fn(*ctx, log_to_stderr, NULL);
-		gpuvirt_ctx_set_log_priority(*ctx, 7);
+	/* The waiting line (a notice) always; everything with --verbose. */
+	gpuvirt_ctx_set_log_fn(*ctx, o->verbose ? log_to_stderr : notices_to_stderr, NULL);
+	gpuvirt_ctx_set_log_priority(*ctx, o->verbose ? 7 : 5);
+	if (o->modprobe && (r = gpuvirt_ctx_set_modprobe(*ctx, o->modprobe)) < 0) {
+		fail(*ctx, r, "--modprobe");
+		*ctx = gpuvirt_ctx_unref(*ctx);
+		return r;
+	}
+	if (o->timeout) {
+		char *end;
+		long ms = strtol(o->timeout, &end, 10);
+		r = *end || ms <= 0 || ms > 86400000L ? -EINVAL : gpuvirt_ctx_set_write_timeout(*ctx, (uint32_t)ms);
+		if (r < 0) {
+			fail(*ctx, r, "--timeout");
+			*ctx = gpuvirt_ctx_unref(*ctx);
+			return r;
+		}
 	}
 	if (o->root) {
 		/* The library takes absolute roots; on the command line a
@@ -387,9 +414,74 @@ static void print_list_line(const char *label, const gpuvirt_device *d, size_t (
 	printf("%s\n", n ? "" : none);
 }
 
+/* Who holds the device: the holders' list, as JSON or lines. */
+static int collect_holders(gpuvirt_ctx *ctx, gpuvirt_device *d, gpuvirt_holder ***out, size_t *n)
+{
+	gpuvirt_holder_iter *it;
+	gpuvirt_holder *h;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if ((r = gpuvirt_holder_iter_new_for_device(d, &it)) < 0)
+		return fail(ctx, r, "holders");
+	while ((r = gpuvirt_holder_iter_next(it, &h)) > 0) {
+		gpuvirt_holder **nv = realloc(*out, (*n + 1) * sizeof(*nv));
+		if (!nv) {
+			gpuvirt_holder_unref(h);
+			r = -ENOMEM;
+			break;
+		}
+		*out = nv;
+		(*out)[(*n)++] = h;
+	}
+	gpuvirt_holder_iter_unref(it);
+	return r < 0 ? fail(ctx, r, "holders") : 0;
+}
+
+static void free_holders(gpuvirt_holder **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		gpuvirt_holder_unref(v[i]);
+	free(v);
+}
+
+static void json_holders(struct json *j, gpuvirt_holder **v, size_t n)
+{
+	json_key(j, "holders");
+	json_begin_array(j);
+	for (size_t i = 0; i < n; i++) {
+		const gpuvirt_holder *h = v[i];
+		json_begin_object(j);
+		json_key(j, "kind");
+		json_string(j, gpuvirt_holder_kind_to_string(gpuvirt_holder_get_kind(h)));
+		json_key(j, "device");
+		json_string(j, gpuvirt_holder_get_device(h));
+		json_key(j, "pid");
+		if (gpuvirt_holder_get_pid(h) >= 0)
+			json_int(j, (long long)gpuvirt_holder_get_pid(h));
+		else
+			json_null(j);
+		json_key(j, "command");
+		json_string(j, gpuvirt_holder_get_command(h));
+		json_key(j, "path");
+		json_string(j, gpuvirt_holder_get_path(h));
+		json_key(j, "instance");
+		json_string(j, gpuvirt_holder_get_instance(h));
+		json_key(j, "vm");
+		json_bool(j, gpuvirt_holder_is_vm(h) == 1);
+		json_key(j, "description");
+		json_string(j, gpuvirt_holder_get_description(h));
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
 static int cmd_show(gpuvirt_ctx *ctx, const struct options *o)
 {
 	gpuvirt_device *d;
+	gpuvirt_holder **holders;
+	size_t nholders;
 	char modes[128];
 	int r;
 
@@ -398,11 +490,16 @@ static int cmd_show(gpuvirt_ctx *ctx, const struct options *o)
 	r = gpuvirt_device_new_from_bdf(ctx, o->argv[0], &d);
 	if (r < 0)
 		return fail(ctx, r, o->argv[0]);
+	if ((r = collect_holders(ctx, d, &holders, &nholders)) != 0) {
+		gpuvirt_device_unref(d);
+		return r;
+	}
 	if (o->json) {
 		struct json j;
 		json_header(&j, ctx);
 		json_key(&j, "device");
 		json_device(&j, d);
+		json_holders(&j, holders, nholders);
 		json_end_object(&j);
 		json_finish(&j);
 	} else {
@@ -450,7 +547,13 @@ static int cmd_show(gpuvirt_ctx *ctx, const struct options *o)
 		print_list_line("drm nodes", d, gpuvirt_device_get_drm_node_count, gpuvirt_device_get_drm_node, "-");
 		modes_string(gpuvirt_device_get_modes(d), modes, sizeof(modes));
 		printf("  %-20s%s\n", "modes", modes);
+		for (size_t i = 0; i < nholders; i++)
+			printf("  %-20s%s%s\n", i ? "" : "held by", gpuvirt_holder_get_description(holders[i]),
+			       gpuvirt_holder_is_vm(holders[i]) == 1 ? " (a VM's)" : "");
+		if (!nholders)
+			printf("  %-20s%s\n", "held by", "nothing");
 	}
+	free_holders(holders, nholders);
 	gpuvirt_device_unref(d);
 	return 0;
 }
@@ -1152,7 +1255,8 @@ int main(int argc, char **argv)
 		{"force", no_argument, NULL, 'f'},      {"persist", no_argument, NULL, 'p'},
 		{"wait", no_argument, NULL, 'w'},       {"gpu", required_argument, NULL, 'g'},
 		{"policy", required_argument, NULL, 'P'}, {"numa", required_argument, NULL, 'N'},
-		{"uuid", required_argument, NULL, 'U'}, {NULL, 0, NULL, 0},
+		{"uuid", required_argument, NULL, 'U'}, {"modprobe", required_argument, NULL, 'M'},
+		{"timeout", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
 	};
 	struct options o = {0};
 	const struct command *cmd = NULL;
@@ -1163,7 +1267,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--root") == 0 || strcmp(argv[i], "-r") == 0 || strcmp(argv[i], "--for") == 0 ||
 		    strcmp(argv[i], "--gpu") == 0 || strcmp(argv[i], "--policy") == 0 || strcmp(argv[i], "--numa") == 0 ||
-		    strcmp(argv[i], "--uuid") == 0) {
+		    strcmp(argv[i], "--uuid") == 0 || strcmp(argv[i], "--modprobe") == 0 ||
+		    strcmp(argv[i], "--timeout") == 0) {
 			i++;
 			continue;
 		}
@@ -1191,6 +1296,8 @@ int main(int argc, char **argv)
 		case 'P': o.policy = optarg; break;
 		case 'N': o.numa = optarg; break;
 		case 'U': o.uuid = optarg; break;
+		case 'M': o.modprobe = optarg; break;
+		case 'T': o.timeout = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return usage_exit;
 		}

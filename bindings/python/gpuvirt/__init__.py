@@ -17,8 +17,8 @@ from typing import Iterator, List, Optional
 
 from ._ffi import ffi, lib
 
-__all__ = ["Context", "Device", "Finding", "Report", "BindPlan", "Step", "Profile", "Instance", "GpuvirtError",
-           "version"]
+__all__ = ["Context", "Device", "Finding", "Report", "BindPlan", "Step", "Profile", "Instance", "Holder",
+           "GpuvirtError", "version"]
 
 _SEVERITIES = {0: "pass", 1: "info", 2: "warn", 3: "fail"}
 _MECHANISMS = {1: "mdev", 2: "nvidia-vendor", 3: "sriov-vf"}
@@ -109,6 +109,10 @@ class Context:
         """How many writes to the host this context has made."""
         return int(lib.gpuvirt_ctx_get_generation(self._ctx))
 
+    def group_holders(self, group: int) -> List["Holder"]:
+        """Who holds any device of an IOMMU group."""
+        return _holders(self, lambda it: lib.gpuvirt_holder_iter_new_for_group(self._ctx, group, it))
+
     # discovery
     def devices(self, all: bool = False) -> Iterator["Device"]:
         """The GPUs (or with all=True every PCI function), in address order."""
@@ -175,6 +179,36 @@ class Context:
         return Instance(self, ffi.gc(out[0], lib.gpuvirt_instance_unref))
 
 
+class Holder:
+    """Who holds a device or an instance: a process, a live instance, a VF in use."""
+
+    def __init__(self, h):
+        self._h = h
+
+    def __repr__(self):
+        return "<gpuvirt.Holder %s>" % self.description
+
+    kind = property(lambda s: _str(lib.gpuvirt_holder_kind_to_string(lib.gpuvirt_holder_get_kind(s._h))))
+    device = property(lambda s: _str(lib.gpuvirt_holder_get_device(s._h)))
+    pid = property(lambda s: None if lib.gpuvirt_holder_get_pid(s._h) < 0 else int(lib.gpuvirt_holder_get_pid(s._h)))
+    command = property(lambda s: _str(lib.gpuvirt_holder_get_command(s._h)))
+    path = property(lambda s: _str(lib.gpuvirt_holder_get_path(s._h)))
+    instance = property(lambda s: _str(lib.gpuvirt_holder_get_instance(s._h)))
+    vm = property(lambda s: lib.gpuvirt_holder_is_vm(s._h) == 1)
+    description = property(lambda s: _str(lib.gpuvirt_holder_get_description(s._h)))
+
+
+def _holders(ctx: "Context", make) -> List[Holder]:
+    it = ffi.new("gpuvirt_holder_iter **")
+    ctx._check(make(it))
+    it = ffi.gc(it[0], lib.gpuvirt_holder_iter_unref)
+    h = ffi.new("gpuvirt_holder **")
+    out = []
+    while ctx._check(lib.gpuvirt_holder_iter_next(it, h)) > 0:
+        out.append(Holder(ffi.gc(h[0], lib.gpuvirt_holder_unref)))
+    return out
+
+
 def _strings(obj, count, get) -> List[str]:
     return [_str(get(obj, i)) for i in range(count(obj))]
 
@@ -195,6 +229,10 @@ class Device:
     def stale(self) -> bool:
         """True once this context wrote to the host after the device was read."""
         return self._ctx._check(lib.gpuvirt_device_is_stale(self._dev)) == 1
+
+    def holders(self) -> List["Holder"]:
+        """Who holds it now: processes with its nodes open, live instances, VFs in use."""
+        return _holders(self._ctx, lambda it: lib.gpuvirt_holder_iter_new_for_device(self._dev, it))
 
     bdf = property(lambda s: _str(lib.gpuvirt_device_get_bdf(s._dev)))
     vendor_id = property(lambda s: lib.gpuvirt_device_get_vendor_id(s._dev))
@@ -426,6 +464,10 @@ class Instance:
         if self.sysfs_path:
             return ["-device", "vfio-pci,sysfsdev=%s" % self.sysfs_path]
         return ["-device", "vfio-pci,host=%s" % self.vf]
+
+    def holders(self) -> List["Holder"]:
+        """The processes (VMs) that have the instance open."""
+        return _holders(self._ctx, lambda it: lib.gpuvirt_holder_iter_new_for_instance(self._i, it))
 
     def destroy(self, persist: bool = False, wait: bool = False):
         self._ctx._check(lib.gpuvirt_instance_destroy(

@@ -194,6 +194,25 @@ def _prototypes(text):
     return out
 
 
+def test_holders(host):
+    root = host("workstation")
+    os.makedirs(os.path.join(root, "proc/4242/fd"))
+    with open(os.path.join(root, "proc/4242/comm"), "w") as f:
+        f.write("qemu-system-x86\n")
+    os.symlink("/dev/vfio/1", os.path.join(root, "proc/4242/fd/9"))
+    with gpuvirt.Context(root) as ctx:
+        gpu = ctx.device("01:00.0")
+        [h] = gpu.holders()
+        assert (h.kind, h.device, h.pid, h.command, h.path, h.vm) == (
+            "process", "0000:01:00.0", 4242, "qemu-system-x86", "/dev/vfio/1", True)
+        assert h.description == "pid 4242 (qemu-system-x86) has /dev/vfio/1 open"
+        assert [x.device for x in ctx.group_holders(1)] == ["0000:00:01.0", "0000:01:00.0", "0000:01:00.1"]
+        with pytest.raises(gpuvirt.GpuvirtError) as e:
+            gpu.bind("vfio-pci", force=True)
+        assert e.value.errno == errno.EBUSY and "nothing overrides that" in str(e.value)
+        assert ctx.device("00:02.0").holders() == []
+
+
 def test_ffi_matches_the_headers():
     """The cdef must say what the headers say, function by function."""
     if not INCLUDE:
@@ -212,7 +231,8 @@ def test_ffi_matches_the_headers():
     allowed = {"gpuvirt_ctx_ref", "gpuvirt_ctx_set_log_fn", "gpuvirt_ctx_get_log_priority", "gpuvirt_device_ref",
                "gpuvirt_device_get_ctx", "gpuvirt_device_has_reset_method_info", "gpuvirt_report_ref",
                "gpuvirt_bind_plan_ref", "gpuvirt_profile_ref", "gpuvirt_instance_ref", "gpuvirt_monitor_new",
-               "gpuvirt_monitor_get_fd", "gpuvirt_monitor_next_event", "gpuvirt_monitor_unref"}
+               "gpuvirt_monitor_get_fd", "gpuvirt_monitor_next_event", "gpuvirt_monitor_unref",
+               "gpuvirt_holder_ref"}
     assert missing <= allowed, sorted(missing - allowed)
 
 
