@@ -443,7 +443,10 @@ static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 static int check_module(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, const char *code,
 			const char *module, bool needed)
 {
-	int s = gv_module_state(ctx, &h->modules, module);
+	/* A PCI driver's module as binding sees it: the driver registered, or
+	 * the module to load (gv_driver_state()). */
+	const char *driver = strcmp(module, "vfio_pci") == 0 ? "vfio-pci" : strcmp(module, "xen_pciback") == 0 ? "pciback" : NULL;
+	int s = driver ? gv_driver_state(ctx, &h->modules, driver) : gv_module_state(ctx, &h->modules, module);
 	char remedy[512];
 
 	switch (s) {
@@ -658,44 +661,52 @@ static int check_reset(gpuvirt_report *r, const struct host *h, gpuvirt_device *
 	return add(r, bdf, "gpu.reset", P, NULL, "reset methods: %s%s", list, flr ? "" : " (no function-level reset)");
 }
 
-/* Who holds the GPU: a VM (VFIO nodes, instances, VFs in use) or the host
- * (DRM, nvidia, kfd, sound nodes). Binding refuses both; force takes only
- * the host's. */
-static int check_holders(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev)
+/* A refusal of the unit's move under this code, or NULL. */
+static const struct gv_refusal *unit_refuses(const struct gv_unit *u, const char *code)
 {
-	const char *bdf = gpuvirt_device_get_bdf(dev), *drv = gpuvirt_device_get_driver(dev);
-	bool vm = false, passed = drv && (strcmp(drv, "vfio-pci") == 0 || strcmp(drv, "pciback") == 0);
-	struct gv_holders h;
-	char list[768] = "";
-	int e;
-
-	if ((e = gv_holders_collect(ctx, &bdf, 1, &h)) < 0)
-		return e;
-	for (size_t i = 0; i < h.n; i++) {
-		char one[256];
-		size_t l = strlen(list);
-		vm = vm || h.v[i].vm;
-		gv_holder_describe(&h.v[i], one, sizeof(one));
-		snprintf(list + l, sizeof(list) - l, "%s%s", l ? "; " : "", one);
-	}
-	gv_holders_free(&h);
-	if (!list[0])
-		return add(r, bdf, "gpu.driver.in_use", P, NULL, "nothing holds it: no process has its nodes open, no vGPU "
-								"instance is live");
-	if (vm && passed)
-		return add(r, bdf, "gpu.driver.in_use", I, NULL, "a VM uses it: %s", list);
-	if (vm)
-		return add(r, bdf, "gpu.driver.in_use", F,
-			   "Stop the VMs that use it, or destroy its vGPU instances; nothing takes a device from a VM",
-			   "VMs use it: %s", list);
-	return add(r, bdf, "gpu.driver.in_use", W,
-		   "Stop what uses the GPU (a display manager, a compute job) before binding, or bind with --force",
-		   "the host is using it: %s", list);
+	for (size_t i = 0; i < u->nrefusals; i++)
+		if (strcmp(u->refusals[i].code, code) == 0)
+			return &u->refusals[i];
+	return NULL;
 }
 
-static int check_driver(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev)
+/* Who holds the GPU or a function that moves with it: a VM (VFIO nodes,
+ * instances, VFs in use) or the host (DRM, nvidia, kfd, sound nodes).
+ * Binding refuses both; force takes only the host's. */
+static int check_holders(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev, const struct gv_unit *u)
+{
+	const char *bdf = gpuvirt_device_get_bdf(dev);
+	const struct gv_refusal *no = unit_refuses(u, "gpu.driver.in_use");
+	struct gv_holders own;
+	int e;
+
+	if (no && no->lifted_by == 0)
+		return add(r, bdf, "gpu.driver.in_use", F,
+			   "Stop the VMs that use it, or destroy its vGPU instances; nothing takes a device from a VM",
+			   "%s", no->message);
+	if (no)
+		return add(r, bdf, "gpu.driver.in_use", W,
+			   "Stop what uses the GPU (a display manager, a compute job) before binding, or bind with --force",
+			   "%s", no->message);
+	/* Already passed through: a VM holding it is where it should be. */
+	if ((e = gv_holders_collect(ctx, &bdf, 1, &own)) < 0)
+		return e;
+	if (own.n) {
+		char one[256];
+		gv_holder_describe(&own.v[0], one, sizeof(one));
+		e = add(r, bdf, "gpu.driver.in_use", I, NULL, "in use where it is: %s%s", one, own.n > 1 ? ", ..." : "");
+	} else {
+		e = add(r, bdf, "gpu.driver.in_use", P, NULL,
+			"nothing holds it: no process has its nodes open, no vGPU instance is live");
+	}
+	gv_holders_free(&own);
+	return e;
+}
+
+static int check_driver(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev, const struct gv_unit *u)
 {
 	const char *bdf = gpuvirt_device_get_bdf(dev), *drv = gpuvirt_device_get_driver(dev);
+	const struct gv_refusal *vga = unit_refuses(u, "gpu.boot_vga");
 	int e;
 
 	if (gpuvirt_device_get_boot_vga(dev) == 1)
@@ -703,6 +714,10 @@ static int check_driver(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev
 			"Use another GPU for the host console, or boot with video=efifb:off (and no fbcon on it); then "
 			"bind with --force",
 			"the boot VGA device: the firmware and the host console use it");
+	else if (vga)
+		e = add(r, bdf, "gpu.boot_vga", W,
+			"Use another GPU for the host console, or boot with video=efifb:off; then bind with --force",
+			"%s", vga->message);
 	else
 		e = add(r, bdf, "gpu.boot_vga", P, NULL, "not the boot VGA device");
 	if (e < 0)
@@ -717,7 +732,7 @@ static int check_driver(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev
 		e = add(r, bdf, "gpu.driver", I, NULL, "bound to %s; binding for passthrough moves it", drv);
 	if (e < 0)
 		return e;
-	return check_holders(ctx, r, dev);
+	return check_holders(ctx, r, dev, u);
 }
 
 static int check_sriov(gpuvirt_report *r, gpuvirt_device *dev)
@@ -770,10 +785,12 @@ static int check_vgpu(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev, 
 			   ev->mdev_types == 1 ? "" : "s", ev->first_type, ev->mdev_types > 1 ? ", ..." : "");
 	if (sriov_evidence)
 		return add(r, bdf, "gpu.vgpu.active", P, NULL, "%d SR-IOV VF%s enabled by %s", num, num == 1 ? "" : "s", drv);
+	/* Creating an instance enables the VFs itself (profile-sriov.c). */
 	if (e && (e->mechanism == GV_VGPU_AMD_MXGPU || e->mechanism == GV_VGPU_INTEL_SRIOV) && total > 0 && drv &&
 	    strcmp(drv, "vfio-pci") != 0)
-		return add(r, bdf, "gpu.vgpu.active", W, "Enable VFs: echo N > /sys/bus/pci/devices/<BDF>/sriov_numvfs",
-			   "SR-IOV capable (%d VFs) with %s, but no VF is enabled", total, drv);
+		return add(r, bdf, "gpu.vgpu.active", P, NULL,
+			   "SR-IOV capable (%d VFs) with %s; none is enabled yet: creating an instance enables them", total,
+			   drv);
 	if (e)
 		return add(r, bdf, "gpu.vgpu.active", W, mechanism_remedy(e->mechanism),
 			   "a vGPU-capable board (%s), but nothing offers vGPU types: the vendor's host driver is "
@@ -813,8 +830,29 @@ static int verdict_for(gpuvirt_report *r, struct verdict *v, const struct requir
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The refusals that stand with no flags: a passthrough "no", each reason
+ * under its finding's code. */
+static int add_refusals(struct verdict *v, const struct gv_unit *u)
+{
+	int e;
+
+	if (!gv_unit_refusal(u, 0))
+		return 0;
+	if (v->ok[GPUVIRT_VERDICT_PASSTHROUGH]) /* a "yes" listed what it rested on: a "no" lists its reasons */
+		gv_strv_free(&v->reasons[GPUVIRT_VERDICT_PASSTHROUGH]);
+	v->ok[GPUVIRT_VERDICT_PASSTHROUGH] = false;
+	for (size_t i = 0; i < u->nrefusals; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < v->reasons[GPUVIRT_VERDICT_PASSTHROUGH].n && !seen; k++)
+			seen = strcmp(v->reasons[GPUVIRT_VERDICT_PASSTHROUGH].v[k], u->refusals[i].code) == 0;
+		if (!seen && (e = gv_strv_push(&v->reasons[GPUVIRT_VERDICT_PASSTHROUGH], u->refusals[i].code)) < 0)
+			return e;
+	}
+	return 0;
+}
+
 static int add_verdicts(gpuvirt_report *r, const struct host *h, gpuvirt_device *dev, int mechanism,
-			const struct evidence *ev)
+			const struct evidence *ev, const struct gv_unit *u)
 {
 	static const struct requirement pass_kvm[] = {
 		{"cpu.virtualization", F}, {"iommu.enabled", F}, {"iommu.cmdline", F}, {"module.vfio", F},
@@ -843,8 +881,13 @@ static int add_verdicts(gpuvirt_report *r, const struct host *h, gpuvirt_device 
 	memcpy(v->bdf, gpuvirt_device_get_bdf(dev), GV_BDF_LEN);
 	e = h->xen_dom0 ? verdict_for(r, v, pass_xen, N(pass_xen), GPUVIRT_VERDICT_PASSTHROUGH)
 			: verdict_for(r, v, pass_kvm, N(pass_kvm), GPUVIRT_VERDICT_PASSTHROUGH);
-	if (e < 0)
+	if (e < 0 || (e = add_refusals(v, u)) < 0)
 		return e;
+	/* A VF is shared by way of its PF: instances are made there. */
+	if (gpuvirt_device_get_physfn(dev)) {
+		v->ok[GPUVIRT_VERDICT_SHARE] = false;
+		return gv_strv_push(&v->reasons[GPUVIRT_VERDICT_SHARE], "gpu.sriov");
+	}
 	return vf_based ? verdict_for(r, v, share_vf, N(share_vf), GPUVIRT_VERDICT_SHARE)
 			: verdict_for(r, v, share_mdev, N(share_mdev), GPUVIRT_VERDICT_SHARE);
 }
@@ -1031,15 +1074,27 @@ static int host_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	return 0;
 }
 
-static int device_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, gpuvirt_device *dev,
+/* Each GPU's checks. The passthrough unit and its refusals come from the
+ * same table the bind plan uses (unit.c), so that "passthrough: yes" is a
+ * plan that proceeds. */
+static int device_checks(gpuvirt_ctx *ctx, gpuvirt_report *r, struct host *h, gpuvirt_device *dev,
 			 const struct evidence *ev)
 {
 	int mechanism = -1, e;
+	struct gv_unit u;
 
-	if ((e = check_group(ctx, r, h, dev)) < 0 || (e = check_reset(r, h, dev)) < 0 || (e = check_driver(ctx, r, dev)) < 0 ||
-	    (e = check_sriov(r, dev)) < 0 || (e = check_vgpu(ctx, r, dev, &mechanism, ev)) < 0)
+	if ((e = gv_unit_assess(ctx, dev, h->xen_dom0 ? "pciback" : "vfio-pci", &h->modules, &u)) < 0) {
+		gv_unit_free(&u);
 		return e;
-	return add_verdicts(r, h, dev, mechanism, ev);
+	}
+	if ((e = check_group(ctx, r, h, dev)) < 0 || (e = check_reset(r, h, dev)) < 0 ||
+	    (e = check_driver(ctx, r, dev, &u)) < 0 || (e = check_sriov(r, dev)) < 0 ||
+	    (e = check_vgpu(ctx, r, dev, &mechanism, ev)) < 0 || (e = add_verdicts(r, h, dev, mechanism, ev, &u)) < 0) {
+		gv_unit_free(&u);
+		return e;
+	}
+	gv_unit_free(&u);
+	return 0;
 }
 
 static int run(gpuvirt_ctx *ctx, gpuvirt_device **devs, size_t n, bool per_device, gpuvirt_report **out)

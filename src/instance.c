@@ -467,7 +467,7 @@ struct request {
 static int check_request(gpuvirt_ctx *ctx, const char *profile, const char *bdf, int policy, int numa_node,
 			 const char *uuid, uint32_t flags, struct request *rq)
 {
-	const uint32_t known = GPUVIRT_INSTANCE_PERSIST | GPUVIRT_INSTANCE_WAIT;
+	const uint32_t known = GPUVIRT_INSTANCE_PERSIST | GPUVIRT_INSTANCE_WAIT | GPUVIRT_INSTANCE_DRY_RUN;
 	int r;
 
 	memset(rq, 0, sizeof(*rq));
@@ -575,9 +575,11 @@ GPUVIRT_EXPORT int gpuvirt_instance_create(gpuvirt_ctx *ctx, const char *profile
 			snprintf(tried + l, sizeof(tried) - l, "%s%s (%u free)", l ? ", " : "", cands[i].p->parent,
 				 cands[i].p->available);
 			if (cands[i].p->available > 0)
-				r = try_parent(ctx, &rq, cands[i].p);
+				r = (flags & GPUVIRT_INSTANCE_DRY_RUN) ? 0 : try_parent(ctx, &rq, cands[i].p);
+			if (r == 0 && (flags & GPUVIRT_INSTANCE_DRY_RUN))
+				gv_info(ctx, "would create %s on %s", cands[i].p->id, cands[i].p->parent);
 		}
-		if (r == 0)
+		if (r == 0 && !(flags & GPUVIRT_INSTANCE_DRY_RUN))
 			r = gpuvirt_instance_new_from_uuid(ctx, rq.uuid, out);
 		else if (r == -ENOSPC)
 			r = gv_fail(ctx, -ENOSPC, "profile %s is exhausted: no room on %s", rq.profile, tried);

@@ -93,6 +93,30 @@ int gv_module_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *mo
 	return m->dep ? GV_MODULE_MISSING : GV_MODULE_UNKNOWN;
 }
 
+bool gv_driver_loaded(gpuvirt_ctx *ctx, const char *driver)
+{
+	char rel[128];
+
+	return gv_path(rel, sizeof(rel), "sys/bus/pci/drivers/%s", driver) == 0 && gv_exists(ctx, rel) == 1;
+}
+
+const char *gv_module_of_driver(const char *driver)
+{
+	if (strcmp(driver, "pciback") == 0)
+		return "xen-pciback";
+	return driver;
+}
+
+int gv_driver_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *driver)
+{
+	int s;
+
+	if (gv_driver_loaded(ctx, driver))
+		return GV_MODULE_LOADED;
+	s = gv_module_state(ctx, m, gv_module_of_driver(driver));
+	return s == GV_MODULE_LOADED ? GV_MODULE_AVAILABLE : s;
+}
+
 int gv_module_handles(gpuvirt_ctx *ctx, struct gv_modules *m, const char *module, const char *modalias)
 {
 	char name[64];

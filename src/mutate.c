@@ -130,20 +130,6 @@ int gv_mut_override(gpuvirt_ctx *ctx, const char *bdf, char *out, size_t size)
 	return gv_parse_override(buf, (size_t)n, out, size);
 }
 
-bool gv_driver_loaded(gpuvirt_ctx *ctx, const char *driver)
-{
-	char rel[128];
-
-	return gv_path(rel, sizeof(rel), "sys/bus/pci/drivers/%s", driver) == 0 && gv_exists(ctx, rel) == 1;
-}
-
-const char *gv_module_of_driver(const char *driver)
-{
-	if (strcmp(driver, "pciback") == 0)
-		return "xen-pciback";
-	return driver;
-}
-
 int gv_mut_set_override(gpuvirt_ctx *ctx, const char *bdf, const char *driver)
 {
 	char rel[128], val[80], back[GV_DRIVER_LEN];

@@ -314,8 +314,30 @@ int gv_move_undo(gpuvirt_ctx *ctx, const struct gv_move *m);
 /* The lock key of a device's moves: group-N for its IOMMU group, or
  * card-DDDD:BB:DD without one. */
 void gv_move_key(gpuvirt_ctx *ctx, const char *bdf, char *key, size_t size, int *group);
-const char *gv_module_of_driver(const char *driver);
-bool gv_driver_loaded(gpuvirt_ctx *ctx, const char *driver);
+
+/* unit.c: the devices a passthrough move takes, and what refuses it (one
+ * table for the bind plan and the check verdict) */
+struct gv_refusal {
+	char code[48];	    /* the finding code it appears under ("gpu.boot_vga") */
+	int err;	    /* what bind returns */
+	uint32_t lifted_by; /* GPUVIRT_BIND_* flags that lift it; 0: nothing does */
+	char message[900];
+};
+struct gv_unit {
+	char key[GV_KEY_LEN];
+	char target[GV_DRIVER_LEN];
+	int group;
+	struct gv_member *members;
+	size_t nmembers;
+	struct gv_refusal *refusals; /* every one, whatever the flags */
+	size_t nrefusals;
+	struct gv_holders holders; /* of the members that would change drivers */
+};
+int gv_unit_assess(gpuvirt_ctx *ctx, gpuvirt_device *dev, const char *target, struct gv_modules *mods,
+		   struct gv_unit *u);
+/* The first refusal the flags do not lift, or NULL: the move may proceed. */
+const struct gv_refusal *gv_unit_refusal(const struct gv_unit *u, uint32_t flags);
+void gv_unit_free(struct gv_unit *u);
 
 /* recover.c */
 int gv_recover_all(gpuvirt_ctx *ctx);
@@ -338,6 +360,14 @@ int gv_module_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *mo
 int gv_module_handles(gpuvirt_ctx *ctx, struct gv_modules *m, const char *module, const char *modalias);
 /* Run a host program and capture its standard output (NUL-terminated). */
 int gv_run_capture(gpuvirt_ctx *ctx, const char *prog, char *const argv[], char *out, size_t size, int timeout_ms);
+/* The module that provides a PCI driver ("pciback" -> "xen-pciback"). */
+const char *gv_module_of_driver(const char *driver);
+/* Is the PCI driver registered (sys/bus/pci/drivers/<driver>)? */
+bool gv_driver_loaded(gpuvirt_ctx *ctx, const char *driver);
+/* A PCI driver's state as binding sees it: GV_MODULE_LOADED when it is
+ * registered, else its module's state (a module loaded without the driver
+ * counts as available: binding runs modprobe). */
+int gv_driver_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *driver);
 /* Load a module with the context's modprobe: 0 or a negative errno. */
 int gv_modprobe(gpuvirt_ctx *ctx, const char *module);
 

@@ -131,9 +131,11 @@ START_TEST(iommu_firmware_and_enabled)
 	ck_assert_ptr_nonnull(strstr(remedy(r, NULL, "iommu.enabled"), "intel_iommu=on"));
 	ck_assert_int_eq(sev(r, RTX, "gpu.iommu_group"), FAIL);
 	ck_assert_int_eq(gpuvirt_report_can_passthrough(r, RTX), 0);
-	ck_assert_int_eq(gpuvirt_report_get_reason_count(r, RTX, GPUVIRT_VERDICT_PASSTHROUGH), 2);
+	/* The boot VGA would be refused by bind too: the verdict says so. */
+	ck_assert_int_eq(gpuvirt_report_get_reason_count(r, RTX, GPUVIRT_VERDICT_PASSTHROUGH), 3);
 	ck_assert_str_eq(gpuvirt_report_get_reason(r, RTX, GPUVIRT_VERDICT_PASSTHROUGH, 0), "iommu.enabled");
 	ck_assert_str_eq(gpuvirt_report_get_reason(r, RTX, GPUVIRT_VERDICT_PASSTHROUGH, 1), "gpu.iommu_group");
+	ck_assert_str_eq(gpuvirt_report_get_reason(r, RTX, GPUVIRT_VERDICT_PASSTHROUGH, 2), "gpu.boot_vga");
 	ck_assert_int_eq(gpuvirt_report_get_worst_severity(r), FAIL);
 	gpuvirt_report_unref(r);
 }
@@ -224,7 +226,9 @@ START_TEST(vfio_modules)
 	ck_assert_str_eq(msg(r, NULL, "module.vfio_pci"), "vfio_pci is loaded");
 	gpuvirt_report_unref(r);
 
+	/* Unloaded: the module and its driver go together. */
 	th_remove(root, "sys/module/vfio_pci");
+	th_remove(root, "sys/bus/pci/drivers/vfio-pci");
 	r = check_root(root);
 	ck_assert_int_eq(sev(r, NULL, "module.vfio_pci"), PASS);
 	ck_assert_ptr_nonnull(strstr(msg(r, NULL, "module.vfio_pci"), "available"));
@@ -308,7 +312,10 @@ START_TEST(xen_dom0)
 	r = check_root(root);
 	ck_assert_int_eq(sev(r, NULL, "iommu.enabled"), INFO);
 	ck_assert_int_eq(sev(r, RTX, "gpu.iommu_group"), INFO);
-	ck_assert_int_eq(gpuvirt_report_can_passthrough(r, RTX), 1);
+	/* Xen's IOMMU is fine; only the boot VGA stops the bind, as it would. */
+	ck_assert_int_eq(gpuvirt_report_can_passthrough(r, RTX), 0);
+	ck_assert_int_eq(gpuvirt_report_get_reason_count(r, RTX, GPUVIRT_VERDICT_PASSTHROUGH), 1);
+	ck_assert_str_eq(gpuvirt_report_get_reason(r, RTX, GPUVIRT_VERDICT_PASSTHROUGH, 0), "gpu.boot_vga");
 	gpuvirt_report_unref(r);
 }
 END_TEST
@@ -383,7 +390,7 @@ START_TEST(boot_vga_and_driver_in_use)
 	th_symlink(root, "proc/812/fd/8", "/dev/dri/card9");
 	r = check_root(root);
 	ck_assert_int_eq(sev(r, RTX, "gpu.driver.in_use"), WARN);
-	ck_assert_str_eq(msg(r, RTX, "gpu.driver.in_use"), "the host is using it: pid 812 (Xorg) has /dev/dri/card1 open");
+	ck_assert_str_eq(msg(r, RTX, "gpu.driver.in_use"), "the host is using it: 0000:01:00.0: pid 812 (Xorg) has /dev/dri/card1 open; GPUVIRT_BIND_FORCE (--force) takes it anyway");
 	gpuvirt_report_unref(r);
 
 	r = check_root(th_host("t4"));

@@ -88,7 +88,11 @@ enum gpuvirt_instance_flags {
 	 *  started at boot). Destroy: also remove that definition. mdev only. */
 	GPUVIRT_INSTANCE_PERSIST = 1u << 0,
 	/** Wait (up to 60 s) for another process's lock on the GPU. */
-	GPUVIRT_INSTANCE_WAIT = 1u << 1
+	GPUVIRT_INSTANCE_WAIT = 1u << 1,
+	/** Create: decide the GPU as a create would, write nothing, and return
+	 *  0 with no instance (@since 1.2). The checks' share verdict promises
+	 *  what this answers. */
+	GPUVIRT_INSTANCE_DRY_RUN = 1u << 2
 };
 
 /**
@@ -286,7 +290,8 @@ const char *gpuvirt_profile_get_vgpu_class(const gpuvirt_profile *p);
  * @param numa_node  a NUMA node, or -1 for any.
  * @param uuid       the instance's UUID, or NULL to generate one.
  * @param flags      #gpuvirt_instance_flags.
- * @param[out] inst  receives the instance, owned by the caller.
+ * @param[out] inst  receives the instance, owned by the caller (NULL with
+ *                   #GPUVIRT_INSTANCE_DRY_RUN).
  * @return 0; `-EINVAL` for bad arguments (a malformed UUID or BDF, an unknown
  *         policy); `-ENOENT` when no GPU offers the profile; `-ENOSPC` when
  *         every GPU that offers it is full (the message names the profile

@@ -62,8 +62,9 @@ static void usage(FILE *out)
 	      "  recover                 undo binding work a crashed process left half-way\n"
 	      "  profiles [BDF] [--json] the vGPU profiles of the host (or of one GPU)\n"
 	      "  create PROFILE [--gpu BDF] [--policy pack|spread] [--numa N] [--uuid U]\n"
-	      "         [--persist] [--wait]\n"
-	      "                          allocate a vGPU instance (by profile id or name)\n"
+	      "         [--persist] [--wait] [--dry-run]\n"
+	      "                          allocate a vGPU instance (by profile id or name);\n"
+	      "                          --dry-run only says whether it would\n"
 	      "  destroy UUID [--persist] release an instance (--persist: its mdevctl definition too)\n"
 	      "  instances [--json]      the instances on the host, whoever made them\n"
 	      "  version                 the library's version\n"
@@ -1110,7 +1111,8 @@ static int cmd_create(gpuvirt_ctx *ctx, const struct options *o)
 {
 	gpuvirt_instance *in;
 	int policy = GPUVIRT_POLICY_PACK, numa = -1, r;
-	uint32_t flags = (o->persist ? GPUVIRT_INSTANCE_PERSIST : 0) | (o->wait ? GPUVIRT_INSTANCE_WAIT : 0);
+	uint32_t flags = (o->persist ? GPUVIRT_INSTANCE_PERSIST : 0) | (o->wait ? GPUVIRT_INSTANCE_WAIT : 0) |
+			 (o->dry_run ? GPUVIRT_INSTANCE_DRY_RUN : 0);
 
 	if (o->argc != 1)
 		return -EXIT_USAGE;
@@ -1132,6 +1134,10 @@ static int cmd_create(gpuvirt_ctx *ctx, const struct options *o)
 	r = gpuvirt_instance_create(ctx, o->argv[0], o->gpu, policy, numa, o->uuid, flags, &in);
 	if (r < 0)
 		return fail(ctx, r, "create");
+	if (o->dry_run) {
+		printf("%s: a create would proceed%s%s\n", o->argv[0], o->gpu ? " on " : "", o->gpu ? o->gpu : "");
+		return 0;
+	}
 	if (o->json) {
 		struct json j;
 		json_header(&j, ctx);

@@ -118,6 +118,13 @@ class Host:
         c += ["attr sys/class/iommu/%s/intel-iommu/ecap=f050da\\n" % i for i in iommu if i.startswith("dmar")]
         c += ["attr sys/kernel/iommu_groups/%d/type=DMA\\n" % g for g in groups]
         c += ["dir sys/module/%s" % m for m in modules]
+        # A loaded PCI driver module registers its driver: the real kernel
+        # never shows one without the other (vfio_pci loaded, no vfio-pci).
+        for m in modules:
+            drv = MODULE_DRIVERS.get(m)
+            if drv:
+                c += ["attr sys/bus/pci/drivers/%s/%s=" % (drv, f) for f in ("bind", "unbind", "new_id", "remove_id")]
+                c.append("link sys/bus/pci/drivers/%s/module=../../../../module/%s" % (drv, m))
         dep = "".join("kernel/drivers/%s.ko: \n" % m for m in available)
         c.append("attr lib/modules/%s/modules.dep=%s" % (release, esc(dep)))
         c.append("attr lib/modules/%s/modules.builtin=%s" % (release, esc("".join(
@@ -136,6 +143,7 @@ class Host:
 
 VFIO = ("vfio/vfio", "vfio/pci/vfio-pci", "vfio/vfio_iommu_type1", "xen/xen-pciback/xen-pciback")
 VFIO_LOADED = ("vfio", "vfio_pci", "vfio_iommu_type1")
+MODULE_DRIVERS = {"vfio_pci": "vfio-pci", "xen_pciback": "pciback"}
 BRIDGE = 0x060400
 
 
