@@ -538,24 +538,27 @@ GPUVIRT_EXPORT int gpuvirt_device_iter_next(gpuvirt_device_iter *it, gpuvirt_dev
 		if (!(it->flags & GPUVIRT_DEVICES_ALL)) {
 			/* Filter on the class before reading the rest. */
 			uint32_t cls;
-			if (read_hex_attr(it->ctx, bdf, "class", 0xffffff, &cls) < 0) {
+			int e = read_hex_attr(it->ctx, bdf, "class", 0xffffff, &cls);
+			if (e == -ENOENT) { /* gone since the listing */
 				gv_debug(it->ctx, "skipping %s: %s", bdf, it->ctx->error);
 				gv_clear_error(it->ctx);
 				continue;
 			}
+			if (e < 0)
+				return e; /* unreadable is an error naming the file, not an absent device */
 			if (!class_is_gpu(cls))
 				continue;
 		}
 		r = device_new(it->ctx, bdf, dev);
-		if (r == -ENOMEM)
-			return r;
-		if (r < 0) {
-			int prio = r == -ENODEV ? 7 : 4;
-			gv_log(it->ctx, prio, "skipping %s: %s", bdf, it->ctx->error);
+		/* Removed while we listed, or a broken tree without its identity
+		 * files: absent. Anything that exists but cannot be read is an
+		 * error that names the file, never a device left out. */
+		if (r == -ENODEV || r == -ENOENT) {
+			gv_log(it->ctx, r == -ENODEV ? 7 : 4, "skipping %s: %s", bdf, it->ctx->error);
 			gv_clear_error(it->ctx);
 			continue;
 		}
-		return 1;
+		return r < 0 ? r : 1;
 	}
 	return 0;
 }

@@ -90,6 +90,7 @@ GPUVIRT_EXPORT const char *gpuvirt_strerror(int error)
 	case ECANCELED: return "Operation canceled";
 	case EDEADLK: return "Resource deadlock would occur";
 	case ENOLCK: return "No locks available";
+	case EMEDIUMTYPE: return "Not a regular file";
 	default: return "Unknown error";
 	}
 }

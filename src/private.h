@@ -73,8 +73,8 @@ void gv_sysfs_force_fallback(bool on);
  * openat2() is retried. Returns fd or -errno. */
 int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode);
 /* Open an existing regular file (O_RDONLY or O_WRONLY) without ever opening
- * anything else: a FIFO, socket or device node is -EINVAL with a message in
- * ctx naming the file, a directory -EISDIR. */
+ * anything else: a FIFO, socket or device node is -EMEDIUMTYPE ("Not a
+ * regular file") with a message in ctx naming the file, a directory -EISDIR. */
 int gv_open_regular(gpuvirt_ctx *ctx, const char *rel, int accmode);
 /* Read a text attribute into buf (NUL-terminated). Returns length or -errno;
  * -EFBIG when it does not fit. */
@@ -101,7 +101,7 @@ int gv_write_attr_bounded(gpuvirt_ctx *ctx, const char *rel, const char *value, 
 /* mkdir -p under the root; the last component gets `mode`. */
 int gv_mkdir_p(gpuvirt_ctx *ctx, const char *rel, mode_t mode);
 /* A regular file of this machine named by an absolute path (a table the
- * caller chose), NUL-terminated; -EINVAL for anything but a regular file,
+ * caller chose), NUL-terminated; -EMEDIUMTYPE for anything but a regular file,
  * -EFBIG when it does not fit. */
 ssize_t gv_read_local_file(const char *path, char *buf, size_t size);
 /* Start time of a process of this machine (not under the root): 0 when it

@@ -81,7 +81,7 @@ sort:
 	return 0;
 fail:
 	gv_plist_free(out);
-	return gv_fail(ctx, r, "listing profiles: %s", gpuvirt_strerror(r));
+	return gv_fail(ctx, r, "listing profiles: %s", ctx->error[0] ? ctx->error : gpuvirt_strerror(r));
 }
 
 GPUVIRT_EXPORT int gpuvirt_profile_iter_new(gpuvirt_ctx *ctx, gpuvirt_device *dev, gpuvirt_profile_iter **out)

@@ -12,6 +12,17 @@
 #include "private.h"
 #include "profile-private.h"
 
+/* An attribute of an mdev type: "" when it is absent (not every driver has
+ * a name or a description); an error naming the file otherwise. */
+static int type_attr(gpuvirt_ctx *ctx, const char *base, const char *attr, char *buf, size_t size)
+{
+	ssize_t n = gv_attr_str(ctx, buf, size, "%s/%s", base, attr);
+
+	if (n >= 0 || n == -ENOENT)
+		return 0;
+	return gv_fail(ctx, (int)n, "cannot read %s/%s under %s: %s", base, attr, ctx->root, gpuvirt_strerror((int)n));
+}
+
 /* The name a parent goes by in sys/class/mdev_bus, and the PF of a VF parent. */
 int gv_mdev_profiles(gpuvirt_ctx *ctx, const struct gv_strv *only, struct plist *out)
 {
@@ -46,10 +57,11 @@ int gv_mdev_profiles(gpuvirt_ctx *ctx, const struct gv_strv *only, struct plist 
 			gpuvirt_profile *p;
 			if (gv_path(base, sizeof(base), "sys/class/mdev_bus/%s/mdev_supported_types/%s", parents[i], types[t]) < 0)
 				continue;
-			gv_attr_str(ctx, name, sizeof(name), "%s/%s", base, "name");
-			gv_attr_str(ctx, desc, sizeof(desc), "%s/%s", base, "description");
-			gv_attr_str(ctx, api, sizeof(api), "%s/%s", base, "device_api");
-			gv_attr_str(ctx, avail, sizeof(avail), "%s/%s", base, "available_instances");
+			if ((r = type_attr(ctx, base, "name", name, sizeof(name))) < 0 ||
+			    (r = type_attr(ctx, base, "description", desc, sizeof(desc))) < 0 ||
+			    (r = type_attr(ctx, base, "device_api", api, sizeof(api))) < 0 ||
+			    (r = type_attr(ctx, base, "available_instances", avail, sizeof(avail))) < 0)
+				break;
 			p = gv_profile_alloc(types[t], name, desc[0] ? desc : NULL, api[0] ? api : NULL, parent,
 					     GPUVIRT_MECHANISM_MDEV);
 			if (p) {

@@ -243,7 +243,7 @@ int gv_open_regular(gpuvirt_ctx *ctx, const char *rel, int accmode)
 		close(pfd);
 		if (S_ISDIR(st.st_mode))
 			return -EISDIR;
-		return gv_fail(ctx, -EINVAL, "%s under %s is %s, not an attribute file: refused", rel, ctx->root,
+		return gv_fail(ctx, -EMEDIUMTYPE, "%s under %s is %s, not an attribute file: refused", rel, ctx->root,
 			       file_kind(st.st_mode));
 	}
 	/* Open the very file we checked, not whatever the name means now. */
@@ -736,7 +736,7 @@ ssize_t gv_read_local_file(const char *path, char *buf, size_t size)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(pfd);
-		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EMEDIUMTYPE;
 	}
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
 	fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

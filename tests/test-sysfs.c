@@ -5,7 +5,11 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -105,6 +109,76 @@ START_TEST(read_bounds)
 }
 END_TEST
 
+/* What sits where an attribute should be is opened only if it is a regular
+ * file: a FIFO would block a reader for ever, a device node would see an
+ * open() from root. Answers come at once, naming the file. */
+START_TEST(only_regular_files)
+{
+	const char *host = th_host("nogpu");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	char path[4096], buf[64];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timespec t0, t1;
+	int sock;
+
+	gv_sysfs_force_fallback(_i == 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:00:17.0/numa_node", host);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	ck_assert_int_eq(gv_read_text(ctx, "sys/bus/pci/devices/0000:00:17.0/numa_node", buf, sizeof(buf)), -EMEDIUMTYPE);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "numa_node"));
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "a FIFO"));
+	ck_assert_int_eq(gv_write_attr(ctx, "sys/bus/pci/devices/0000:00:17.0/numa_node", "1\n"), -EMEDIUMTYPE);
+	/* A character device (the null device's numbers) is never opened. */
+	if (geteuid() == 0) {
+		snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:00:17.0/class", host);
+		ck_assert_int_eq(unlink(path), 0);
+		ck_assert_int_eq(mknod(path, S_IFCHR | 0644, makedev(1, 3)), 0);
+		ck_assert_int_eq(gv_read_text(ctx, "sys/bus/pci/devices/0000:00:17.0/class", buf, sizeof(buf)), -EMEDIUMTYPE);
+		ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "a character device"));
+	}
+	/* A socket. */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run-sock", host);
+	sock = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(sock, 0);
+	ck_assert_int_eq(bind(sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(gv_read_text(ctx, "run-sock", buf, sizeof(buf)), -EMEDIUMTYPE);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "a socket"));
+	close(sock);
+	/* A directory is not an attribute either. */
+	ck_assert_int_eq(gv_read_text(ctx, "sys/bus/pci/devices", buf, sizeof(buf)), -EISDIR);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 2);
+	gv_sysfs_force_fallback(false);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+/* A write the kernel keeps blocked is given up at the deadline; the
+ * writer goes on alone. A FIFO with no reader stands in for the kernel. */
+START_TEST(bounded_write)
+{
+	const char *host = th_host("nogpu");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	struct timespec t0, t1;
+	pid_t writer = 0;
+
+	th_write(host, "attr", "");
+	ck_assert_int_eq(gv_write_attr_bounded(ctx, "attr", "1\n", 1000, &writer), 0);
+	ck_assert_int_eq(writer, 0);
+	/* A path that is no regular file is refused before any process starts. */
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/fifo", host);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(gv_write_attr_bounded(ctx, "fifo", "1\n", 300, &writer), -EMEDIUMTYPE);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 2);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sysfs");
@@ -113,6 +187,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, path_safety);
 	tcase_add_loop_test(tc, links_stay_inside_root, 0, 2);
 	tcase_add_test(tc, read_bounds);
+	tcase_add_loop_test(tc, only_regular_files, 0, 2);
+	tcase_add_test(tc, bounded_write);
 	suite_add_tcase(s, tc);
 	return s;
 }
