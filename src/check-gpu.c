@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Each GPU's findings: its IOMMU group, reset, driver and holders, SR-IOV
+ * and vGPU; the passthrough unit comes from unit.c, the table bind uses. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+#include "check-private.h"
+
+/* ---- per-GPU evidence -------------------------------------------------- */
+
+
+/* One function's vGPU files: its mdev types and NVIDIA's vendor files. */
+static void function_evidence(gpuvirt_ctx *ctx, const char *bdf, struct evidence *ev, int *err)
+{
+	char rel[256];
+
+	if (gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/nvidia/creatable_vgpu_types", bdf) == 0 &&
+	    gv_check_exists(ctx, rel, err))
+		ev->vendor_vfs++;
+	if (ev->mdev_types == 0 && gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/mdev_supported_types", bdf) == 0) {
+		ev->mdev_types = gv_check_count_dir(ctx, rel, ev->first_type, sizeof(ev->first_type), err);
+		ev->nvidia_mdev = ev->mdev_types > 0 && strncmp(ev->first_type, "nvidia-", 7) == 0;
+	}
+}
+
+int gv_check_evidence(gpuvirt_ctx *ctx, gpuvirt_device *dev, struct evidence *ev)
+{
+	int err = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	function_evidence(ctx, gpuvirt_device_get_bdf(dev), ev, &err);
+	for (size_t i = 0; i < gpuvirt_device_get_vf_count(dev); i++)
+		function_evidence(ctx, gpuvirt_device_get_vf(dev, i), ev, &err);
+	return err;
+}
+
+
+static int check_group(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, gpuvirt_device *dev)
+{
+	const char *bdf = gpuvirt_device_get_bdf(dev);
+	int group = gpuvirt_device_get_iommu_group(dev);
+	char same[1024] = "", foreign[1024] = "";
+	size_t ls = 0, lf = 0;
+	int e;
+
+	if (group < 0 && h->xen_dom0)
+		return gv_report_add(r, bdf, "gpu.iommu_group", I, NULL,
+			   "no IOMMU group in dom0: Xen assigns devices by its own IOMMU, the card's functions together");
+	if (group < 0)
+		return gv_report_add(r, bdf, "gpu.iommu_group", F, gv_check_iommu_remedy(h),
+			   "no IOMMU group: the IOMMU is off or does not cover this device");
+	if ((e = gv_report_add(r, bdf, "gpu.iommu_group", P, NULL, "IOMMU group %d", group)) < 0)
+		return e;
+	for (size_t i = 0; i < gpuvirt_device_get_iommu_group_member_count(dev); i++) {
+		const char *m = gpuvirt_device_get_iommu_group_member(dev, i);
+		gpuvirt_device *md = NULL;
+		char *cname = NULL;
+		uint32_t cls;
+		if (strcmp(m, bdf) == 0)
+			continue;
+		if (gpuvirt_device_new_from_bdf(ctx, m, &md) < 0) {
+			lf += (size_t)snprintf(foreign + lf, sizeof(foreign) - lf, "%s%s (unreadable)", lf ? ", " : "", m);
+			continue;
+		}
+		cls = gpuvirt_device_get_class(md);
+		if ((cls >> 8) == 0x0604 || (cls >> 16) == 0x06) { /* bridges stay with the host */
+			gpuvirt_device_unref(md);
+			continue;
+		}
+		cname = gv_pci_class_name(ctx, cls);
+		if (gv_device_is_companion(dev, md)) {
+			if (ls < sizeof(same))
+				ls += (size_t)snprintf(same + ls, sizeof(same) - ls, "%s%s (%s, same card)", ls ? ", " : "", m,
+						       cname ? cname : "function");
+		} else if (lf < sizeof(foreign)) {
+			lf += (size_t)snprintf(foreign + lf, sizeof(foreign) - lf, "%s%s (%s%s%s)", lf ? ", " : "", m,
+					       cname ? cname : "device", gpuvirt_device_get_driver(md) ? ", driver " : "",
+					       gpuvirt_device_get_driver(md) ? gpuvirt_device_get_driver(md) : "");
+		}
+		free(cname);
+		gpuvirt_device_unref(md);
+	}
+	if (foreign[0])
+		return gv_report_add(r, bdf, "gpu.iommu_group.isolated", F,
+			   "Move the GPU to a slot whose group holds only it (an x16 slot wired to the CPU), or enable "
+			   "ACS in the firmware; to pass the group whole, allow it explicitly (gpuvirt bind --allow-group)",
+			   "IOMMU group %d also holds %s%s%s", group, foreign, same[0] ? "; and " : "", same);
+	if (same[0])
+		return gv_report_add(r, bdf, "gpu.iommu_group.isolated", P, NULL,
+			   "IOMMU group %d holds the GPU and %s; they are moved together", group, same);
+	return gv_report_add(r, bdf, "gpu.iommu_group.isolated", P, NULL, "IOMMU group %d holds only this device", group);
+}
+
+/* Kernel release as major * 1000 + minor, 0 when unknown. */
+static int kernel_version(const struct host *h)
+{
+	return gv_parse_kernel_version(h->modules.release, strlen(h->modules.release));
+}
+
+static int check_reset(gpuvirt_report *r, const struct host *h, gpuvirt_device *dev)
+{
+	const char *bdf = gpuvirt_device_get_bdf(dev);
+	size_t n = gpuvirt_device_get_reset_method_count(dev);
+	char list[256] = "";
+	bool flr = false, only_bus = n > 0;
+
+	/* Since 5.15 the kernel shows reset_method only where a method exists. */
+	if (!gpuvirt_device_has_reset_method_info(dev) && (kernel_version(h) == 0 || kernel_version(h) < 5015))
+		return gv_report_add(r, bdf, "gpu.reset", I, NULL, "unknown: the kernel (%s) has no reset_method attribute",
+			   h->modules.release[0] ? h->modules.release : "release unknown");
+	if (n == 0)
+		return gv_report_add(r, bdf, "gpu.reset", W,
+			   "Prefer a GPU with function-level reset; otherwise reboot the host between guests, or check "
+			   "the vendor's reset quirk (vendor-reset for some AMD GPUs)",
+			   "no reset method: the GPU cannot be reset between guests");
+	for (size_t i = 0; i < n; i++) {
+		const char *m = gpuvirt_device_get_reset_method(dev, i);
+		size_t l = strlen(list);
+		snprintf(list + l, sizeof(list) - l, "%s%s", l ? " " : "", m);
+		flr |= strcmp(m, "flr") == 0;
+		only_bus &= strcmp(m, "bus") == 0 || strcmp(m, "cxl_bus") == 0;
+	}
+	if (only_bus)
+		return gv_report_add(r, bdf, "gpu.reset", I, NULL,
+			   "reset by %s only: it resets every function behind the same bridge (fine for one card)", list);
+	return gv_report_add(r, bdf, "gpu.reset", P, NULL, "reset methods: %s%s", list, flr ? "" : " (no function-level reset)");
+}
+
+/* A refusal of the unit's move under this code, or NULL. */
+static const struct gv_refusal *unit_refuses(const struct gv_unit *u, const char *code)
+{
+	for (size_t i = 0; i < u->nrefusals; i++)
+		if (strcmp(u->refusals[i].code, code) == 0)
+			return &u->refusals[i];
+	return NULL;
+}
+
+/* Who holds the GPU or a function that moves with it: a VM (VFIO nodes,
+ * instances, VFs in use) or the host (DRM, nvidia, kfd, sound nodes).
+ * Binding refuses both; force takes only the host's. */
+static int check_holders(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev, const struct gv_unit *u)
+{
+	const char *bdf = gpuvirt_device_get_bdf(dev);
+	const struct gv_refusal *no = unit_refuses(u, "gpu.driver.in_use");
+	struct gv_holders own;
+	int e;
+
+	if (no && no->lifted_by == 0)
+		return gv_report_add(r, bdf, "gpu.driver.in_use", F,
+			   "Stop the VMs that use it, or destroy its vGPU instances; nothing takes a device from a VM",
+			   "%s", no->message);
+	if (no)
+		return gv_report_add(r, bdf, "gpu.driver.in_use", W,
+			   "Stop what uses the GPU (a display manager, a compute job) before binding, or bind with --force",
+			   "%s", no->message);
+	/* Already passed through: a VM holding it is where it should be. */
+	if ((e = gv_holders_collect(ctx, &bdf, 1, &own)) < 0)
+		return e;
+	if (own.n) {
+		char one[256];
+		gv_holder_describe(&own.v[0], one, sizeof(one));
+		e = gv_report_add(r, bdf, "gpu.driver.in_use", I, NULL, "in use where it is: %s%s", one, own.n > 1 ? ", ..." : "");
+	} else {
+		e = gv_report_add(r, bdf, "gpu.driver.in_use", P, NULL,
+			"nothing holds it: no process has its nodes open, no vGPU instance is live");
+	}
+	gv_holders_free(&own);
+	return e;
+}
+
+static int check_driver(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev, const struct gv_unit *u)
+{
+	const char *bdf = gpuvirt_device_get_bdf(dev), *drv = gpuvirt_device_get_driver(dev);
+	const struct gv_refusal *vga = unit_refuses(u, "gpu.boot_vga");
+	int e;
+
+	if (gpuvirt_device_get_boot_vga(dev) == 1)
+		e = gv_report_add(r, bdf, "gpu.boot_vga", W,
+			"Use another GPU for the host console, or boot with video=efifb:off (and no fbcon on it); then "
+			"bind with --force",
+			"the boot VGA device: the firmware and the host console use it");
+	else if (vga)
+		e = gv_report_add(r, bdf, "gpu.boot_vga", W,
+			"Use another GPU for the host console, or boot with video=efifb:off; then bind with --force",
+			"%s", vga->message);
+	else
+		e = gv_report_add(r, bdf, "gpu.boot_vga", P, NULL, "not the boot VGA device");
+	if (e < 0)
+		return e;
+	if (!drv)
+		e = gv_report_add(r, bdf, "gpu.driver", I, NULL, "no driver bound");
+	else if (strcmp(drv, "vfio-pci") == 0)
+		e = gv_report_add(r, bdf, "gpu.driver", P, NULL, "bound to vfio-pci: ready for KVM/QEMU passthrough");
+	else if (strcmp(drv, "pciback") == 0)
+		e = gv_report_add(r, bdf, "gpu.driver", P, NULL, "bound to xen-pciback: ready for Xen passthrough");
+	else
+		e = gv_report_add(r, bdf, "gpu.driver", I, NULL, "bound to %s; binding for passthrough moves it", drv);
+	if (e < 0)
+		return e;
+	return check_holders(ctx, r, dev, u);
+}
+
+static int check_sriov(gpuvirt_report *r, gpuvirt_device *dev)
+{
+	const char *bdf = gpuvirt_device_get_bdf(dev), *pf = gpuvirt_device_get_physfn(dev);
+	int total = gpuvirt_device_get_sriov_total_vfs(dev);
+
+	if (pf)
+		return gv_report_add(r, bdf, "gpu.sriov", I, NULL, "a virtual function of %s", pf);
+	if (total <= 0)
+		return gv_report_add(r, bdf, "gpu.sriov", I, NULL, "not SR-IOV capable");
+	return gv_report_add(r, bdf, "gpu.sriov", I, NULL, "SR-IOV capable: %d of %d VFs enabled",
+		   gpuvirt_device_get_sriov_num_vfs(dev), total);
+}
+
+static int check_vgpu(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev, int *mechanism,
+		      const struct evidence *ev)
+{
+	const char *bdf = gpuvirt_device_get_bdf(dev);
+	const struct gv_vgpu_entry *e;
+	int total = gpuvirt_device_get_sriov_total_vfs(dev), num = gpuvirt_device_get_sriov_num_vfs(dev);
+	const char *drv = gpuvirt_device_get_driver(dev);
+	bool sriov_evidence;
+	int rr;
+
+	if ((rr = gv_vgpu_table_load(ctx)) < 0)
+		return rr;
+	e = gv_vgpu_lookup(ctx, dev);
+	*mechanism = e ? e->mechanism : -1;
+	/* SR-IOV VFs count as vGPU evidence for the vendors that share that way. */
+	sriov_evidence = e && (e->mechanism == GV_VGPU_AMD_MXGPU || e->mechanism == GV_VGPU_INTEL_SRIOV) && total > 0 &&
+			 num > 0 && drv && strcmp(drv, "vfio-pci") != 0;
+
+	if (e)
+		rr = gv_report_add(r, bdf, "gpu.vgpu.capable", P, NULL, "listed: %s (%s)", e->name,
+			 gv_vgpu_mechanism_name(e->mechanism));
+	else if (ev->mdev_types || ev->vendor_vfs)
+		rr = gv_report_add(r, bdf, "gpu.vgpu.capable", I, NULL,
+			 "not in the vGPU table, but the host offers vGPU types for it (run-time evidence wins)");
+	else
+		rr = gv_report_add(r, bdf, "gpu.vgpu.capable", I, NULL, "not listed as vGPU-capable");
+	if (rr < 0)
+		return rr;
+
+	if (ev->vendor_vfs)
+		return gv_report_add(r, bdf, "gpu.vgpu.active", P, NULL, "NVIDIA vendor vGPU on %zu VF%s", ev->vendor_vfs,
+			   ev->vendor_vfs == 1 ? "" : "s");
+	if (ev->mdev_types)
+		return gv_report_add(r, bdf, "gpu.vgpu.active", P, NULL, "%zu mdev type%s (%s%s)", ev->mdev_types,
+			   ev->mdev_types == 1 ? "" : "s", ev->first_type, ev->mdev_types > 1 ? ", ..." : "");
+	if (sriov_evidence)
+		return gv_report_add(r, bdf, "gpu.vgpu.active", P, NULL, "%d SR-IOV VF%s enabled by %s", num, num == 1 ? "" : "s", drv);
+	/* Creating an instance enables the VFs itself (profile-sriov.c). */
+	if (e && (e->mechanism == GV_VGPU_AMD_MXGPU || e->mechanism == GV_VGPU_INTEL_SRIOV) && total > 0 && drv &&
+	    strcmp(drv, "vfio-pci") != 0)
+		return gv_report_add(r, bdf, "gpu.vgpu.active", P, NULL,
+			   "SR-IOV capable (%d VFs) with %s; none is enabled yet: creating an instance enables them", total,
+			   drv);
+	if (e)
+		return gv_report_add(r, bdf, "gpu.vgpu.active", W, gv_check_mechanism_remedy(e->mechanism),
+			   "a vGPU-capable board (%s), but nothing offers vGPU types: the vendor's host driver is "
+			   "missing (driver now: %s)",
+			   gv_vgpu_mechanism_name(e->mechanism), drv ? drv : "none");
+	return gv_report_add(r, bdf, "gpu.vgpu.active", I, NULL, "no vGPU types");
+}
+
+/* Each GPU's checks. The passthrough unit and its refusals come from the
+ * same table the bind plan uses (unit.c), so that "passthrough: yes" is a
+ * plan that proceeds. */
+int gv_check_device(gpuvirt_ctx *ctx, gpuvirt_report *r, struct host *h, gpuvirt_device *dev,
+			 const struct evidence *ev)
+{
+	int mechanism = -1, e;
+	struct gv_unit u;
+
+	if ((e = gv_unit_assess(ctx, dev, h->xen_dom0 ? "pciback" : "vfio-pci", &h->modules, &u)) < 0) {
+		gv_unit_free(&u);
+		return e;
+	}
+	if ((e = check_group(ctx, r, h, dev)) < 0 || (e = check_reset(r, h, dev)) < 0 ||
+	    (e = check_driver(ctx, r, dev, &u)) < 0 || (e = check_sriov(r, dev)) < 0 ||
+	    (e = check_vgpu(ctx, r, dev, &mechanism, ev)) < 0 || (e = gv_check_verdicts(r, h, dev, mechanism, ev, &u)) < 0) {
+		gv_unit_free(&u);
+		return e;
+	}
+	gv_unit_free(&u);
+	return 0;
+}
+
