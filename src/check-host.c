@@ -201,9 +201,8 @@ const char *gv_check_iommu_remedy(const struct host *h)
 				 "line has no amd_iommu=off or iommu=off";
 }
 
-static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h)
+static int check_iommu_firmware(gpuvirt_report *r, const struct host *h)
 {
-	char val[64], rel[256];
 	int e;
 
 	if (h->dmar || h->ivrs || h->iort)
@@ -220,7 +219,6 @@ static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 			"this platform");
 	if (e < 0)
 		return e;
-
 	if (!h->iommu_on && h->xen_dom0)
 		e = gv_report_add(r, NULL, "iommu.enabled", I, NULL,
 			"Xen owns the IOMMU, so Linux in dom0 shows no groups; `xl info` lists directio in virt_caps when "
@@ -231,10 +229,14 @@ static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	else
 		e = gv_report_add(r, NULL, "iommu.enabled", F, gv_check_iommu_remedy(h),
 			"No IOMMU groups: the kernel has not enabled the IOMMU, so no device can be passed through");
-	if (e < 0)
-		return e;
+	return e;
+}
 
-	/* The command line: explicit "off" is a failure; pt is fine. */
+/* The command line: explicit "off" is a failure; pt is fine. */
+static int check_iommu_cmdline(gpuvirt_report *r, const struct host *h)
+{
+	int e;
+
 	if (!h->cmdline_known)
 		e = gv_report_add(r, NULL, "iommu.cmdline", I, NULL, "cannot read /proc/cmdline");
 	else if (h->opts.intel < 0 || h->opts.amd < 0 || h->opts.off)
@@ -248,10 +250,41 @@ static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	else
 		e = gv_report_add(r, NULL, "iommu.cmdline", I, h->iommu_on ? NULL : gv_check_iommu_remedy(h),
 			"no IOMMU option: the kernel's default applies");
-	if (e < 0)
-		return e;
+	return e;
+}
 
-	/* Interrupt remapping. */
+/* VT-d's extended capabilities say whether it remaps interrupts (bit 3). */
+static int check_vtd_remapping(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h)
+{
+	char ecap[64], rel[256];
+	uint32_t lo;
+	ssize_t n;
+
+	if (gv_path(rel, sizeof(rel), "sys/class/iommu/%s/intel-iommu/ecap", h->iommu_unit) < 0)
+		return -EINVAL;
+	n = gv_read_text(ctx, rel, ecap, sizeof(ecap));
+	if (n < 0 && n != -ENOENT)
+		return gv_fail(ctx, (int)n, "cannot read %s under %s: %s", rel, ctx->root, gpuvirt_strerror((int)n));
+	if (n > 0) {
+		size_t len = strcspn(ecap, "\n");
+		/* Only the low 32 bits matter: IR is bit 3. */
+		size_t start = len > 8 ? len - 8 : 0;
+		if (gv_parse_hex(ecap + start, len - start, UINT32_MAX, &lo) == 0) {
+			if (lo & (1u << 3))
+				return gv_report_add(r, NULL, "iommu.interrupt_remapping", P, NULL,
+						     "VT-d interrupt remapping (ecap IR bit)");
+			return gv_report_add(r, NULL, "iommu.interrupt_remapping", W,
+					     "Use a platform with VT-d interrupt remapping, or accept the risk with "
+					     "vfio_iommu_type1.allow_unsafe_interrupts=1",
+					     "the VT-d unit lacks interrupt remapping; vfio refuses devices without it");
+		}
+	}
+	return gv_report_add(r, NULL, "iommu.interrupt_remapping", I, NULL, "cannot read %s", rel);
+}
+
+static int check_interrupt_remapping(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h)
+{
+	char val[64];
 	ssize_t n = gv_read_text(ctx, "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts", val, sizeof(val));
 	bool unsafe = n > 0 && (val[0] == 'Y' || val[0] == '1');
 	if (h->opts.intremap_off)
@@ -265,33 +298,20 @@ static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 			   "vfio_iommu_type1 allows unsafe interrupts: a guest could inject interrupts into the host");
 	if (!h->iommu_on)
 		return gv_report_add(r, NULL, "iommu.interrupt_remapping", I, NULL, "not applicable while the IOMMU is off");
-	if (strncmp(h->iommu_unit, "dmar", 4) == 0) {
-		char ecap[64];
-		uint32_t lo;
-		if (gv_path(rel, sizeof(rel), "sys/class/iommu/%s/intel-iommu/ecap", h->iommu_unit) < 0)
-			return -EINVAL;
-		n = gv_read_text(ctx, rel, ecap, sizeof(ecap));
-		if (n < 0 && n != -ENOENT)
-			return gv_fail(ctx, (int)n, "cannot read %s under %s: %s", rel, ctx->root, gpuvirt_strerror((int)n));
-		if (n > 0) {
-			size_t len = strcspn(ecap, "\n");
-			/* Only the low 32 bits matter: IR is bit 3. */
-			size_t start = len > 8 ? len - 8 : 0;
-			if (gv_parse_hex(ecap + start, len - start, UINT32_MAX, &lo) == 0) {
-				if (lo & (1u << 3))
-					return gv_report_add(r, NULL, "iommu.interrupt_remapping", P, NULL,
-						   "VT-d interrupt remapping (ecap IR bit)");
-				return gv_report_add(r, NULL, "iommu.interrupt_remapping", W,
-					   "Use a platform with VT-d interrupt remapping, or accept the risk with "
-					   "vfio_iommu_type1.allow_unsafe_interrupts=1",
-					   "the VT-d unit lacks interrupt remapping; vfio refuses devices without it");
-			}
-		}
-		return gv_report_add(r, NULL, "iommu.interrupt_remapping", I, NULL, "cannot read %s", rel);
-	}
+	if (strncmp(h->iommu_unit, "dmar", 4) == 0)
+		return check_vtd_remapping(ctx, r, h);
 	if (strncmp(h->iommu_unit, "ivhd", 4) == 0 || h->ivrs)
 		return gv_report_add(r, NULL, "iommu.interrupt_remapping", P, NULL, "AMD-Vi remaps interrupts");
 	return gv_report_add(r, NULL, "iommu.interrupt_remapping", I, NULL, "unknown for this IOMMU");
+}
+
+static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h)
+{
+	int e;
+
+	if ((e = check_iommu_firmware(r, h)) < 0 || (e = check_iommu_cmdline(r, h)) < 0)
+		return e;
+	return check_interrupt_remapping(ctx, r, h);
 }
 
 static int check_module(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, const char *code,
@@ -372,34 +392,79 @@ static int check_xen_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r)
 
 /* ---- licensing --------------------------------------------------------- */
 
+static int check_gridd_conf(gpuvirt_ctx *ctx, gpuvirt_report *r)
+{
+	char conf[16384], val[256], server[256];
+	ssize_t n = gv_read_text(ctx, "etc/nvidia/gridd.conf", conf, sizeof(conf));
+	bool legacy;
+
+	if (n < 0 && n != -ENOENT)
+		return gv_fail(ctx, (int)n, "cannot read etc/nvidia/gridd.conf under %s: %s", ctx->root,
+			       gpuvirt_strerror((int)n));
+	if (n < 0)
+		return gv_report_add(r, NULL, "license.gridd_conf", W,
+				     "Copy /etc/nvidia/gridd.conf.template to /etc/nvidia/gridd.conf, set FeatureType (1 "
+				     "for vGPU), and restart nvidia-gridd",
+				     "no /etc/nvidia/gridd.conf: the guest driver runs unlicensed (degraded after 20 minutes)");
+	if (gv_parse_conf_value(conf, (size_t)n, "FeatureType", val, sizeof(val)) < 0)
+		return gv_report_add(r, NULL, "license.gridd_conf", W, "Set FeatureType=1 (vGPU) in /etc/nvidia/gridd.conf",
+				     "gridd.conf sets no FeatureType");
+	if (strcmp(val, "0") == 0)
+		return gv_report_add(r, NULL, "license.gridd_conf", W, "Set FeatureType=1 (vGPU) in /etc/nvidia/gridd.conf",
+				     "FeatureType=0: unlicensed");
+	legacy = gv_parse_conf_value(conf, (size_t)n, "ServerAddress", server, sizeof(server)) == 0 && server[0];
+	return gv_report_add(r, NULL, "license.gridd_conf", P, NULL, "FeatureType=%s%s%s", val,
+			     legacy ? "; legacy license server ServerAddress=" : "", legacy ? server : "");
+}
+
+/* One client configuration token. It is a secret: read into a local buffer,
+ * take the size, age and expiry, wipe it. Nothing of it leaves here. */
+static int check_token(gpuvirt_ctx *ctx, gpuvirt_report *r, const char *name)
+{
+	static const char new_token[] = "Download a new client configuration token from the NVIDIA Licensing Portal "
+					"into /etc/nvidia/ClientConfigToken/ and restart nvidia-gridd";
+	char rel[512], tok[8192], when[32] = "";
+	struct stat st;
+	int64_t exp = 0;
+	ssize_t tn;
+	int xr;
+
+	if (gv_path(rel, sizeof(rel), "etc/nvidia/ClientConfigToken/%s", name) < 0)
+		return 0;
+	tn = gv_read_stat(ctx, rel, tok, sizeof(tok), &st);
+	if (tn < 0) {
+		gv_clear_error(ctx);
+		return gv_report_add(r, NULL, "license.token", F,
+				     "Make the token a regular file readable by nvidia-gridd (chmod 744)",
+				     "%s is not readable: %s", name, gpuvirt_strerror((int)tn));
+	}
+	if (tn == 0)
+		return gv_report_add(r, NULL, "license.token", F, new_token, "%s is empty", name);
+	xr = gv_parse_token_expiry(tok, (size_t)tn, &exp);
+	memset(tok, 0, sizeof(tok));
+	long age = (long)((time(NULL) - st.st_mtime) / 86400);
+	if (xr == 0) {
+		time_t t = (time_t)exp;
+		strftime(when, sizeof(when), "%Y-%m-%d", gmtime(&t));
+	}
+	if (xr == 0 && exp < (int64_t)time(NULL))
+		return gv_report_add(r, NULL, "license.token", F, new_token, "%s expired on %s (%zd bytes, %ld days old)",
+				     name, when, tn, age);
+	if (xr == 0)
+		return gv_report_add(r, NULL, "license.token", P, NULL, "%s: %zd bytes, %ld days old, valid until %s",
+				     name, tn, age, when);
+	return gv_report_add(r, NULL, "license.token", P, NULL, "%s: %zd bytes, %ld days old (no expiry recorded)",
+			     name, tn, age);
+}
+
 static int check_license_guest(gpuvirt_ctx *ctx, gpuvirt_report *r)
 {
-	char conf[16384], val[256], **toks = NULL;
+	char **toks = NULL;
 	size_t ntoks = 0, good = 0;
-	ssize_t n = gv_read_text(ctx, "etc/nvidia/gridd.conf", conf, sizeof(conf));
 	int e;
 
-	if (n < 0)
-		e = gv_report_add(r, NULL, "license.gridd_conf", W,
-			"Copy /etc/nvidia/gridd.conf.template to /etc/nvidia/gridd.conf, set FeatureType (1 for vGPU), "
-			"and restart nvidia-gridd",
-			"no /etc/nvidia/gridd.conf: the guest driver runs unlicensed (degraded after 20 minutes)");
-	else if (gv_parse_conf_value(conf, (size_t)n, "FeatureType", val, sizeof(val)) < 0)
-		e = gv_report_add(r, NULL, "license.gridd_conf", W, "Set FeatureType=1 (vGPU) in /etc/nvidia/gridd.conf",
-			"gridd.conf sets no FeatureType");
-	else if (strcmp(val, "0") == 0)
-		e = gv_report_add(r, NULL, "license.gridd_conf", W, "Set FeatureType=1 (vGPU) in /etc/nvidia/gridd.conf",
-			"FeatureType=0: unlicensed");
-	else {
-		char server[256];
-		bool legacy = gv_parse_conf_value(conf, (size_t)n, "ServerAddress", server, sizeof(server)) == 0 &&
-			      server[0];
-		e = gv_report_add(r, NULL, "license.gridd_conf", P, NULL, "FeatureType=%s%s%s", val,
-			legacy ? "; legacy license server ServerAddress=" : "", legacy ? server : "");
-	}
-	if (e < 0)
+	if ((e = check_gridd_conf(ctx, r)) < 0)
 		return e;
-
 	if ((e = gv_list_dir(ctx, "etc/nvidia/ClientConfigToken", &toks, &ntoks)) < 0) {
 		if (e != -ENOENT && e != -ENOTDIR)
 			return gv_fail(ctx, e, "cannot list etc/nvidia/ClientConfigToken under %s: %s", ctx->root,
@@ -407,65 +472,21 @@ static int check_license_guest(gpuvirt_ctx *ctx, gpuvirt_report *r)
 		ntoks = 0;
 		e = 0;
 	}
-	for (size_t i = 0; i < ntoks; i++) {
+	for (size_t i = 0; i < ntoks && e >= 0; i++) {
 		size_t l = strlen(toks[i]);
-		char rel[512];
-		struct stat st;
 		if (l < 4 || strcmp(toks[i] + l - 4, ".tok") != 0)
 			continue;
 		good++;
-		if (gv_path(rel, sizeof(rel), "etc/nvidia/ClientConfigToken/%s", toks[i]) < 0)
-			continue;
-		/* The token is a secret: read into a local buffer, take the size, age
-		 * and expiry, wipe it. Nothing of it leaves this block. */
-		char tok[8192];
-		ssize_t tn = gv_read_stat(ctx, rel, tok, sizeof(tok), &st);
-		if (tn < 0) {
-			e = gv_report_add(r, NULL, "license.token", F, "Make the token a regular file readable by nvidia-gridd (chmod 744)",
-				"%s is not readable: %s", toks[i], gpuvirt_strerror((int)tn));
-			gv_clear_error(ctx);
-			goto next;
-		}
-		if (tn == 0) {
-			e = gv_report_add(r, NULL, "license.token", F, "Download a new client configuration token from the NVIDIA "
-							     "Licensing Portal into /etc/nvidia/ClientConfigToken/",
-				"%s is empty", toks[i]);
-			goto next;
-		}
-		int64_t exp = 0;
-		int xr = gv_parse_token_expiry(tok, (size_t)tn, &exp);
-		memset(tok, 0, sizeof(tok));
-		long age = (long)((time(NULL) - st.st_mtime) / 86400);
-		if (xr == 0 && exp < (int64_t)time(NULL)) {
-			char when[32];
-			time_t t = (time_t)exp;
-			strftime(when, sizeof(when), "%Y-%m-%d", gmtime(&t));
-			e = gv_report_add(r, NULL, "license.token", F,
-				"Download a new client configuration token from the NVIDIA Licensing Portal into "
-				"/etc/nvidia/ClientConfigToken/ and restart nvidia-gridd",
-				"%s expired on %s (%zd bytes, %ld days old)", toks[i], when, tn, age);
-		} else if (xr == 0) {
-			char when[32];
-			time_t t = (time_t)exp;
-			strftime(when, sizeof(when), "%Y-%m-%d", gmtime(&t));
-			e = gv_report_add(r, NULL, "license.token", P, NULL, "%s: %zd bytes, %ld days old, valid until %s", toks[i], tn,
-				age, when);
-		} else {
-			e = gv_report_add(r, NULL, "license.token", P, NULL, "%s: %zd bytes, %ld days old (no expiry recorded)",
-				toks[i], tn, age);
-		}
-	next:
-		if (e < 0)
-			break;
+		e = check_token(ctx, r, toks[i]);
 	}
 	gv_names_free(toks, ntoks);
 	if (e < 0)
 		return e;
 	if (good == 0)
 		return gv_report_add(r, NULL, "license.token", W,
-			   "Download a client configuration token from the NVIDIA Licensing Portal into "
-			   "/etc/nvidia/ClientConfigToken/ and restart nvidia-gridd",
-			   "no client configuration token (/etc/nvidia/ClientConfigToken/*.tok)");
+				     "Download a client configuration token from the NVIDIA Licensing Portal into "
+				     "/etc/nvidia/ClientConfigToken/ and restart nvidia-gridd",
+				     "no client configuration token (/etc/nvidia/ClientConfigToken/*.tok)");
 	return 0;
 }
 

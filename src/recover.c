@@ -158,61 +158,54 @@ static int finish_create(gpuvirt_ctx *ctx, const char *name, struct gv_journal *
 	return (r = gv_journal_remove(ctx, name)) < 0 ? r : 1;
 }
 
-/* One journal file: name without ".journal". */
-static void recover_one(gpuvirt_ctx *ctx, const char *name, bool creates, struct tally *t)
+/* Read a journal for recovery: version 1 create journals named their
+ * instance only in the file name. 0, -ENOENT (finished meanwhile) or an
+ * error; a damaged one is noted. */
+static int read_for_recovery(gpuvirt_ctx *ctx, const char *name, const char *file, struct gv_journal *j,
+			     struct tally *t)
 {
-	struct gv_journal *j = malloc(sizeof(*j));
 	bool is_create = strncmp(name, "create-", 7) == 0;
-	char file[GV_KEY_LEN + 32];
-	int fd = -1, r;
+	int r = gv_journal_read(ctx, name, j);
 
-	snprintf(file, sizeof(file), "%s.journal", name);
-	if (!j) {
-		note_err(t, -ENOMEM);
-		return;
-	}
-	if (is_create != creates)
-		goto out;
-	r = gv_journal_read(ctx, name, j);
 	if (r == -EBADMSG) {
 		note_damaged(ctx, t, file, "malformed");
-		goto out;
+		return r;
 	}
-	if (r < 0) {
-		if (r != -ENOENT) /* gone meanwhile: finished by its owner */
-			note_err(t, r);
-		goto out;
-	}
-	if (is_create && j->version == 1) { /* version 1 named the instance only in the file name */
+	if (r < 0)
+		return r;
+	if (is_create && j->version == 1) {
 		if (gv_parse_uuid(name + 7, j->uuid) < 0) {
 			note_damaged(ctx, t, file, "no instance UUID");
-			goto out;
+			return -EBADMSG;
 		}
 		snprintf(j->key, sizeof(j->key), "gpu-%s", j->parent);
 	}
 	if (!is_create && strcmp(j->key, name) != 0) {
 		note_damaged(ctx, t, file, "names another lock");
-		goto out;
+		return -EBADMSG;
 	}
-	if (gv_lock_take(ctx, j->key, false, &fd) < 0) {
-		gv_info(ctx, "%s: %s", file, gpuvirt_ctx_get_error(ctx)); /* a live process is at work on it */
-		gv_clear_error(ctx);
-		goto out;
-	}
-	/* Read again under the lock: its owner may have finished it. */
-	r = gv_journal_read(ctx, name, j);
-	if (r < 0 || (j->pid != 0 && j->pid != (long)getpid() && gv_owner_alive(j->pid, j->start))) {
-		if (r == 0)
-			gv_info(ctx, "%s: its owner, pid %ld, is alive; left to it", file, j->pid);
-		else if (r != -ENOENT)
+	return 0;
+}
+
+/* With the journal's lock held: act on it if its owner is gone. */
+static void recover_locked(gpuvirt_ctx *ctx, const char *name, const char *file, struct gv_journal *j,
+			   struct tally *t)
+{
+	bool is_create = strncmp(name, "create-", 7) == 0;
+	int r = read_for_recovery(ctx, name, file, j, t); /* again: its owner may have finished it */
+
+	if (r < 0) {
+		if (r != -ENOENT && r != -EBADMSG)
 			note_err(t, r);
-		goto out;
+		return;
 	}
-	if (is_create && j->version == 1)
-		gv_parse_uuid(name + 7, j->uuid);
+	if (j->pid != 0 && j->pid != (long)getpid() && gv_owner_alive(j->pid, j->start)) {
+		gv_info(ctx, "%s: its owner, pid %ld, is alive; left to it", file, j->pid);
+		return;
+	}
 	if (!is_create && !devices_match_key(ctx, j)) {
 		note_damaged(ctx, t, file, "a device outside its lock's group");
-		goto out;
+		return;
 	}
 	r = is_create ? finish_create(ctx, name, j) : finish_bind(ctx, name, j);
 	if (r == -EBADMSG)
@@ -221,8 +214,33 @@ static void recover_one(gpuvirt_ctx *ctx, const char *name, bool creates, struct
 		t->done++;
 	else
 		note_err(t, r);
-out:
-	gv_lock_release(fd);
+}
+
+/* One journal file: name without ".journal". */
+static void recover_one(gpuvirt_ctx *ctx, const char *name, bool creates, struct tally *t)
+{
+	struct gv_journal *j;
+	char file[GV_KEY_LEN + 32];
+	int fd = -1, r;
+
+	if ((strncmp(name, "create-", 7) == 0) != creates)
+		return;
+	if (!(j = malloc(sizeof(*j)))) {
+		note_err(t, -ENOMEM);
+		return;
+	}
+	snprintf(file, sizeof(file), "%s.journal", name);
+	r = read_for_recovery(ctx, name, file, j, t);
+	if (r < 0) {
+		if (r != -ENOENT && r != -EBADMSG) /* gone meanwhile: finished by its owner */
+			note_err(t, r);
+	} else if (gv_lock_take(ctx, j->key, false, &fd) < 0) {
+		gv_info(ctx, "%s: %s", file, gpuvirt_ctx_get_error(ctx)); /* a live process is at work on it */
+		gv_clear_error(ctx);
+	} else {
+		recover_locked(ctx, name, file, j, t);
+		gv_lock_release(fd);
+	}
 	free(j);
 }
 

@@ -98,90 +98,122 @@ void gv_sysfs_force_fallback(bool on)
 #define MAX_DEPTH 64
 #define MAX_LINKS 40
 
+struct walk {
+	char rest[8192]; /* what is left to resolve */
+	int stack[MAX_DEPTH + 1];
+	int depth, links;
+};
+
+/* Take the next component off w->rest into comp; false at the end. *last
+ * says whether it is the final one. */
+static int next_component(struct walk *w, char *comp, size_t size, bool *last)
+{
+	char *p = w->rest, *slash;
+	size_t len;
+
+	while (*p == '/')
+		p++;
+	if (!*p)
+		return 0;
+	slash = strchr(p, '/');
+	len = slash ? (size_t)(slash - p) : strlen(p);
+	if (len >= size)
+		return -ENAMETOOLONG;
+	memcpy(comp, p, len);
+	comp[len] = '\0';
+	memmove(w->rest, p + len, strlen(p + len) + 1);
+	*last = w->rest[strspn(w->rest, "/")] == '\0';
+	return 1;
+}
+
+/* comp is a link to target: splice it into the rest of the path; an
+ * absolute one starts again from the root. */
+static int splice_link(struct walk *w, const char *target, size_t n)
+{
+	if (++w->links > MAX_LINKS || n + strlen(w->rest) + 2 > sizeof(w->rest))
+		return -ELOOP;
+	if (target[0] == '/')
+		while (w->depth > 0)
+			close(w->stack[w->depth--]);
+	memmove(w->rest + n + 1, w->rest, strlen(w->rest) + 1);
+	memcpy(w->rest, target, n);
+	w->rest[n] = '/';
+	return 0;
+}
+
+/* One component: ".", "..", a link to splice, or a directory to enter; the
+ * final one is opened into *fd_out. 0 to go on, or -errno. */
+static int walk_step(struct walk *w, const char *comp, bool last, int flags, mode_t mode, int *fd_out)
+{
+	char target[4096];
+	int fd;
+
+	*fd_out = -1;
+	if (strcmp(comp, ".") == 0)
+		return 0;
+	if (strcmp(comp, "..") == 0) {
+		if (w->depth > 0)
+			close(w->stack[w->depth--]);
+		return 0;
+	}
+	if (!last || !(flags & O_NOFOLLOW)) {
+		ssize_t n = readlinkat(w->stack[w->depth], comp, target, sizeof(target) - 1);
+		if (n >= 0) {
+			target[n] = '\0';
+			return splice_link(w, target, (size_t)n);
+		}
+	}
+	if (last) {
+		fd = openat(w->stack[w->depth], comp, flags | O_NOFOLLOW, mode);
+		if (fd < 0)
+			return -errno;
+		*fd_out = fd;
+		return 0;
+	}
+	fd = openat(w->stack[w->depth], comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (w->depth == MAX_DEPTH) {
+		close(fd);
+		return -ELOOP;
+	}
+	w->stack[++w->depth] = fd;
+	return 0;
+}
+
 /* The fallback walker: one component at a time from the root's fd, never
  * following a link by the kernel. A link's target is spliced into the rest
  * of the path and resolved the same way (an absolute one from the root), and
  * ".." never climbs above the root: what RESOLVE_IN_ROOT does, in userspace. */
 static int walk_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
 {
-	char rest[8192], target[4096], comp[256];
-	int stack[MAX_DEPTH + 1];
-	int depth = 0, links = 0, r;
+	struct walk w = {.depth = 0, .links = 0};
+	char comp[256];
+	bool last = false;
+	int r, fd = -1;
 
-	if (strlen(rel) >= sizeof(rest))
+	if (strlen(rel) >= sizeof(w.rest))
 		return -ENAMETOOLONG;
-	strcpy(rest, rel);
-	stack[0] = fcntl(ctx->root_fd, F_DUPFD_CLOEXEC, 0);
-	if (stack[0] < 0)
+	strcpy(w.rest, rel);
+	w.stack[0] = fcntl(ctx->root_fd, F_DUPFD_CLOEXEC, 0);
+	if (w.stack[0] < 0)
 		return -errno;
 	for (;;) {
-		char *p = rest, *slash;
-		size_t len;
-		bool last;
-		int fd;
-
-		while (*p == '/')
-			p++;
-		if (!*p) { /* the path named a directory we already hold */
-			fd = openat(stack[depth], ".", flags, mode);
+		r = next_component(&w, comp, sizeof(comp), &last);
+		if (r == 0) { /* the path named a directory we already hold */
+			fd = openat(w.stack[w.depth], ".", flags, mode);
 			r = fd < 0 ? -errno : fd;
 			break;
 		}
-		slash = strchr(p, '/');
-		len = slash ? (size_t)(slash - p) : strlen(p);
-		if (len >= sizeof(comp)) {
-			r = -ENAMETOOLONG;
+		if (r < 0 || (r = walk_step(&w, comp, last, flags, mode, &fd)) < 0)
 			break;
-		}
-		memcpy(comp, p, len);
-		comp[len] = '\0';
-		memmove(rest, p + len, strlen(p + len) + 1);
-		last = rest[strspn(rest, "/")] == '\0';
-		if (strcmp(comp, ".") == 0)
-			continue;
-		if (strcmp(comp, "..") == 0) {
-			if (depth > 0)
-				close(stack[depth--]);
-			continue;
-		}
-		if (!last || !(flags & O_NOFOLLOW)) {
-			ssize_t n = readlinkat(stack[depth], comp, target, sizeof(target) - 1);
-			if (n >= 0) {
-				if (++links > MAX_LINKS || (size_t)n + strlen(rest) + 2 > sizeof(rest)) {
-					r = -ELOOP;
-					break;
-				}
-				target[n] = '\0';
-				if (target[0] == '/')
-					while (depth > 0)
-						close(stack[depth--]);
-				memmove(rest + n + 1, rest, strlen(rest) + 1);
-				memcpy(rest, target, (size_t)n);
-				rest[n] = '/';
-				continue;
-			}
-		}
-		if (last)
-			fd = openat(stack[depth], comp, flags | O_NOFOLLOW, mode);
-		else
-			fd = openat(stack[depth], comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			r = -errno;
-			break;
-		}
-		if (last) {
+		if (fd >= 0) {
 			r = fd;
 			break;
 		}
-		if (depth == MAX_DEPTH) {
-			close(fd);
-			r = -ELOOP;
-			break;
-		}
-		stack[++depth] = fd;
 	}
-	while (depth >= 0)
-		close(stack[depth--]);
+	while (w.depth >= 0)
+		close(w.stack[w.depth--]);
 	return r;
 }
 
@@ -395,14 +427,51 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Every name of an open directory but "." and "..". */
+static int read_names(DIR *d, char ***names_out, size_t *count_out)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno)
+				break;
+			*names_out = names;
+			*count_out = n;
+			return 0;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char **nn = realloc(names, ncap * sizeof(*nn));
+			if (!nn) {
+				errno = ENOMEM;
+				break;
+			}
+			names = nn;
+			cap = ncap;
+		}
+		if (!(names[n] = strdup(de->d_name))) {
+			errno = ENOMEM;
+			break;
+		}
+		n++;
+	}
+	int r = -errno;
+	gv_names_free(names, n);
+	return r;
+}
+
 int gv_list_dir(gpuvirt_ctx *ctx, const char *rel, char ***names_out, size_t *count_out)
 {
 	int fd = gv_open(ctx, rel, O_RDONLY | O_DIRECTORY, 0);
 	DIR *d;
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	int r = 0;
+	int r;
 
 	*names_out = NULL;
 	*count_out = 0;
@@ -414,43 +483,11 @@ int gv_list_dir(gpuvirt_ctx *ctx, const char *rel, char ***names_out, size_t *co
 		close(fd);
 		return r;
 	}
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			if (errno)
-				r = -errno;
-			break;
-		}
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			char **nn = realloc(names, ncap * sizeof(*nn));
-			if (!nn) {
-				r = -ENOMEM;
-				break;
-			}
-			names = nn;
-			cap = ncap;
-		}
-		names[n] = strdup(de->d_name);
-		if (!names[n]) {
-			r = -ENOMEM;
-			break;
-		}
-		n++;
-	}
+	r = read_names(d, names_out, count_out);
 	closedir(d);
-	if (r < 0) {
-		gv_names_free(names, n);
-		return r;
-	}
-	if (n > 1)
-		qsort(names, n, sizeof(*names), cmp_names);
-	*names_out = names;
-	*count_out = n;
-	return 0;
+	if (r == 0 && *count_out > 1)
+		qsort(*names_out, *count_out, sizeof(**names_out), cmp_names);
+	return r;
 }
 
 /* ---- writing ----------------------------------------------------------- */
@@ -623,6 +660,29 @@ static int wait_result(gpuvirt_ctx *ctx, int fd, const char *rel, long timeout_m
 	return read_word(fd, word, deadline);
 }
 
+/* In the forked child: fork again (so that the writer is nobody's child),
+ * tell the caller the writer's pid, write, tell the result. Only
+ * async-signal-safe calls. */
+static void __attribute__((noreturn)) be_the_writer(int fd, const char *value, size_t len, int out)
+{
+	pid_t w = fork();
+	int32_t me, res;
+	ssize_t n;
+
+	if (w != 0)
+		_exit(w < 0 ? 1 : 0);
+	signal(SIGPIPE, SIG_IGN);
+	keep_only(fd, out);
+	me = (int32_t)getpid();
+	if (write(out, &me, sizeof(me)) != (ssize_t)sizeof(me))
+		_exit(1);
+	n = write(fd, value, len);
+	res = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+	if (write(out, &res, sizeof(res)) != (ssize_t)sizeof(res))
+		_exit(1);
+	_exit(0);
+}
+
 int gv_write_attr_bounded(gpuvirt_ctx *ctx, const char *rel, const char *value, long timeout_ms, pid_t *writer)
 {
 	size_t len = strlen(value);
@@ -644,21 +704,8 @@ int gv_write_attr_bounded(gpuvirt_ctx *ctx, const char *rel, const char *value, 
 	 * it blocked past the deadline, it ends on its own, reaped by init, and
 	 * the caller is free. Only async-signal-safe calls run in between. */
 	child = fork();
-	if (child == 0) {
-		pid_t w = fork();
-		if (w != 0)
-			_exit(w < 0 ? 1 : 0);
-		signal(SIGPIPE, SIG_IGN);
-		keep_only(fd, pipefd[1]);
-		int32_t me = (int32_t)getpid(), res;
-		if (write(pipefd[1], &me, sizeof(me)) != (ssize_t)sizeof(me))
-			_exit(1);
-		ssize_t n = write(fd, value, len);
-		res = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
-		if (write(pipefd[1], &res, sizeof(res)) != (ssize_t)sizeof(res))
-			_exit(1);
-		_exit(0);
-	}
+	if (child == 0)
+		be_the_writer(fd, value, len, pipefd[1]);
 	close(pipefd[1]);
 	close(fd);
 	if (child < 0) {
