@@ -11,7 +11,6 @@
 
 /* ---- per-GPU evidence -------------------------------------------------- */
 
-
 /* One function's vGPU files: its mdev types and NVIDIA's vendor files. */
 static void function_evidence(gpuvirt_ctx *ctx, const char *bdf, struct evidence *ev, int *err)
 {
@@ -37,7 +36,6 @@ int gv_check_evidence(gpuvirt_ctx *ctx, gpuvirt_device *dev, struct evidence *ev
 	return err;
 }
 
-
 static int check_group(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, gpuvirt_device *dev)
 {
 	const char *bdf = gpuvirt_device_get_bdf(dev);
@@ -47,11 +45,12 @@ static int check_group(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	int e;
 
 	if (group < 0 && h->xen_dom0)
-		return gv_report_add(r, bdf, "gpu.iommu_group", I, NULL,
-			   "no IOMMU group in dom0: Xen assigns devices by its own IOMMU, the card's functions together");
+		return gv_report_add(
+		    r, bdf, "gpu.iommu_group", I, NULL,
+		    "no IOMMU group in dom0: Xen assigns devices by its own IOMMU, the card's functions together");
 	if (group < 0)
 		return gv_report_add(r, bdf, "gpu.iommu_group", F, gv_check_iommu_remedy(h),
-			   "no IOMMU group: the IOMMU is off or does not cover this device");
+				     "no IOMMU group: the IOMMU is off or does not cover this device");
 	if ((e = gv_report_add(r, bdf, "gpu.iommu_group", P, NULL, "IOMMU group %d", group)) < 0)
 		return e;
 	for (size_t i = 0; i < gpuvirt_device_get_iommu_group_member_count(dev); i++) {
@@ -62,7 +61,8 @@ static int check_group(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 		if (strcmp(m, bdf) == 0)
 			continue;
 		if (gpuvirt_device_new_from_bdf(ctx, m, &md) < 0) {
-			lf += (size_t)snprintf(foreign + lf, sizeof(foreign) - lf, "%s%s (unreadable)", lf ? ", " : "", m);
+			lf += (size_t)snprintf(foreign + lf, sizeof(foreign) - lf, "%s%s (unreadable)", lf ? ", " : "",
+					       m);
 			continue;
 		}
 		cls = gpuvirt_device_get_class(md);
@@ -73,25 +73,28 @@ static int check_group(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 		cname = gv_pci_class_name(ctx, cls);
 		if (gv_device_is_companion(dev, md)) {
 			if (ls < sizeof(same))
-				ls += (size_t)snprintf(same + ls, sizeof(same) - ls, "%s%s (%s, same card)", ls ? ", " : "", m,
-						       cname ? cname : "function");
+				ls += (size_t)snprintf(same + ls, sizeof(same) - ls, "%s%s (%s, same card)",
+						       ls ? ", " : "", m, cname ? cname : "function");
 		} else if (lf < sizeof(foreign)) {
-			lf += (size_t)snprintf(foreign + lf, sizeof(foreign) - lf, "%s%s (%s%s%s)", lf ? ", " : "", m,
-					       cname ? cname : "device", gpuvirt_device_get_driver(md) ? ", driver " : "",
-					       gpuvirt_device_get_driver(md) ? gpuvirt_device_get_driver(md) : "");
+			lf +=
+			    (size_t)snprintf(foreign + lf, sizeof(foreign) - lf, "%s%s (%s%s%s)", lf ? ", " : "", m,
+					     cname ? cname : "device", gpuvirt_device_get_driver(md) ? ", driver " : "",
+					     gpuvirt_device_get_driver(md) ? gpuvirt_device_get_driver(md) : "");
 		}
 		free(cname);
 		gpuvirt_device_unref(md);
 	}
 	if (foreign[0])
-		return gv_report_add(r, bdf, "gpu.iommu_group.isolated", F,
-			   "Move the GPU to a slot whose group holds only it (an x16 slot wired to the CPU), or enable "
-			   "ACS in the firmware; to pass the group whole, allow it explicitly (gpuvirt bind --allow-group)",
-			   "IOMMU group %d also holds %s%s%s", group, foreign, same[0] ? "; and " : "", same);
+		return gv_report_add(
+		    r, bdf, "gpu.iommu_group.isolated", F,
+		    "Move the GPU to a slot whose group holds only it (an x16 slot wired to the CPU), or enable "
+		    "ACS in the firmware; to pass the group whole, allow it explicitly (gpuvirt bind --allow-group)",
+		    "IOMMU group %d also holds %s%s%s", group, foreign, same[0] ? "; and " : "", same);
 	if (same[0])
 		return gv_report_add(r, bdf, "gpu.iommu_group.isolated", P, NULL,
-			   "IOMMU group %d holds the GPU and %s; they are moved together", group, same);
-	return gv_report_add(r, bdf, "gpu.iommu_group.isolated", P, NULL, "IOMMU group %d holds only this device", group);
+				     "IOMMU group %d holds the GPU and %s; they are moved together", group, same);
+	return gv_report_add(r, bdf, "gpu.iommu_group.isolated", P, NULL, "IOMMU group %d holds only this device",
+			     group);
 }
 
 /* Kernel release as major * 1000 + minor, 0 when unknown. */
@@ -109,13 +112,15 @@ static int check_reset(gpuvirt_report *r, const struct host *h, gpuvirt_device *
 
 	/* Since 5.15 the kernel shows reset_method only where a method exists. */
 	if (!gpuvirt_device_has_reset_method_info(dev) && (kernel_version(h) == 0 || kernel_version(h) < 5015))
-		return gv_report_add(r, bdf, "gpu.reset", I, NULL, "unknown: the kernel (%s) has no reset_method attribute",
-			   h->modules.release[0] ? h->modules.release : "release unknown");
+		return gv_report_add(r, bdf, "gpu.reset", I, NULL,
+				     "unknown: the kernel (%s) has no reset_method attribute",
+				     h->modules.release[0] ? h->modules.release : "release unknown");
 	if (n == 0)
-		return gv_report_add(r, bdf, "gpu.reset", W,
-			   "Prefer a GPU with function-level reset; otherwise reboot the host between guests, or check "
-			   "the vendor's reset quirk (vendor-reset for some AMD GPUs)",
-			   "no reset method: the GPU cannot be reset between guests");
+		return gv_report_add(
+		    r, bdf, "gpu.reset", W,
+		    "Prefer a GPU with function-level reset; otherwise reboot the host between guests, or check "
+		    "the vendor's reset quirk (vendor-reset for some AMD GPUs)",
+		    "no reset method: the GPU cannot be reset between guests");
 	for (size_t i = 0; i < n; i++) {
 		const char *m = gpuvirt_device_get_reset_method(dev, i);
 		size_t l = strlen(list);
@@ -124,9 +129,11 @@ static int check_reset(gpuvirt_report *r, const struct host *h, gpuvirt_device *
 		only_bus &= strcmp(m, "bus") == 0 || strcmp(m, "cxl_bus") == 0;
 	}
 	if (only_bus)
-		return gv_report_add(r, bdf, "gpu.reset", I, NULL,
-			   "reset by %s only: it resets every function behind the same bridge (fine for one card)", list);
-	return gv_report_add(r, bdf, "gpu.reset", P, NULL, "reset methods: %s%s", list, flr ? "" : " (no function-level reset)");
+		return gv_report_add(
+		    r, bdf, "gpu.reset", I, NULL,
+		    "reset by %s only: it resets every function behind the same bridge (fine for one card)", list);
+	return gv_report_add(r, bdf, "gpu.reset", P, NULL, "reset methods: %s%s", list,
+			     flr ? "" : " (no function-level reset)");
 }
 
 /* A refusal of the unit's move under this code, or NULL. */
@@ -149,23 +156,26 @@ static int check_holders(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *de
 	int e;
 
 	if (no && no->lifted_by == 0)
-		return gv_report_add(r, bdf, "gpu.driver.in_use", F,
-			   "Stop the VMs that use it, or destroy its vGPU instances; nothing takes a device from a VM",
-			   "%s", no->message);
+		return gv_report_add(
+		    r, bdf, "gpu.driver.in_use", F,
+		    "Stop the VMs that use it, or destroy its vGPU instances; nothing takes a device from a VM", "%s",
+		    no->message);
 	if (no)
-		return gv_report_add(r, bdf, "gpu.driver.in_use", W,
-			   "Stop what uses the GPU (a display manager, a compute job) before binding, or bind with --force",
-			   "%s", no->message);
+		return gv_report_add(
+		    r, bdf, "gpu.driver.in_use", W,
+		    "Stop what uses the GPU (a display manager, a compute job) before binding, or bind with --force",
+		    "%s", no->message);
 	/* Already passed through: a VM holding it is where it should be. */
 	if ((e = gv_holders_collect(ctx, &bdf, 1, &own)) < 0)
 		return e;
 	if (own.n) {
 		char one[256];
 		gv_holder_describe(&own.v[0], one, sizeof(one));
-		e = gv_report_add(r, bdf, "gpu.driver.in_use", I, NULL, "in use where it is: %s%s", one, own.n > 1 ? ", ..." : "");
+		e = gv_report_add(r, bdf, "gpu.driver.in_use", I, NULL, "in use where it is: %s%s", one,
+				  own.n > 1 ? ", ..." : "");
 	} else {
 		e = gv_report_add(r, bdf, "gpu.driver.in_use", P, NULL,
-			"nothing holds it: no process has its nodes open, no vGPU instance is live");
+				  "nothing holds it: no process has its nodes open, no vGPU instance is live");
 	}
 	gv_holders_free(&own);
 	return e;
@@ -178,14 +188,16 @@ static int check_driver(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev
 	int e;
 
 	if (gpuvirt_device_get_boot_vga(dev) == 1)
-		e = gv_report_add(r, bdf, "gpu.boot_vga", W,
-			"Use another GPU for the host console, or boot with video=efifb:off (and no fbcon on it); then "
-			"bind with --force",
-			"the boot VGA device: the firmware and the host console use it");
+		e = gv_report_add(
+		    r, bdf, "gpu.boot_vga", W,
+		    "Use another GPU for the host console, or boot with video=efifb:off (and no fbcon on it); then "
+		    "bind with --force",
+		    "the boot VGA device: the firmware and the host console use it");
 	else if (vga)
-		e = gv_report_add(r, bdf, "gpu.boot_vga", W,
-			"Use another GPU for the host console, or boot with video=efifb:off; then bind with --force",
-			"%s", vga->message);
+		e = gv_report_add(
+		    r, bdf, "gpu.boot_vga", W,
+		    "Use another GPU for the host console, or boot with video=efifb:off; then bind with --force", "%s",
+		    vga->message);
 	else
 		e = gv_report_add(r, bdf, "gpu.boot_vga", P, NULL, "not the boot VGA device");
 	if (e < 0)
@@ -213,7 +225,7 @@ static int check_sriov(gpuvirt_report *r, gpuvirt_device *dev)
 	if (total <= 0)
 		return gv_report_add(r, bdf, "gpu.sriov", I, NULL, "not SR-IOV capable");
 	return gv_report_add(r, bdf, "gpu.sriov", I, NULL, "SR-IOV capable: %d of %d VFs enabled",
-		   gpuvirt_device_get_sriov_num_vfs(dev), total);
+			     gpuvirt_device_get_sriov_num_vfs(dev), total);
 }
 
 static int check_vgpu(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev, int *mechanism,
@@ -236,42 +248,45 @@ static int check_vgpu(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev, 
 
 	if (e)
 		rr = gv_report_add(r, bdf, "gpu.vgpu.capable", P, NULL, "listed: %s (%s)", e->name,
-			 gv_vgpu_mechanism_name(e->mechanism));
+				   gv_vgpu_mechanism_name(e->mechanism));
 	else if (ev->mdev_types || ev->vendor_vfs)
-		rr = gv_report_add(r, bdf, "gpu.vgpu.capable", I, NULL,
-			 "not in the vGPU table, but the host offers vGPU types for it (run-time evidence wins)");
+		rr = gv_report_add(
+		    r, bdf, "gpu.vgpu.capable", I, NULL,
+		    "not in the vGPU table, but the host offers vGPU types for it (run-time evidence wins)");
 	else
 		rr = gv_report_add(r, bdf, "gpu.vgpu.capable", I, NULL, "not listed as vGPU-capable");
 	if (rr < 0)
 		return rr;
 
 	if (ev->vendor_vfs)
-		return gv_report_add(r, bdf, "gpu.vgpu.active", P, NULL, "NVIDIA vendor vGPU on %zu VF%s", ev->vendor_vfs,
-			   ev->vendor_vfs == 1 ? "" : "s");
+		return gv_report_add(r, bdf, "gpu.vgpu.active", P, NULL, "NVIDIA vendor vGPU on %zu VF%s",
+				     ev->vendor_vfs, ev->vendor_vfs == 1 ? "" : "s");
 	if (ev->mdev_types)
 		return gv_report_add(r, bdf, "gpu.vgpu.active", P, NULL, "%zu mdev type%s (%s%s)", ev->mdev_types,
-			   ev->mdev_types == 1 ? "" : "s", ev->first_type, ev->mdev_types > 1 ? ", ..." : "");
+				     ev->mdev_types == 1 ? "" : "s", ev->first_type, ev->mdev_types > 1 ? ", ..." : "");
 	if (sriov_evidence)
-		return gv_report_add(r, bdf, "gpu.vgpu.active", P, NULL, "%d SR-IOV VF%s enabled by %s", num, num == 1 ? "" : "s", drv);
+		return gv_report_add(r, bdf, "gpu.vgpu.active", P, NULL, "%d SR-IOV VF%s enabled by %s", num,
+				     num == 1 ? "" : "s", drv);
 	/* Creating an instance enables the VFs itself (profile-sriov.c). */
 	if (e && (e->mechanism == GV_VGPU_AMD_MXGPU || e->mechanism == GV_VGPU_INTEL_SRIOV) && total > 0 && drv &&
 	    strcmp(drv, "vfio-pci") != 0)
-		return gv_report_add(r, bdf, "gpu.vgpu.active", P, NULL,
-			   "SR-IOV capable (%d VFs) with %s; none is enabled yet: creating an instance enables them", total,
-			   drv);
+		return gv_report_add(
+		    r, bdf, "gpu.vgpu.active", P, NULL,
+		    "SR-IOV capable (%d VFs) with %s; none is enabled yet: creating an instance enables them", total,
+		    drv);
 	if (e)
-		return gv_report_add(r, bdf, "gpu.vgpu.active", W, gv_check_mechanism_remedy(e->mechanism),
-			   "a vGPU-capable board (%s), but nothing offers vGPU types: the vendor's host driver is "
-			   "missing (driver now: %s)",
-			   gv_vgpu_mechanism_name(e->mechanism), drv ? drv : "none");
+		return gv_report_add(
+		    r, bdf, "gpu.vgpu.active", W, gv_check_mechanism_remedy(e->mechanism),
+		    "a vGPU-capable board (%s), but nothing offers vGPU types: the vendor's host driver is "
+		    "missing (driver now: %s)",
+		    gv_vgpu_mechanism_name(e->mechanism), drv ? drv : "none");
 	return gv_report_add(r, bdf, "gpu.vgpu.active", I, NULL, "no vGPU types");
 }
 
 /* Each GPU's checks. The passthrough unit and its refusals come from the
  * same table the bind plan uses (unit.c), so that "passthrough: yes" is a
  * plan that proceeds. */
-int gv_check_device(gpuvirt_ctx *ctx, gpuvirt_report *r, struct host *h, gpuvirt_device *dev,
-			 const struct evidence *ev)
+int gv_check_device(gpuvirt_ctx *ctx, gpuvirt_report *r, struct host *h, gpuvirt_device *dev, const struct evidence *ev)
 {
 	int mechanism = -1, e;
 	struct gv_unit u;
@@ -282,11 +297,11 @@ int gv_check_device(gpuvirt_ctx *ctx, gpuvirt_report *r, struct host *h, gpuvirt
 	}
 	if ((e = check_group(ctx, r, h, dev)) < 0 || (e = check_reset(r, h, dev)) < 0 ||
 	    (e = check_driver(ctx, r, dev, &u)) < 0 || (e = check_sriov(r, dev)) < 0 ||
-	    (e = check_vgpu(ctx, r, dev, &mechanism, ev)) < 0 || (e = gv_check_verdicts(r, h, dev, mechanism, ev, &u)) < 0) {
+	    (e = check_vgpu(ctx, r, dev, &mechanism, ev)) < 0 ||
+	    (e = gv_check_verdicts(r, h, dev, mechanism, ev, &u)) < 0) {
 		gv_unit_free(&u);
 		return e;
 	}
 	gv_unit_free(&u);
 	return 0;
 }
-

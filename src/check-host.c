@@ -23,14 +23,11 @@ const char *gv_check_mechanism_remedy(int mechanism)
 	case GV_VGPU_NVIDIA_SRIOV:
 		return "Install NVIDIA's vGPU Manager for this kernel and enable the VFs with "
 		       "/usr/lib/nvidia/sriov-manage -e <BDF>";
-	case GV_VGPU_AMD_MXGPU:
-		return "Load AMD's GIM host driver and enable VFs through sriov_numvfs";
-	case GV_VGPU_INTEL_GVTG:
-		return "Boot with i915.enable_gvt=1 and load the kvmgt module";
+	case GV_VGPU_AMD_MXGPU: return "Load AMD's GIM host driver and enable VFs through sriov_numvfs";
+	case GV_VGPU_INTEL_GVTG: return "Boot with i915.enable_gvt=1 and load the kvmgt module";
 	case GV_VGPU_INTEL_SRIOV:
 		return "Use a driver with SR-IOV support (xe, or i915 with SR-IOV) and enable VFs through sriov_numvfs";
-	default:
-		return NULL;
+	default: return NULL;
 	}
 }
 
@@ -82,8 +79,6 @@ size_t gv_check_count_dir(gpuvirt_ctx *ctx, const char *rel, char *first, size_t
 	gv_names_free(names, n);
 	return n;
 }
-
-
 
 /* Groups that hold at least one PCI function: mdev instances get groups
  * even with the IOMMU off, so they do not count. */
@@ -173,21 +168,22 @@ static int check_cpu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h)
 		n = gv_read_text(ctx, "sys/hypervisor/properties/capabilities", caps, sizeof(caps));
 		if (n > 0 && strstr(caps, "hvm"))
 			return gv_report_add(r, NULL, "cpu.virtualization", P, NULL, "Xen runs HVM guests (%.*s)",
-				   (int)strcspn(caps, "\n"), caps);
+					     (int)strcspn(caps, "\n"), caps);
 		return gv_report_add(r, NULL, "cpu.virtualization", F,
-			   "Enable Intel VT-x or AMD-V (SVM) in the firmware setup, then reboot",
-			   "Xen offers no HVM guests: passthrough needs HVM or PVH guests");
+				     "Enable Intel VT-x or AMD-V (SVM) in the firmware setup, then reboot",
+				     "Xen offers no HVM guests: passthrough needs HVM or PVH guests");
 	}
 	if (!h->cpu_known)
 		return gv_report_add(r, NULL, "cpu.virtualization", W, "Check that /proc is mounted and readable",
-			   "Cannot read the CPU flags from /proc/cpuinfo");
+				     "Cannot read the CPU flags from /proc/cpuinfo");
 	if (h->cpu.hypervisor)
 		return gv_report_add(r, NULL, "cpu.virtualization", F,
-			   "Enable nested virtualization on the outer hypervisor (kvm_intel nested=1, or expose vmx/svm to this VM)",
-			   "No vmx or svm flag: this is a VM without nested virtualization");
+				     "Enable nested virtualization on the outer hypervisor (kvm_intel nested=1, or "
+				     "expose vmx/svm to this VM)",
+				     "No vmx or svm flag: this is a VM without nested virtualization");
 	return gv_report_add(r, NULL, "cpu.virtualization", F,
-		   "Enable Intel VT-x or AMD-V (SVM) in the firmware setup, then reboot",
-		   "No vmx or svm flag in /proc/cpuinfo: hardware virtualization is off or missing");
+			     "Enable Intel VT-x or AMD-V (SVM) in the firmware setup, then reboot",
+			     "No vmx or svm flag in /proc/cpuinfo: hardware virtualization is off or missing");
 }
 
 const char *gv_check_iommu_remedy(const struct host *h)
@@ -207,28 +203,36 @@ static int check_iommu_firmware(gpuvirt_report *r, const struct host *h)
 
 	if (h->dmar || h->ivrs || h->iort)
 		e = gv_report_add(r, NULL, "iommu.firmware", P, NULL, "ACPI %s table (%s)",
-			h->dmar ? "DMAR" : h->ivrs ? "IVRS" : "IORT",
-			h->dmar ? "Intel VT-d" : h->ivrs ? "AMD-Vi" : "Arm SMMU");
+				  h->dmar   ? "DMAR"
+				  : h->ivrs ? "IVRS"
+					    : "IORT",
+				  h->dmar   ? "Intel VT-d"
+				  : h->ivrs ? "AMD-Vi"
+					    : "Arm SMMU");
 	else if (h->iommu_units > 0)
 		e = gv_report_add(r, NULL, "iommu.firmware", P, NULL, "no ACPI IOMMU table, but the kernel drives %s",
-			h->iommu_unit);
+				  h->iommu_unit);
 	else
-		e = gv_report_add(r, NULL, "iommu.firmware", W,
-			"Enable VT-d (Intel) or the IOMMU / AMD-Vi (AMD) in the firmware setup",
-			"No ACPI DMAR or IVRS table found: the IOMMU is disabled in the firmware or not supported by "
-			"this platform");
+		e = gv_report_add(
+		    r, NULL, "iommu.firmware", W,
+		    "Enable VT-d (Intel) or the IOMMU / AMD-Vi (AMD) in the firmware setup",
+		    "No ACPI DMAR or IVRS table found: the IOMMU is disabled in the firmware or not supported by "
+		    "this platform");
 	if (e < 0)
 		return e;
 	if (!h->iommu_on && h->xen_dom0)
-		e = gv_report_add(r, NULL, "iommu.enabled", I, NULL,
-			"Xen owns the IOMMU, so Linux in dom0 shows no groups; `xl info` lists directio in virt_caps when "
-			"Xen has I/O virtualisation enabled (iommu=1 on Xen's command line)");
+		e = gv_report_add(
+		    r, NULL, "iommu.enabled", I, NULL,
+		    "Xen owns the IOMMU, so Linux in dom0 shows no groups; `xl info` lists directio in virt_caps when "
+		    "Xen has I/O virtualisation enabled (iommu=1 on Xen's command line)");
 	else if (h->iommu_on)
-		e = gv_report_add(r, NULL, "iommu.enabled", P, NULL, "%zu IOMMU group%s with PCI devices; IOMMU %s", h->pci_groups,
-			h->pci_groups == 1 ? "" : "s", h->iommu_unit[0] ? h->iommu_unit : "active");
+		e = gv_report_add(r, NULL, "iommu.enabled", P, NULL, "%zu IOMMU group%s with PCI devices; IOMMU %s",
+				  h->pci_groups, h->pci_groups == 1 ? "" : "s",
+				  h->iommu_unit[0] ? h->iommu_unit : "active");
 	else
-		e = gv_report_add(r, NULL, "iommu.enabled", F, gv_check_iommu_remedy(h),
-			"No IOMMU groups: the kernel has not enabled the IOMMU, so no device can be passed through");
+		e = gv_report_add(
+		    r, NULL, "iommu.enabled", F, gv_check_iommu_remedy(h),
+		    "No IOMMU groups: the kernel has not enabled the IOMMU, so no device can be passed through");
 	return e;
 }
 
@@ -240,16 +244,21 @@ static int check_iommu_cmdline(gpuvirt_report *r, const struct host *h)
 	if (!h->cmdline_known)
 		e = gv_report_add(r, NULL, "iommu.cmdline", I, NULL, "cannot read /proc/cmdline");
 	else if (h->opts.intel < 0 || h->opts.amd < 0 || h->opts.off)
-		e = gv_report_add(r, NULL, "iommu.cmdline", F, gv_check_iommu_remedy(h), "the IOMMU is switched off: %s",
-			h->opts.intel < 0 ? "intel_iommu=off" : h->opts.amd < 0 ? "amd_iommu=off" : "iommu=off");
+		e = gv_report_add(r, NULL, "iommu.cmdline", F, gv_check_iommu_remedy(h),
+				  "the IOMMU is switched off: %s",
+				  h->opts.intel < 0 ? "intel_iommu=off"
+				  : h->opts.amd < 0 ? "amd_iommu=off"
+						    : "iommu=off");
 	else if (h->opts.intel > 0 || h->opts.amd > 0)
-		e = gv_report_add(r, NULL, "iommu.cmdline", P, NULL, "%s%s", h->opts.intel > 0 ? "intel_iommu=on" : "amd_iommu=on",
-			h->opts.passthrough > 0 ? ", iommu=pt (host DMA identity-mapped; fine for passthrough)" : "");
+		e = gv_report_add(
+		    r, NULL, "iommu.cmdline", P, NULL, "%s%s", h->opts.intel > 0 ? "intel_iommu=on" : "amd_iommu=on",
+		    h->opts.passthrough > 0 ? ", iommu=pt (host DMA identity-mapped; fine for passthrough)" : "");
 	else if (h->opts.passthrough > 0)
-		e = gv_report_add(r, NULL, "iommu.cmdline", P, NULL, "iommu=pt (host DMA identity-mapped; fine for passthrough)");
+		e = gv_report_add(r, NULL, "iommu.cmdline", P, NULL,
+				  "iommu=pt (host DMA identity-mapped; fine for passthrough)");
 	else
 		e = gv_report_add(r, NULL, "iommu.cmdline", I, h->iommu_on ? NULL : gv_check_iommu_remedy(h),
-			"no IOMMU option: the kernel's default applies");
+				  "no IOMMU option: the kernel's default applies");
 	return e;
 }
 
@@ -273,10 +282,11 @@ static int check_vtd_remapping(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct
 			if (lo & (1u << 3))
 				return gv_report_add(r, NULL, "iommu.interrupt_remapping", P, NULL,
 						     "VT-d interrupt remapping (ecap IR bit)");
-			return gv_report_add(r, NULL, "iommu.interrupt_remapping", W,
-					     "Use a platform with VT-d interrupt remapping, or accept the risk with "
-					     "vfio_iommu_type1.allow_unsafe_interrupts=1",
-					     "the VT-d unit lacks interrupt remapping; vfio refuses devices without it");
+			return gv_report_add(
+			    r, NULL, "iommu.interrupt_remapping", W,
+			    "Use a platform with VT-d interrupt remapping, or accept the risk with "
+			    "vfio_iommu_type1.allow_unsafe_interrupts=1",
+			    "the VT-d unit lacks interrupt remapping; vfio refuses devices without it");
 		}
 	}
 	return gv_report_add(r, NULL, "iommu.interrupt_remapping", I, NULL, "cannot read %s", rel);
@@ -285,19 +295,23 @@ static int check_vtd_remapping(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct
 static int check_interrupt_remapping(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h)
 {
 	char val[64];
-	ssize_t n = gv_read_text(ctx, "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts", val, sizeof(val));
+	ssize_t n =
+	    gv_read_text(ctx, "sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts", val, sizeof(val));
 	bool unsafe = n > 0 && (val[0] == 'Y' || val[0] == '1');
 	if (h->opts.intremap_off)
-		return gv_report_add(r, NULL, "iommu.interrupt_remapping", W,
-			   "Remove intremap=off / nointremap from the kernel command line",
-			   "interrupt remapping is switched off on the kernel command line; vfio refuses devices unless "
-			   "allow_unsafe_interrupts is set");
+		return gv_report_add(
+		    r, NULL, "iommu.interrupt_remapping", W,
+		    "Remove intremap=off / nointremap from the kernel command line",
+		    "interrupt remapping is switched off on the kernel command line; vfio refuses devices unless "
+		    "allow_unsafe_interrupts is set");
 	if (unsafe)
-		return gv_report_add(r, NULL, "iommu.interrupt_remapping", W,
-			   "Set vfio_iommu_type1 allow_unsafe_interrupts=0 where the platform has interrupt remapping",
-			   "vfio_iommu_type1 allows unsafe interrupts: a guest could inject interrupts into the host");
+		return gv_report_add(
+		    r, NULL, "iommu.interrupt_remapping", W,
+		    "Set vfio_iommu_type1 allow_unsafe_interrupts=0 where the platform has interrupt remapping",
+		    "vfio_iommu_type1 allows unsafe interrupts: a guest could inject interrupts into the host");
 	if (!h->iommu_on)
-		return gv_report_add(r, NULL, "iommu.interrupt_remapping", I, NULL, "not applicable while the IOMMU is off");
+		return gv_report_add(r, NULL, "iommu.interrupt_remapping", I, NULL,
+				     "not applicable while the IOMMU is off");
 	if (strncmp(h->iommu_unit, "dmar", 4) == 0)
 		return check_vtd_remapping(ctx, r, h);
 	if (strncmp(h->iommu_unit, "ivhd", 4) == 0 || h->ivrs)
@@ -314,36 +328,39 @@ static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	return check_interrupt_remapping(ctx, r, h);
 }
 
-static int check_module(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, const char *code,
-			const char *module, bool needed)
+static int check_module(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, const char *code, const char *module,
+			bool needed)
 {
 	/* A PCI driver's module as binding sees it: the driver registered, or
 	 * the module to load (gv_driver_state()). */
-	const char *driver = strcmp(module, "vfio_pci") == 0 ? "vfio-pci" : strcmp(module, "xen_pciback") == 0 ? "pciback" : NULL;
+	const char *driver = strcmp(module, "vfio_pci") == 0	  ? "vfio-pci"
+			     : strcmp(module, "xen_pciback") == 0 ? "pciback"
+								  : NULL;
 	int s = driver ? gv_driver_state(ctx, &h->modules, driver) : gv_module_state(ctx, &h->modules, module);
 	char remedy[512];
 
 	switch (s) {
-	case GV_MODULE_LOADED:
-		return gv_report_add(r, NULL, code, P, NULL, "%s is loaded", module);
-	case GV_MODULE_BUILTIN:
-		return gv_report_add(r, NULL, code, P, NULL, "%s is built into the kernel", module);
+	case GV_MODULE_LOADED: return gv_report_add(r, NULL, code, P, NULL, "%s is loaded", module);
+	case GV_MODULE_BUILTIN: return gv_report_add(r, NULL, code, P, NULL, "%s is built into the kernel", module);
 	case GV_MODULE_AVAILABLE:
 		return gv_report_add(r, NULL, code, needed ? P : I, NULL,
-			   "%s is available for kernel %s, not loaded (binding loads it)", module, h->modules.release);
+				     "%s is available for kernel %s, not loaded (binding loads it)", module,
+				     h->modules.release);
 	case GV_MODULE_MISSING:
 		snprintf(remedy, sizeof(remedy), "Install the modules of kernel %s (Debian: linux-image-%s)",
 			 h->modules.release, h->modules.release);
 		if (!needed)
-			return gv_report_add(r, NULL, code, I, NULL, "%s is not available for kernel %s; needed only under Xen",
-				   module, h->modules.release);
-		return gv_report_add(r, NULL, code, F, remedy, "%s is neither loaded nor available for kernel %s", module,
-			   h->modules.release);
+			return gv_report_add(r, NULL, code, I, NULL,
+					     "%s is not available for kernel %s; needed only under Xen", module,
+					     h->modules.release);
+		return gv_report_add(r, NULL, code, F, remedy, "%s is neither loaded nor available for kernel %s",
+				     module, h->modules.release);
 	case GV_MODULE_UNKNOWN:
 	default:
-		return gv_report_add(r, NULL, code, needed ? W : I, "Check that /lib/modules/<release> is installed and readable",
-			   "%s is not loaded, and lib/modules/%s/modules.dep cannot be read", module,
-			   h->modules.release[0] ? h->modules.release : "<release>");
+		return gv_report_add(r, NULL, code, needed ? W : I,
+				     "Check that /lib/modules/<release> is installed and readable",
+				     "%s is not loaded, and lib/modules/%s/modules.dep cannot be read", module,
+				     h->modules.release[0] ? h->modules.release : "<release>");
 	}
 }
 
@@ -368,13 +385,14 @@ static int check_xen_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r)
 
 	if (!xl || access(xl, X_OK) != 0)
 		return gv_report_add(r, NULL, "xen.iommu", I, "Install xen-utils (xl) to let the checks ask Xen",
-			   "cannot ask Xen: no xl%s", xl ? " at /usr/sbin/xl" : " for this root (GPUVIRT_XL)");
+				     "cannot ask Xen: no xl%s",
+				     xl ? " at /usr/sbin/xl" : " for this root (GPUVIRT_XL)");
 	if (gv_run_capture(ctx, xl, argv, out, sizeof(out), 20000) < 0) {
 		char why[256];
 		snprintf(why, sizeof(why), "%s", gpuvirt_ctx_get_error(ctx));
 		gv_clear_error(ctx);
 		return gv_report_add(r, NULL, "xen.iommu", I, "Start the Xen toolstack (xenstored, xen-init-dom0)",
-			   "cannot ask Xen: %s", why);
+				     "cannot ask Xen: %s", why);
 	}
 	caps = strstr(out, "virt_caps");
 	if (!caps)
@@ -383,11 +401,13 @@ static int check_xen_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r)
 	caps = strchr(caps, ':') ? strchr(caps, ':') + 1 : caps;
 	caps += strspn(caps, " ");
 	if (strstr(caps, "directio"))
-		return gv_report_add(r, NULL, "xen.iommu", P, NULL, "Xen has I/O virtualisation enabled (virt_caps: %s)", caps);
-	return gv_report_add(r, NULL, "xen.iommu", F,
-		   "Enable VT-d or AMD-Vi in the firmware and boot Xen with iommu=1; until then xl pci-assignable-add "
-		   "fails with \"failed to quarantine\"",
-		   "Xen has I/O virtualisation disabled (virt_caps: %s): it cannot pass devices through", caps);
+		return gv_report_add(r, NULL, "xen.iommu", P, NULL,
+				     "Xen has I/O virtualisation enabled (virt_caps: %s)", caps);
+	return gv_report_add(
+	    r, NULL, "xen.iommu", F,
+	    "Enable VT-d or AMD-Vi in the firmware and boot Xen with iommu=1; until then xl pci-assignable-add "
+	    "fails with \"failed to quarantine\"",
+	    "Xen has I/O virtualisation disabled (virt_caps: %s): it cannot pass devices through", caps);
 }
 
 /* ---- licensing --------------------------------------------------------- */
@@ -402,16 +422,18 @@ static int check_gridd_conf(gpuvirt_ctx *ctx, gpuvirt_report *r)
 		return gv_fail(ctx, (int)n, "cannot read etc/nvidia/gridd.conf under %s: %s", ctx->root,
 			       gpuvirt_strerror((int)n));
 	if (n < 0)
-		return gv_report_add(r, NULL, "license.gridd_conf", W,
-				     "Copy /etc/nvidia/gridd.conf.template to /etc/nvidia/gridd.conf, set FeatureType (1 "
-				     "for vGPU), and restart nvidia-gridd",
-				     "no /etc/nvidia/gridd.conf: the guest driver runs unlicensed (degraded after 20 minutes)");
+		return gv_report_add(
+		    r, NULL, "license.gridd_conf", W,
+		    "Copy /etc/nvidia/gridd.conf.template to /etc/nvidia/gridd.conf, set FeatureType (1 "
+		    "for vGPU), and restart nvidia-gridd",
+		    "no /etc/nvidia/gridd.conf: the guest driver runs unlicensed (degraded after 20 minutes)");
 	if (gv_parse_conf_value(conf, (size_t)n, "FeatureType", val, sizeof(val)) < 0)
-		return gv_report_add(r, NULL, "license.gridd_conf", W, "Set FeatureType=1 (vGPU) in /etc/nvidia/gridd.conf",
+		return gv_report_add(r, NULL, "license.gridd_conf", W,
+				     "Set FeatureType=1 (vGPU) in /etc/nvidia/gridd.conf",
 				     "gridd.conf sets no FeatureType");
 	if (strcmp(val, "0") == 0)
-		return gv_report_add(r, NULL, "license.gridd_conf", W, "Set FeatureType=1 (vGPU) in /etc/nvidia/gridd.conf",
-				     "FeatureType=0: unlicensed");
+		return gv_report_add(r, NULL, "license.gridd_conf", W,
+				     "Set FeatureType=1 (vGPU) in /etc/nvidia/gridd.conf", "FeatureType=0: unlicensed");
 	legacy = gv_parse_conf_value(conf, (size_t)n, "ServerAddress", server, sizeof(server)) == 0 && server[0];
 	return gv_report_add(r, NULL, "license.gridd_conf", P, NULL, "FeatureType=%s%s%s", val,
 			     legacy ? "; legacy license server ServerAddress=" : "", legacy ? server : "");
@@ -448,8 +470,8 @@ static int check_token(gpuvirt_ctx *ctx, gpuvirt_report *r, const char *name)
 		strftime(when, sizeof(when), "%Y-%m-%d", gmtime(&t));
 	}
 	if (xr == 0 && exp < (int64_t)time(NULL))
-		return gv_report_add(r, NULL, "license.token", F, new_token, "%s expired on %s (%zd bytes, %ld days old)",
-				     name, when, tn, age);
+		return gv_report_add(r, NULL, "license.token", F, new_token,
+				     "%s expired on %s (%zd bytes, %ld days old)", name, when, tn, age);
 	if (xr == 0)
 		return gv_report_add(r, NULL, "license.token", P, NULL, "%s: %zd bytes, %ld days old, valid until %s",
 				     name, tn, age, when);
@@ -513,7 +535,7 @@ static bool any_nvidia_vgpu(gpuvirt_ctx *ctx, gpuvirt_device **devs, const struc
 }
 
 int gv_check_host(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, gpuvirt_device **devs,
-		       const struct evidence *ev, size_t n)
+		  const struct evidence *ev, size_t n)
 {
 	bool evidence, nvidia;
 	int e;
@@ -527,7 +549,8 @@ int gv_check_host(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, gpu
 	if (h->xen_dom0)
 		e = check_module(ctx, r, h, "module.xen_pciback", "xen_pciback", true);
 	else
-		e = gv_report_add(r, NULL, "module.xen_pciback", I, NULL, "not a Xen dom0: xen-pciback is needed only under Xen");
+		e = gv_report_add(r, NULL, "module.xen_pciback", I, NULL,
+				  "not a Xen dom0: xen-pciback is needed only under Xen");
 	if (e < 0)
 		return e;
 	if (h->xen_dom0 && (e = check_xen_iommu(ctx, r)) < 0)
@@ -545,17 +568,21 @@ int gv_check_host(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, gpu
 		snprintf(units, sizeof(units), "%s%s%s", vgpud ? "nvidia-vgpud" : "", vgpud && mgr ? ", " : "",
 			 mgr ? "nvidia-vgpu-mgr" : "");
 		if (evidence || mod)
-			e = gv_report_add(r, NULL, "vgpu.manager", P, NULL, "%s%s%s%s", mod ? "nvidia_vgpu_vfio loaded" : "vendor vGPU sysfs present",
-				units[0] ? "; services installed: " : "", units, units[0] ? "" : "; no systemd units found");
+			e = gv_report_add(r, NULL, "vgpu.manager", P, NULL, "%s%s%s%s",
+					  mod ? "nvidia_vgpu_vfio loaded" : "vendor vGPU sysfs present",
+					  units[0] ? "; services installed: " : "", units,
+					  units[0] ? "" : "; no systemd units found");
 		else
 			e = gv_report_add(r, NULL, "vgpu.manager", W, gv_check_mechanism_remedy(GV_VGPU_NVIDIA_LEGACY),
-				"vGPU-capable NVIDIA GPUs, but no vGPU manager: no nvidia_vgpu_vfio, no vendor vGPU files%s%s",
-				units[0] ? "; units present: " : "", units);
+					  "vGPU-capable NVIDIA GPUs, but no vGPU manager: no nvidia_vgpu_vfio, no "
+					  "vendor vGPU files%s%s",
+					  units[0] ? "; units present: " : "", units);
 		if (e < 0)
 			return e;
-		if ((e = gv_report_add(r, NULL, "license.guests", I, NULL,
-			     "NVIDIA vGPU: the host needs no license; each guest running a Q, B, A or C profile needs "
-			     "gridd.conf and a client configuration token from the NVIDIA License System")) < 0)
+		if ((e = gv_report_add(
+			 r, NULL, "license.guests", I, NULL,
+			 "NVIDIA vGPU: the host needs no license; each guest running a Q, B, A or C profile needs "
+			 "gridd.conf and a client configuration token from the NVIDIA License System")) < 0)
 			return e;
 	}
 	/* Licensing inside a guest: where its configuration exists, or in a VM
@@ -564,12 +591,11 @@ int gv_check_host(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, gpu
 	for (size_t i = 0; i < n; i++)
 		nvidia_gpu |= gpuvirt_device_get_vendor_id(devs[i]) == 0x10de;
 	int err = 0;
-	bool conf = gv_check_exists(ctx, "etc/nvidia/gridd.conf", &err) || gv_check_exists(ctx, "etc/nvidia/ClientConfigToken", &err);
+	bool conf = gv_check_exists(ctx, "etc/nvidia/gridd.conf", &err) ||
+		    gv_check_exists(ctx, "etc/nvidia/ClientConfigToken", &err);
 	if (err < 0)
 		return err;
-	if (conf ||
-	    (h->cpu.hypervisor && nvidia_gpu && !nvidia))
+	if (conf || (h->cpu.hypervisor && nvidia_gpu && !nvidia))
 		return check_license_guest(ctx, r);
 	return 0;
 }
-

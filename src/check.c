@@ -89,4 +89,3 @@ GPUVIRT_EXPORT int gpuvirt_check_device(gpuvirt_device *dev, gpuvirt_report **re
 	gv_clear_error(gpuvirt_device_get_ctx(dev));
 	return run(gpuvirt_device_get_ctx(dev), &dev, 1, true, report);
 }
-

@@ -17,7 +17,6 @@
 #include "private.h"
 #include "check-private.h"
 
-
 struct gpuvirt_finding {
 	char *code, *subject, *title, *message, *remedy;
 	int severity;
@@ -48,29 +47,29 @@ struct gpuvirt_finding_iter {
 static const struct {
 	const char *code, *title;
 } titles[] = {
-	{"cpu.virtualization", "Checking for hardware virtualization"},
-	{"iommu.firmware", "Checking for device assignment IOMMU support"},
-	{"iommu.enabled", "Checking if IOMMU is enabled by kernel"},
-	{"iommu.cmdline", "Checking the kernel command line for IOMMU options"},
-	{"iommu.interrupt_remapping", "Checking for interrupt remapping"},
-	{"module.vfio", "Checking for the vfio module"},
-	{"module.vfio_pci", "Checking for the vfio-pci module"},
-	{"module.vfio_iommu_type1", "Checking for the vfio_iommu_type1 module"},
-	{"module.xen_pciback", "Checking for the xen-pciback module"},
-	{"xen.iommu", "Checking Xen's I/O virtualisation (IOMMU)"},
-	{"vgpu.manager", "Checking for the NVIDIA vGPU host manager"},
-	{"license.guests", "Checking vGPU guest licensing requirements"},
-	{"license.gridd_conf", "Checking the NVIDIA licensing configuration"},
-	{"license.token", "Checking the NVIDIA client configuration token"},
-	{"gpu.iommu_group", "Checking for an IOMMU group"},
-	{"gpu.iommu_group.isolated", "Checking IOMMU group isolation"},
-	{"gpu.reset", "Checking reset capability"},
-	{"gpu.boot_vga", "Checking for the boot VGA / host console"},
-	{"gpu.driver", "Checking the host driver"},
-	{"gpu.driver.in_use", "Checking whether the host is using the GPU"},
-	{"gpu.sriov", "Checking SR-IOV"},
-	{"gpu.vgpu.capable", "Checking the vGPU support table"},
-	{"gpu.vgpu.active", "Checking for vGPU types"},
+    {"cpu.virtualization", "Checking for hardware virtualization"},
+    {"iommu.firmware", "Checking for device assignment IOMMU support"},
+    {"iommu.enabled", "Checking if IOMMU is enabled by kernel"},
+    {"iommu.cmdline", "Checking the kernel command line for IOMMU options"},
+    {"iommu.interrupt_remapping", "Checking for interrupt remapping"},
+    {"module.vfio", "Checking for the vfio module"},
+    {"module.vfio_pci", "Checking for the vfio-pci module"},
+    {"module.vfio_iommu_type1", "Checking for the vfio_iommu_type1 module"},
+    {"module.xen_pciback", "Checking for the xen-pciback module"},
+    {"xen.iommu", "Checking Xen's I/O virtualisation (IOMMU)"},
+    {"vgpu.manager", "Checking for the NVIDIA vGPU host manager"},
+    {"license.guests", "Checking vGPU guest licensing requirements"},
+    {"license.gridd_conf", "Checking the NVIDIA licensing configuration"},
+    {"license.token", "Checking the NVIDIA client configuration token"},
+    {"gpu.iommu_group", "Checking for an IOMMU group"},
+    {"gpu.iommu_group.isolated", "Checking IOMMU group isolation"},
+    {"gpu.reset", "Checking reset capability"},
+    {"gpu.boot_vga", "Checking for the boot VGA / host console"},
+    {"gpu.driver", "Checking the host driver"},
+    {"gpu.driver.in_use", "Checking whether the host is using the GPU"},
+    {"gpu.sriov", "Checking SR-IOV"},
+    {"gpu.vgpu.capable", "Checking the vGPU support table"},
+    {"gpu.vgpu.active", "Checking for vGPU types"},
 };
 
 static const char *title_of(const char *code)
@@ -106,10 +105,10 @@ static void finding_free(struct gpuvirt_finding *f)
 
 /* Add a finding; remedy may be NULL. Messages are formatted here once. */
 int gv_report_add(gpuvirt_report *r, const char *subject, const char *code, int severity, const char *remedy,
-	       const char *fmt, ...) GV_PRINTF(6, 7);
+		  const char *fmt, ...) GV_PRINTF(6, 7);
 
 int gv_report_add(gpuvirt_report *r, const char *subject, const char *code, int severity, const char *remedy,
-	       const char *fmt, ...)
+		  const char *fmt, ...)
 {
 	struct gpuvirt_finding f = {0};
 	va_list ap;
@@ -213,22 +212,23 @@ static int add_refusals(struct verdict *v, const struct gv_unit *u)
 }
 
 int gv_check_verdicts(gpuvirt_report *r, const struct host *h, gpuvirt_device *dev, int mechanism,
-			const struct evidence *ev, const struct gv_unit *u)
+		      const struct evidence *ev, const struct gv_unit *u)
 {
-	static const struct requirement pass_kvm[] = {
-		{"cpu.virtualization", F}, {"iommu.enabled", F}, {"iommu.cmdline", F}, {"module.vfio", F},
-		{"module.vfio_pci", F}, {"module.vfio_iommu_type1", F}, {"gpu.iommu_group", F},
-		{"gpu.iommu_group.isolated", F}};
+	static const struct requirement pass_kvm[] = {{"cpu.virtualization", F}, {"iommu.enabled", F},
+						      {"iommu.cmdline", F},	 {"module.vfio", F},
+						      {"module.vfio_pci", F},	 {"module.vfio_iommu_type1", F},
+						      {"gpu.iommu_group", F},	 {"gpu.iommu_group.isolated", F}};
 	static const struct requirement pass_xen[] = {
-		{"cpu.virtualization", F}, {"iommu.enabled", F}, {"iommu.cmdline", F}, {"module.xen_pciback", F},
-		{"xen.iommu", F}, {"gpu.iommu_group", F}, {"gpu.iommu_group.isolated", F}};
+	    {"cpu.virtualization", F},	    {"iommu.enabled", F}, {"iommu.cmdline", F},
+	    {"module.xen_pciback", F},	    {"xen.iommu", F},	  {"gpu.iommu_group", F},
+	    {"gpu.iommu_group.isolated", F}};
 	/* Sharing needs the mechanism itself (anything but a pass is a "no") and
 	 * no warning about NVIDIA's manager; VF-based mechanisms also pass a VF
 	 * through, so they need the IOMMU. */
 	static const struct requirement share_mdev[] = {
-		{"cpu.virtualization", F}, {"gpu.vgpu.active", I}, {"vgpu.manager", W}};
+	    {"cpu.virtualization", F}, {"gpu.vgpu.active", I}, {"vgpu.manager", W}};
 	static const struct requirement share_vf[] = {
-		{"cpu.virtualization", F}, {"gpu.vgpu.active", I}, {"vgpu.manager", W}, {"iommu.enabled", F}};
+	    {"cpu.virtualization", F}, {"gpu.vgpu.active", I}, {"vgpu.manager", W}, {"iommu.enabled", F}};
 	struct verdict *nv = realloc(r->verdicts, (r->nverdicts + 1) * sizeof(*nv)), *v;
 	bool vf_based = ev->vendor_vfs > 0 || mechanism == GV_VGPU_AMD_MXGPU || mechanism == GV_VGPU_INTEL_SRIOV ||
 			(mechanism == GV_VGPU_NVIDIA_SRIOV && !ev->mdev_types);
@@ -324,8 +324,7 @@ GPUVIRT_EXPORT int gpuvirt_report_can_share(const gpuvirt_report *report, const 
 	return e < 0 ? e : v->ok[GPUVIRT_VERDICT_SHARE];
 }
 
-GPUVIRT_EXPORT size_t gpuvirt_report_get_reason_count(const gpuvirt_report *report, const char *bdf,
-						      uint32_t verdict)
+GPUVIRT_EXPORT size_t gpuvirt_report_get_reason_count(const gpuvirt_report *report, const char *bdf, uint32_t verdict)
 {
 	const struct verdict *v;
 
@@ -334,8 +333,8 @@ GPUVIRT_EXPORT size_t gpuvirt_report_get_reason_count(const gpuvirt_report *repo
 	return v->reasons[verdict].n;
 }
 
-GPUVIRT_EXPORT const char *gpuvirt_report_get_reason(const gpuvirt_report *report, const char *bdf,
-						     uint32_t verdict, size_t index)
+GPUVIRT_EXPORT const char *gpuvirt_report_get_reason(const gpuvirt_report *report, const char *bdf, uint32_t verdict,
+						     size_t index)
 {
 	const struct verdict *v;
 
@@ -409,16 +408,10 @@ GPUVIRT_EXPORT const char *gpuvirt_finding_get_remedy(const gpuvirt_finding *f)
 GPUVIRT_EXPORT const char *gpuvirt_severity_to_string(int severity)
 {
 	switch (severity) {
-	case GPUVIRT_SEVERITY_PASS:
-		return "pass";
-	case GPUVIRT_SEVERITY_INFO:
-		return "info";
-	case GPUVIRT_SEVERITY_WARN:
-		return "warn";
-	case GPUVIRT_SEVERITY_FAIL:
-		return "fail";
-	default:
-		return "unknown";
+	case GPUVIRT_SEVERITY_PASS: return "pass";
+	case GPUVIRT_SEVERITY_INFO: return "info";
+	case GPUVIRT_SEVERITY_WARN: return "warn";
+	case GPUVIRT_SEVERITY_FAIL: return "fail";
+	default: return "unknown";
 	}
 }
-
