@@ -71,10 +71,12 @@ GPUVIRT_EXPORT int gpuvirt_bind_plan_new(gpuvirt_device *dev, const char *target
 
 	if (out)
 		*out = NULL;
-	if (!dev || !out)
-		return dev ? gv_fail(gpuvirt_device_get_ctx(dev), -EINVAL, "bind: no place for the plan") : -EINVAL;
+	if (!dev)
+		return -EINVAL;
 	ctx = gpuvirt_device_get_ctx(dev);
 	gv_clear_error(ctx);
+	if (!out)
+		return gv_fail(ctx, -EINVAL, "bind: no place for the plan");
 	if (!target || (flags & ~known))
 		return gv_fail(ctx, -EINVAL, "bind: %s", !target ? "no target driver" : "unknown flags");
 	target = target_driver(target);

@@ -32,7 +32,7 @@ void gv_move_key(gpuvirt_ctx *ctx, const char *bdf, char *key, size_t size, int 
 		*group = (int)v;
 		snprintf(key, size, "group-%ld", v);
 	} else {
-		snprintf(key, size, "card-%.12s", bdf);
+		snprintf(key, size, "card-%.10s", bdf); /* dddd:bb:dd: the slot */
 	}
 }
 

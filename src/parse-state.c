@@ -152,12 +152,12 @@ bool gv_valid_key(const char *k, size_t len)
 		return parse_u64(tmp + 6, len - 6, 1u << 30, &g);
 	}
 	if (strncmp(tmp, "card-", 5) == 0) {
-		char bdf[GV_BDF_LEN + 2], canon[GV_BDF_LEN];
-		if (len != 5 + 12)
+		char bdf[GV_BDF_LEN], canon[GV_BDF_LEN];
+		if (len != 5 + 10) /* card-dddd:bb:dd */
 			return false;
-		memcpy(bdf, tmp + 5, 12);
-		memcpy(bdf + 12, ".0", 3);
-		return gv_parse_bdf(bdf, canon) == 0 && strncmp(canon, tmp + 5, 12) == 0;
+		memcpy(bdf, tmp + 5, 10);
+		memcpy(bdf + 10, ".0", 3);
+		return gv_parse_bdf(bdf, canon) == 0 && strncmp(canon, tmp + 5, 10) == 0;
 	}
 	if (strncmp(tmp, "gpu-", 4) == 0)
 		return valid_device_name(tmp + 4, len - 4);

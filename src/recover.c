@@ -44,7 +44,7 @@ static bool devices_match_key(gpuvirt_ctx *ctx, const struct gv_journal *j)
 	for (size_t i = 0; i < j->ndev; i++) {
 		const char *bdf = j->dev[i].bdf;
 		if (strncmp(j->key, "card-", 5) == 0) {
-			if (strncmp(j->key + 5, bdf, 12) != 0)
+			if (strlen(j->key) != 15 || strncmp(j->key + 5, bdf, 10) != 0)
 				return false;
 		} else if (strncmp(j->key, "group-", 6) == 0) {
 			char rel[128], group[32];

@@ -290,6 +290,33 @@ START_TEST(a_blocked_unbind_is_bounded_and_recovered)
 }
 END_TEST
 
+/* Without an IOMMU group (a Xen dom0), the card moves under a slot lock:
+ * bind to pciback and back. */
+START_TEST(a_card_without_a_group)
+{
+	const char *root = th_fuse_host("iommu-off", NULL);
+	gpuvirt_ctx *ctx;
+	gpuvirt_device *gpu;
+	gpuvirt_bind_plan *p;
+
+	control(root, "load pciback");
+	ctx = th_ctx_at(root);
+	gpu = device(ctx, GPU);
+	ck_assert_int_eq(gpuvirt_device_get_iommu_group(gpu), -1);
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "xen", GPUVIRT_BIND_FORCE, &p), 0); /* the boot VGA: forced */
+	ck_assert_msg(gpuvirt_bind_apply(p) == 0, "%s", gpuvirt_ctx_get_error(ctx));
+	ck_assert_str_eq(driver_of(root, GPU), "pciback");
+	ck_assert(exists_at(root, "run/gpuvirt/card-0000:01:00.journal"));
+	ck_assert(exists_at(root, "run/lock/gpuvirt/card-0000:01:00.lock"));
+	ck_assert_msg(gpuvirt_unbind(gpu, 0) == 0, "%s", gpuvirt_ctx_get_error(ctx));
+	ck_assert_str_eq(driver_of(root, GPU), "nvidia");
+	ck_assert(!exists_at(root, "run/gpuvirt/card-0000:01:00.journal"));
+	gpuvirt_bind_plan_unref(p);
+	gpuvirt_device_unref(gpu);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 /* A journal whose owner still runs is that owner's: recovery leaves it. */
 START_TEST(recovery_leaves_a_live_owners_journal)
 {
@@ -336,6 +363,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, live_instances_are_not_destroyed);
 	tcase_add_test(tc, a_blocked_unbind_is_bounded_and_recovered);
 	tcase_add_test(tc, recovery_leaves_a_live_owners_journal);
+	tcase_add_test(tc, a_card_without_a_group);
 	suite_add_tcase(s, tc);
 	return s;
 }

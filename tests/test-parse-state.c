@@ -146,6 +146,14 @@ START_TEST(damaged_bind_journals)
 	ck_assert_int_eq(parse(edit(BIND_V2, "key group-1\n", "key group-1\nkey group-2\n"), &j), -EBADMSG);
 	ck_assert_int_eq(parse(edit(BIND_V2, "key group-1", "key ../../x"), &j), -EBADMSG);
 	ck_assert_int_eq(parse(edit(BIND_V2, "key group-1", "key group-x"), &j), -EBADMSG);
+	/* A card without a group is named by its slot: card-DDDD:BB:DD. */
+	ck_assert_int_eq(parse(edit(BIND_V2, "key group-1", "key card-0000:01:00"), &j), 0);
+	ck_assert_int_eq(parse(edit(BIND_V2, "key group-1", "key card-0000:01:00.0"), &j), -EBADMSG);
+	ck_assert_int_eq(parse(edit(BIND_V2, "key group-1", "key card-0000:01:0"), &j), -EBADMSG);
+	ck_assert(gv_valid_key("card-0000:01:00", 15));
+	ck_assert(gv_valid_key("gpu-0000:3b:00.0", 16));
+	ck_assert(gv_valid_key("gpu-mbochs", 10));
+	ck_assert(!gv_valid_key("gpu-a/b", 7));
 	ck_assert_int_eq(parse(edit(BIND_V2, "pid 4242 99", "pid -1"), &j), -EBADMSG);
 	ck_assert_int_eq(parse(edit(BIND_V2, "pid 4242 99", "pid 99999999999"), &j), -EBADMSG);
 	ck_assert_int_eq(parse(edit(BIND_V2, "target vfio-pci\n", "target vfio-pci\n\n"), &j), -EBADMSG);

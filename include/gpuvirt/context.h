@@ -136,6 +136,11 @@ int gpuvirt_ctx_get_log_priority(const gpuvirt_ctx *ctx);
  * The message says what failed and where, for example
  * `0000:01:00.0: cannot read sys/bus/pci/devices/0000:01:00.0/config: No such file or directory`.
  *
+ * Every function that can fail with a message clears it on entry, so it
+ * always speaks of the last such call; getters (which fail only on NULL
+ * arguments) leave it alone, so that a caller can read a device's address
+ * or a plan's steps while it reports a failure.
+ *
  * @param ctx  the context.
  * @return the message, borrowed: valid until the next call into the
  *         library with this context; "" when nothing failed yet; NULL if
