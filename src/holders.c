@@ -646,3 +646,26 @@ GPUVIRT_EXPORT const char *gpuvirt_holder_get_description(const gpuvirt_holder *
 {
 	return h ? h->description : NULL;
 }
+
+void gv_holders_append(gpuvirt_ctx *ctx, const struct gv_member *m, size_t n)
+{
+	const char **bdfs = calloc(n ? n : 1, sizeof(*bdfs));
+	char keep[sizeof(ctx->error)], list[768];
+	struct gv_holders h;
+
+	if (!bdfs)
+		return;
+	for (size_t i = 0; i < n; i++)
+		bdfs[i] = m[i].bdf;
+	memcpy(keep, ctx->error, sizeof(keep));
+	if (gv_holders_collect(ctx, bdfs, n, &h) == 0) {
+		describe_all(&h, false, list, sizeof(list));
+		memcpy(ctx->error, keep, sizeof(keep));
+		if (h.n)
+			gv_fail(ctx, -ETIMEDOUT, "%s; held by: %s", keep, list);
+		gv_holders_free(&h);
+	} else {
+		memcpy(ctx->error, keep, sizeof(keep));
+	}
+	free(bdfs);
+}

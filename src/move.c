@@ -299,7 +299,8 @@ static void roll_back(gpuvirt_ctx *ctx, const struct gv_move *m, struct gv_journ
 		gv_journal_hand_over(ctx, m->key, j, writer);
 		gv_fail(ctx, err, "%s; rolling back also failed: %s (gpuvirt recover finishes it)", why, back);
 	} else {
-		gv_fail(ctx, err, "%s; every device is back where it was", why);
+		gv_fail(ctx, err, "%s; every device is back %s", why,
+			earlier ? "where it was, its original driver still on record" : "on its original driver");
 	}
 }
 
@@ -331,6 +332,7 @@ static int apply_locked(gpuvirt_ctx *ctx, struct gv_move *m)
 	for (size_t i = 0; i < m->nsteps && r == 0; i++)
 		r = run_step(ctx, m, &m->steps[i], &writer);
 	if (r == -ETIMEDOUT && writer) {
+		gv_holders_append(ctx, m->members, m->nmembers);
 		gv_journal_hand_over(ctx, m->key, j, writer); /* recover finishes it when the kernel returns */
 		goto out;
 	}
@@ -391,6 +393,8 @@ static int undo_journal(gpuvirt_ctx *ctx, const struct gv_move *m, struct gv_jou
 	r = restore_all(ctx, j->dev, j->ndev, j->target, &writer);
 	if (r == 0)
 		return gv_journal_remove(ctx, m->key);
+	if (r == -ETIMEDOUT)
+		gv_holders_append(ctx, j->dev, j->ndev);
 	/* Left "unbinding": recovery gives the rest back. */
 	gv_journal_hand_over(ctx, m->key, j, writer);
 	return r;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Pure parsers for the text the host gives us. Each takes a buffer and its
- * length, touches nothing else, and is unit-tested and fuzzed. */
+ * length, touches nothing else, and is unit-tested (tests/test-parse.c). */
 #include <ctype.h>
 #include <fnmatch.h>
 #include <errno.h>
@@ -11,14 +11,14 @@
 
 #include "private.h"
 
-static size_t trim_end(const char *buf, size_t len)
+size_t gv_trim_end(const char *buf, size_t len)
 {
 	while (len > 0 && isspace((unsigned char)buf[len - 1]))
 		len--;
 	return len;
 }
 
-static size_t skip_space(const char *buf, size_t len, size_t i)
+size_t gv_skip_space(const char *buf, size_t len, size_t i)
 {
 	while (i < len && isspace((unsigned char)buf[i]))
 		i++;
@@ -43,8 +43,8 @@ int gv_parse_hex(const char *buf, size_t len, uint32_t max, uint32_t *out)
 
 	if (!buf || !out)
 		return -EINVAL;
-	end = trim_end(buf, len);
-	i = skip_space(buf, end, 0);
+	end = gv_trim_end(buf, len);
+	i = gv_skip_space(buf, end, 0);
 	if (end - i >= 2 && buf[i] == '0' && (buf[i + 1] == 'x' || buf[i + 1] == 'X'))
 		i += 2;
 	if (i >= end)
@@ -69,8 +69,8 @@ int gv_parse_int(const char *buf, size_t len, long min, long max, long *out)
 
 	if (!buf || !out)
 		return -EINVAL;
-	end = trim_end(buf, len);
-	i = skip_space(buf, end, 0);
+	end = gv_trim_end(buf, len);
+	i = gv_skip_space(buf, end, 0);
 	if (i < end && (buf[i] == '-' || buf[i] == '+'))
 		neg = buf[i++] == '-';
 	if (i >= end)
@@ -139,7 +139,7 @@ int gv_parse_words(const char *buf, size_t len, struct gv_strv *out)
 		return -EINVAL;
 	while (i < len) {
 		size_t start;
-		i = skip_space(buf, len, i);
+		i = gv_skip_space(buf, len, i);
 		start = i;
 		while (i < len && !isspace((unsigned char)buf[i]) && buf[i] != '\0')
 			i++;
@@ -164,8 +164,8 @@ int gv_parse_override(const char *buf, size_t len, char *out, size_t size)
 
 	if (!buf || !out || size == 0)
 		return -EINVAL;
-	end = trim_end(buf, len);
-	start = skip_space(buf, end, 0);
+	end = gv_trim_end(buf, len);
+	start = gv_skip_space(buf, end, 0);
 	if (end - start == 6 && memcmp(buf + start, "(null)", 6) == 0)
 		end = start;
 	if (end - start >= size)
@@ -271,7 +271,7 @@ int gv_parse_vgpu_table(const char *buf, size_t len, struct gv_vgpu_entry **entr
 		lineno++;
 		/* vendor device subvendor subdevice mechanism name... */
 		while (k < 5) {
-			i = skip_space(line, llen, i);
+			i = gv_skip_space(line, llen, i);
 			if (i >= llen || line[i] == '#')
 				break;
 			w[k] = line + i;
@@ -282,9 +282,9 @@ int gv_parse_vgpu_table(const char *buf, size_t len, struct gv_vgpu_entry **entr
 		}
 		if (k == 0)
 			continue; /* blank or comment */
-		i = skip_space(line, llen, i);
+		i = gv_skip_space(line, llen, i);
 		w[5] = line + i;
-		wl[5] = trim_end(line + i, llen - i);
+		wl[5] = gv_trim_end(line + i, llen - i);
 		int32_t ids[4];
 		bool ok = k == 5 && wl[5] > 0 && wl[5] < sizeof(e.name);
 		for (int f = 0; ok && f < 4; f++)
@@ -326,7 +326,7 @@ static bool cmdline_value(const char *buf, size_t len, const char *key, char *va
 {
 	size_t klen = strlen(key), i = 0;
 
-	while ((i = skip_space(buf, len, i)) < len) {
+	while ((i = gv_skip_space(buf, len, i)) < len) {
 		size_t start = i;
 		while (i < len && !isspace((unsigned char)buf[i]))
 			i++;
@@ -388,17 +388,17 @@ int gv_parse_cpuinfo(const char *buf, size_t len, struct gv_cpuinfo *out)
 		size_t klen, i;
 		if (!colon)
 			continue;
-		klen = trim_end(line, (size_t)(colon - line));
+		klen = gv_trim_end(line, (size_t)(colon - line));
 		i = (size_t)(colon - line) + 1;
 		if (word_is(line, klen, "vendor_id") && !out->vendor[0]) {
-			i = skip_space(line, llen, i);
-			size_t vl = trim_end(line + i, llen - i);
+			i = gv_skip_space(line, llen, i);
+			size_t vl = gv_trim_end(line + i, llen - i);
 			if (vl >= sizeof(out->vendor))
 				vl = sizeof(out->vendor) - 1;
 			memcpy(out->vendor, line + i, vl);
 		} else if (word_is(line, klen, "flags") && !out->has_flags) {
 			out->has_flags = true;
-			while ((i = skip_space(line, llen, i)) < llen) {
+			while ((i = gv_skip_space(line, llen, i)) < llen) {
 				size_t s = i;
 				while (i < llen && !isspace((unsigned char)line[i]))
 					i++;
@@ -421,14 +421,14 @@ int gv_parse_conf_value(const char *buf, size_t len, const char *key, char *out,
 		return -EINVAL;
 	klen = strlen(key);
 	while (next_line(buf, len, &pos, &line, &llen)) {
-		size_t i = skip_space(line, llen, 0);
+		size_t i = gv_skip_space(line, llen, 0);
 		if (i >= llen || line[i] == '#' || llen - i <= klen || memcmp(line + i, key, klen) != 0)
 			continue;
-		i = skip_space(line, llen, i + klen);
+		i = gv_skip_space(line, llen, i + klen);
 		if (i >= llen || line[i] != '=')
 			continue;
-		i = skip_space(line, llen, i + 1);
-		size_t vl = trim_end(line + i, llen - i);
+		i = gv_skip_space(line, llen, i + 1);
+		size_t vl = gv_trim_end(line + i, llen - i);
 		if (vl >= size)
 			return -ENAMETOOLONG;
 		memcpy(out, line + i, vl);
@@ -463,7 +463,7 @@ int gv_parse_token_expiry(const char *buf, size_t len, int64_t *expires)
 
 	if (!buf || !expires)
 		return -EINVAL;
-	len = trim_end(buf, len);
+	len = gv_trim_end(buf, len);
 	dot1 = memchr(buf, '.', len);
 	if (!dot1)
 		return -ENOENT; /* not a JWT: nothing we can read */
@@ -500,145 +500,6 @@ int gv_parse_token_expiry(const char *buf, size_t len, int64_t *expires)
 		v = v * 10 + (*p - '0');
 	}
 	*expires = v;
-	return 0;
-}
-
-/* ---- vGPU profiles ----------------------------------------------------- */
-
-/* "1024M", "512MB", "4 MB", "40G": bytes, or 0. */
-static uint64_t size_value(const char *p, const char *end)
-{
-	uint64_t v = 0;
-	bool digits = false;
-
-	while (p < end && isspace((unsigned char)*p))
-		p++;
-	while (p < end && isdigit((unsigned char)*p)) {
-		if (v > UINT64_MAX / 16)
-			return 0;
-		v = v * 10 + (uint64_t)(*p++ - '0');
-		digits = true;
-	}
-	while (p < end && *p == ' ')
-		p++;
-	if (!digits)
-		return 0;
-	switch (p < end ? *p : 'M') {
-	case 'K': case 'k': return v << 10;
-	case 'M': case 'm': return v << 20;
-	case 'G': case 'g': return v << 30;
-	default: return v;
-	}
-}
-
-/* The value after "key=" or "key:" in desc (keys end at '=' or ':'). */
-static const char *desc_value(const char *desc, size_t len, const char *key, const char **end)
-{
-	size_t klen = strlen(key);
-
-	for (size_t i = 0; i + klen < len; i++) {
-		if ((i == 0 || !isalnum((unsigned char)desc[i - 1])) && memcmp(desc + i, key, klen) == 0 &&
-		    (desc[i + klen] == '=' || desc[i + klen] == ':')) {
-			const char *v = desc + i + klen + 1, *e = v;
-			while (e < desc + len && *e != ',' && *e != '\n')
-				e++;
-			*end = e;
-			return v;
-		}
-	}
-	return NULL;
-}
-
-static uint32_t u32_value(const char *p, const char *end)
-{
-	uint64_t v = 0;
-
-	while (p < end && isspace((unsigned char)*p))
-		p++;
-	for (; p < end && isdigit((unsigned char)*p) && v <= UINT32_MAX; p++)
-		v = v * 10 + (uint64_t)(*p - '0');
-	return v > UINT32_MAX ? 0 : (uint32_t)v;
-}
-
-static void resolution_value(const char *p, const char *end, uint32_t *w, uint32_t *h)
-{
-	const char *x = p;
-
-	while (x < end && *x != 'x' && *x != 'X')
-		x++;
-	if (x >= end)
-		return;
-	*w = u32_value(p, x);
-	*h = u32_value(x + 1, end);
-}
-
-int gv_parse_profile(const char *name, const char *desc, size_t len, struct gv_profile_info *out)
-{
-	const char *v, *e;
-
-	if (!out)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	if (desc) {
-		if ((v = desc_value(desc, len, "framebuffer", &e)))
-			out->framebuffer = size_value(v, e);
-		if ((v = desc_value(desc, len, "num_heads", &e)))
-			out->heads = u32_value(v, e);
-		if ((v = desc_value(desc, len, "max_resolution", &e)) || (v = desc_value(desc, len, "resolution", &e)))
-			resolution_value(v, e, &out->max_width, &out->max_height);
-		if ((v = desc_value(desc, len, "max_instance", &e)))
-			out->max_instances = u32_value(v, e);
-		if ((v = desc_value(desc, len, "frl_config", &e)))
-			out->frame_rate_limit = u32_value(v, e);
-		if (!out->framebuffer && (v = desc_value(desc, len, "low_gm_size", &e))) {
-			/* GVT-g: aperture plus hidden graphics memory */
-			out->framebuffer = size_value(v, e);
-			if ((v = desc_value(desc, len, "high_gm_size", &e)))
-				out->framebuffer += size_value(v, e);
-		}
-		if (!out->framebuffer) { /* mdpy: "virtual display, 1024x768 framebuffer" (32 bpp) */
-			const char *m = NULL;
-			for (size_t i = 0; i + 12 <= len && !m; i++)
-				if (memcmp(desc + i, " framebuffer", 12) == 0)
-					m = desc + i;
-			if (m) {
-				const char *s = m;
-				while (s > desc && (isdigit((unsigned char)s[-1]) || s[-1] == 'x'))
-					s--;
-				resolution_value(s, m, &out->max_width, &out->max_height);
-				out->framebuffer = (uint64_t)out->max_width * out->max_height * 4;
-			}
-		}
-		if (!out->framebuffer) { /* mbochs: "virtual display, 16 MB video memory" */
-			const char *m = NULL;
-			for (size_t i = 0; i + 12 <= len && !m; i++)
-				if (memcmp(desc + i, "video memory", 12) == 0)
-					m = desc + i;
-			if (m) {
-				const char *s = m;
-				while (s > desc && s[-1] != ',')
-					s--;
-				out->framebuffer = size_value(s, m);
-			}
-		}
-	}
-	if (name) {
-		/* NVIDIA names end in "-<size><class>" or "-<slices>-<size><class>". */
-		size_t n = strlen(name);
-		const char *dash = memrchr(name, '-', n);
-		if (dash && n > (size_t)(dash - name) + 2) {
-			const char *cls = name + n - 1;
-			const char *num = dash + 1;
-			bool digits = num < cls;
-			for (const char *c = num; c < cls; c++)
-				digits &= isdigit((unsigned char)*c) != 0;
-			if (digits && strchr("QBAC", *cls)) {
-				out->vgpu_class = *cls;
-				if (!out->framebuffer)
-					out->framebuffer = (uint64_t)u32_value(num, cls) << 30;
-			}
-		}
-	}
 	return 0;
 }
 
@@ -690,40 +551,6 @@ int gv_parse_uuid(const char *in, char out[37])
 	return 0;
 }
 
-int gv_parse_vendor_types(const char *buf, size_t len, void (*fn)(void *ud, long id, const char *name), void *ud)
-{
-	size_t pos = 0;
-	int count = 0;
-
-	if (!buf || !fn)
-		return -EINVAL;
-	while (pos < len) {
-		const char *nl = memchr(buf + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - buf) : len, i = skip_space(buf, end, pos);
-		char name[96];
-		long id = 0;
-		bool digits = false;
-		pos = end + 1;
-		while (i < end && buf[i] >= '0' && buf[i] <= '9' && id < 100000000) {
-			id = id * 10 + (buf[i++] - '0');
-			digits = true;
-		}
-		i = skip_space(buf, end, i);
-		if (!digits || id <= 0 || i >= end || buf[i] != ':')
-			continue; /* the header line, or not a type */
-		i = skip_space(buf, end, i + 1);
-		size_t nlen = trim_end(buf + i, end - i);
-		if (nlen >= sizeof(name))
-			nlen = sizeof(name) - 1;
-		memcpy(name, buf + i, nlen);
-		name[nlen] = '\0';
-		if (memchr(name, '\0', nlen))
-			continue;
-		fn(ud, id, name);
-		count++;
-	}
-	return count;
-}
 
 /* ---- kernel module lists (lib/modules/<release>/) ----------------------- */
 
@@ -768,17 +595,17 @@ static bool alias_line(const char *p, size_t l, char *pattern, size_t psize, cha
 
 	if (l < 6 || memcmp(p, "alias ", 6) != 0)
 		return false;
-	i = skip_space(p, l, 6);
+	i = gv_skip_space(p, l, 6);
 	for (w = i; w < l && !isspace((unsigned char)p[w]); w++)
 		;
 	if (w == i || w - i >= psize)
 		return false;
 	memcpy(pattern, p + i, w - i);
 	pattern[w - i] = '\0';
-	i = skip_space(p, l, w);
+	i = gv_skip_space(p, l, w);
 	for (w = i; w < l && !isspace((unsigned char)p[w]); w++)
 		;
-	if (w == i || w - i >= msize || skip_space(p, l, w) != l)
+	if (w == i || w - i >= msize || gv_skip_space(p, l, w) != l)
 		return false;
 	memcpy(module, p + i, w - i);
 	module[w - i] = '\0';
@@ -821,17 +648,3 @@ int gv_parse_kernel_version(const char *buf, size_t len)
 	return (int)(v[0] * 1000 + v[1]);
 }
 
-int gv_parse_nvidia_minor(const char *buf, size_t len, long *minor)
-{
-	static const char key[] = "Device Minor:";
-	size_t pos = 0;
-
-	while (pos < len) {
-		const char *nl = memchr(buf + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - buf) : len;
-		if (end - pos > sizeof(key) - 1 && memcmp(buf + pos, key, sizeof(key) - 1) == 0)
-			return gv_parse_int(buf + pos + sizeof(key) - 1, end - pos - (sizeof(key) - 1), 0, 255, minor);
-		pos = end + 1;
-	}
-	return -ENOENT;
-}

@@ -250,6 +250,9 @@ void gv_holder_describe(const struct gv_holder *x, char *out, size_t size);
 int gv_holders_refuse(gpuvirt_ctx *ctx, const struct gv_member *m, size_t n, const char *target, bool force);
 /* Processes with an instance open: an mdev's (by UUID) or a VF's VFIO nodes. */
 int gv_instance_holders(gpuvirt_ctx *ctx, const char *uuid_or_vf, struct gv_holders *out);
+/* After a write timed out: name the holders of the devices, if any can be
+ * seen now, after the message already in ctx. */
+void gv_holders_append(gpuvirt_ctx *ctx, const struct gv_member *m, size_t n);
 /* The public iterator over a collection of holders (copied). */
 int gv_holder_iter_from(const struct gv_holders *h, gpuvirt_holder_iter **out);
 /* -EBUSY naming them; nothing overrides that. */
@@ -372,6 +375,10 @@ int gv_driver_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *dr
 int gv_modprobe(gpuvirt_ctx *ctx, const char *module);
 
 /* ---- pure parsers of host text (parse.c) ---- */
+/* The length of buf without trailing white space; the index of the first
+ * non-space at or after i. */
+size_t gv_trim_end(const char *buf, size_t len);
+size_t gv_skip_space(const char *buf, size_t len, size_t i);
 /* "0x10de\n" or "10de": a hex number of at most max; trailing whitespace allowed. */
 int gv_parse_hex(const char *buf, size_t len, uint32_t max, uint32_t *out);
 /* A decimal integer (optionally negative) in [min, max]. */

@@ -144,6 +144,24 @@ START_TEST(plan_without_a_group)
 }
 END_TEST
 
+/* A bridge is no device for a VM: refused with a message, whatever the
+ * flags (it used to "bind" nothing and succeed). */
+START_TEST(bridges_are_refused)
+{
+	gpuvirt_ctx *ctx = th_ctx("workstation");
+	gpuvirt_device *port = device(ctx, "00:01.0");
+	gpuvirt_bind_plan *p = NULL;
+	const uint32_t all = GPUVIRT_BIND_FORCE | GPUVIRT_BIND_ALLOW_GROUP;
+
+	ck_assert_int_eq(gpuvirt_bind_plan_new(port, "vfio-pci", all, &p), -EINVAL);
+	ck_assert_ptr_null(p);
+	ck_assert_str_eq(gpuvirt_ctx_get_error(ctx),
+			 "0000:00:01.0 is a PCI bridge, not a device a VM can take: bind the GPU behind it");
+	gpuvirt_device_unref(port);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
 	gpuvirt_ctx *ctx = th_ctx("t4");
@@ -257,6 +275,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, plan_refuses_a_shared_group);
 	tcase_add_test(tc, plan_refuses_the_console_and_busy_gpus);
 	tcase_add_test(tc, plan_without_a_group);
+	tcase_add_test(tc, bridges_are_refused);
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, persistent_driver_is_read);
 	tcase_add_test(tc, recover_journals);

@@ -255,6 +255,13 @@ START_TEST(profile_descriptions)
 	ck_assert_int_eq(i.vgpu_class, 0);
 	ck_assert_int_eq(gv_parse_profile("x", S("framebuffer=99999999999999999999999G"), &i), 0);
 	ck_assert_uint_eq(i.framebuffer, 0); /* overflow: unknown */
+	/* Fits the digits, not the shift: unknown, not wrapped to 12039069777919M. */
+	ck_assert_int_eq(gv_parse_profile("x", S("framebuffer=99999999999999M"), &i), 0);
+	ck_assert_uint_eq(i.framebuffer, 0);
+	ck_assert_int_eq(gv_parse_profile("x", S("framebuffer=4G, num_heads=1"), &i), 0);
+	ck_assert_uint_eq(i.framebuffer, 4ull << 30);
+	ck_assert_int_eq(gv_parse_profile("x", S("framebuffer=512K"), &i), 0);
+	ck_assert_uint_eq(i.framebuffer, 512ull << 10);
 	ck_assert_int_eq(gv_parse_profile(NULL, NULL, 0, NULL), -EINVAL);
 }
 END_TEST
