@@ -203,7 +203,7 @@ static int run_step(gpuvirt_ctx *ctx, const struct gv_move *m, const struct gv_s
 }
 
 /* Restore every device, last first; the first failure is returned. */
-static int restore_all(gpuvirt_ctx *ctx, const struct gv_member *set, size_t n, const char *target, pid_t *writer)
+int gv_move_restore_all(gpuvirt_ctx *ctx, const struct gv_member *set, size_t n, const char *target, pid_t *writer)
 {
 	int first = 0;
 
@@ -283,7 +283,7 @@ static void roll_back(gpuvirt_ctx *ctx, const struct gv_move *m, struct gv_journ
 	for (size_t i = 0; i < m->nsteps; i++)
 		if (strcmp(m->steps[i].action, "persist") == 0)
 			gv_mut_remove_file(ctx, m->steps[i].path);
-	rr = restore_all(ctx, m->members, m->nmembers, m->target, &writer);
+	rr = gv_move_restore_all(ctx, m->members, m->nmembers, m->target, &writer);
 	if (rr == 0) {
 		/* Over an earlier bind, its record (with the originals) stays. */
 		if (earlier) {
@@ -390,7 +390,7 @@ static int undo_journal(gpuvirt_ctx *ctx, const struct gv_move *m, struct gv_jou
 	j->nbefore = 0;
 	if ((r = gv_journal_write(ctx, m->key, j)) < 0)
 		return r;
-	r = restore_all(ctx, j->dev, j->ndev, j->target, &writer);
+	r = gv_move_restore_all(ctx, j->dev, j->ndev, j->target, &writer);
 	if (r == 0)
 		return gv_journal_remove(ctx, m->key);
 	if (r == -ETIMEDOUT)

@@ -311,6 +311,9 @@ void gv_move_free(struct gv_move *m);
 /* Lock, refuse if a holder would lose a device, journal, run, verify, roll
  * back on failure. */
 int gv_move_apply(gpuvirt_ctx *ctx, struct gv_move *m);
+/* Put every device of a set back on its driver and override, last first
+ * (stops at a write that timed out: *writer is its process). */
+int gv_move_restore_all(gpuvirt_ctx *ctx, const struct gv_member *set, size_t n, const char *target, pid_t *writer);
 /* Give the devices of `key` back to the drivers its journal names (or, with
  * none, clear vfio-pci/pciback and let the kernel choose). */
 int gv_move_undo(gpuvirt_ctx *ctx, const struct gv_move *m);

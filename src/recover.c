@@ -58,23 +58,6 @@ static bool devices_match_key(gpuvirt_ctx *ctx, const struct gv_journal *j)
 	return true;
 }
 
-static int restore_set(gpuvirt_ctx *ctx, const struct gv_member *set, size_t n, const char *target, pid_t *writer)
-{
-	int first = 0;
-
-	for (size_t i = n; i-- > 0;) {
-		pid_t w = 0;
-		int r = gv_mut_restore(ctx, &set[i], target, &w);
-		if (w)
-			*writer = w;
-		if (r < 0 && !first)
-			first = r;
-		if (r == -ETIMEDOUT)
-			break;
-	}
-	return first;
-}
-
 /* With the lock held: a bind journal left "binding" or "unbinding". */
 static int finish_bind(gpuvirt_ctx *ctx, const char *name, struct gv_journal *j)
 {
@@ -87,7 +70,7 @@ static int finish_bind(gpuvirt_ctx *ctx, const char *name, struct gv_journal *j)
 	if (j->state == GV_STATE_BINDING && j->nbefore) {
 		/* A re-bind over an earlier one: back to where it started, and
 		 * the earlier record (with the originals) stays. */
-		r = restore_set(ctx, j->before, j->nbefore, j->target, &writer);
+		r = gv_move_restore_all(ctx, j->before, j->nbefore, j->target, &writer);
 		if (r == 0) {
 			for (size_t i = 0; i < j->nbefore; i++)
 				if (j->before[i].driver[0])
@@ -97,7 +80,7 @@ static int finish_bind(gpuvirt_ctx *ctx, const char *name, struct gv_journal *j)
 			r = gv_journal_write(ctx, name, j);
 		}
 	} else {
-		r = restore_set(ctx, j->dev, j->ndev, j->target, &writer);
+		r = gv_move_restore_all(ctx, j->dev, j->ndev, j->target, &writer);
 		if (r == 0)
 			r = gv_journal_remove(ctx, name);
 	}
