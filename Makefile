@@ -1,9 +1,11 @@
 # A thin front for CMake. `make demo` and `make check` are the README's two commands.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 15
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo check test asan valgrind docs install clean
+.PHONY: all deps build demo check test asan valgrind fuzz docs install clean
 
 all: build
 
@@ -33,8 +35,13 @@ asan: deps
 valgrind: build
 	sh tests/valgrind.sh $(BUILD)
 
-# Every test: the suite, the same suite under ASan/UBSan, and under valgrind.
-check: test asan valgrind
+# Every parser under libFuzzer (clang, ASan, UBSan), FUZZ_SECONDS each.
+fuzz: deps
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# Every test: the suite, the same suite under ASan/UBSan, under valgrind,
+# and the parsers fuzzed for a bounded time.
+check: test asan valgrind fuzz
 
 docs: build
 	cmake --build $(BUILD) --target docs
@@ -43,4 +50,4 @@ install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -93,6 +93,25 @@ def hostile_files(tmp):
                 k.close()
 
 
+def odd_bytes(tmp):
+    """A name the host chose that is not UTF-8, with an ESC in it: the JSON
+    stays valid UTF-8 (U+FFFD for the bad byte, \\u001b for the ESC)."""
+    import json
+    root = build(tmp, "t4")
+    name = os.path.join(root, "sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-222/name")
+    with open(name, "wb") as f:
+        f.write(b"GRID \xff\x1b[31mT4-1B\n")
+    r = subprocess.run([GPUVIRT, "--root", root, "profiles", "--json"], capture_output=True, timeout=20)
+    check("profiles --json with a non-UTF-8 name: exit 0", r.returncode == 0, r.stderr)
+    try:
+        doc = json.loads(r.stdout.decode("utf-8"))
+        names = [p["name"] for p in doc["profiles"] if p["id"] == "nvidia-222"]
+        check("the bad byte is U+FFFD, the ESC escaped", names[0] == "GRID \ufffd\x1b[31mT4-1B", repr(names))
+        check("no raw ESC in the output", b"\x1b" not in r.stdout)
+    except (UnicodeDecodeError, ValueError, IndexError) as e:
+        check("profiles --json is valid UTF-8 JSON", False, repr(e))
+
+
 def rename_loop(stop, where):
     i = 0
     a, b = os.path.join(where, "a"), os.path.join(where, "b")
@@ -130,6 +149,7 @@ def same_answers(tmp):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         hostile_files(tmp)
+        odd_bytes(tmp)
         same_answers(tmp)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed or not passed else 0

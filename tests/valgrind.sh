@@ -5,7 +5,7 @@ set -eu
 build=$1
 for t in parse sysfs parse-state lock ctx device monitor check bind profile mutate; do
 	echo "valgrind: test-$t"
-	CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	CK_FORK=no CK_TIMEOUT_MULTIPLIER=10 valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 		"$build/tests/test-$t" > "$build/valgrind-$t.log" 2>&1 || { cat "$build/valgrind-$t.log"; exit 1; }
 	tail -1 "$build/valgrind-$t.log"
 done

@@ -34,11 +34,13 @@ class GpuvirtError(OSError):
 
 
 def _str(p) -> Optional[str]:
-    return ffi.string(p).decode() if p != ffi.NULL else None
+    # What the host names (an mdev type, a driver) may not be UTF-8: decode as
+    # os.fsdecode() does, so that nothing raises and the bytes round-trip.
+    return ffi.string(p).decode("utf-8", "surrogateescape") if p != ffi.NULL else None
 
 
 def _bytes(s: Optional[str]):
-    return s.encode() if s is not None else ffi.NULL
+    return s.encode("utf-8", "surrogateescape") if s is not None else ffi.NULL
 
 
 def version() -> str:

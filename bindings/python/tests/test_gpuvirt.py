@@ -128,6 +128,16 @@ def test_profiles(host):
         assert len(list(ctx.profiles(ctx.device("d8:00.0")))) == 8
 
 
+def test_names_that_are_not_utf8(host):
+    root = host("t4")
+    with open(os.path.join(root, "sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types/nvidia-222/name"), "wb") as f:
+        f.write(b"GRID \xffT4-1B\n")
+    with gpuvirt.Context(root) as ctx:
+        [p] = [p for p in ctx.profiles() if p.id == "nvidia-222" and p.parent == "0000:3b:00.0"]
+        assert p.name == "GRID \udcffT4-1B"  # as os.fsdecode() has it: no UnicodeDecodeError
+        assert p.name.encode("utf-8", "surrogateescape") == b"GRID \xffT4-1B"
+
+
 def test_bind_plan_without_writing(host):
     with gpuvirt.Context(host("workstation")) as ctx:
         plan = ctx.device("01:00.0").bind_plan("kvm")

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libFuzzer targets for every parser of the parse layer (src/parse*.c).
+ * One source, one target per binary: FUZZ_TARGET names which. Each runs
+ * under ASan and UBSan; a target also checks what must hold (a journal or a
+ * record that parses formats back to the same thing, a canonical BDF parses
+ * to itself), so that a wrong answer is a crash too. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/private.h"
+
+/* The input as a NUL-terminated string (the parsers that take C strings). */
+static char *as_string(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+
+	if (s) {
+		memcpy(s, data, size);
+		s[size] = '\0';
+	}
+	return s;
+}
+
+/* Split the input at its first NUL: two strings for the two-part parsers. */
+static void split(const uint8_t *data, size_t size, char **a, char **b)
+{
+	const uint8_t *nul = memchr(data, 0, size);
+	size_t la = nul ? (size_t)(nul - data) : size;
+
+	*a = as_string(data, la);
+	*b = nul ? as_string(nul + 1, size - la - 1) : as_string((const uint8_t *)"", 0);
+}
+
+static void attributes(const uint8_t *data, size_t size)
+{
+	char *s = as_string(data, size), canon[GV_BDF_LEN], again[GV_BDF_LEN], out[64];
+	struct gv_strv words = {0};
+	uint32_t h;
+	long v, minor;
+
+	if (!s)
+		return;
+	gv_parse_hex(s, size, 0xffffff, &h);
+	gv_parse_int(s, size, -1, 65535, &v);
+	if (gv_parse_bdf(s, canon) == 0 && (gv_parse_bdf(canon, again) != 0 || strcmp(canon, again) != 0))
+		abort(); /* a canonical address parses to itself */
+	gv_parse_words(s, size, &words);
+	gv_strv_free(&words);
+	gv_parse_override(s, size, out, sizeof(out));
+	gv_parse_uuid(s, out);
+	gv_parse_kernel_version(s, size);
+	gv_parse_nvidia_minor(s, size, &minor);
+	free(s);
+}
+
+static void config(const uint8_t *data, size_t size)
+{
+	struct gv_pci_ids ids;
+
+	gv_parse_config(data, size, &ids);
+}
+
+static void vgpu_table(const uint8_t *data, size_t size)
+{
+	struct gv_vgpu_entry *e = NULL;
+	size_t n = 0, bad = 0;
+
+	if (gv_parse_vgpu_table((const char *)data, size, &e, &n, &bad) == 0 && n && !e)
+		abort();
+	free(e);
+}
+
+static void cmdline_cpuinfo(const uint8_t *data, size_t size)
+{
+	struct gv_iommu_cmdline c;
+	struct gv_cpuinfo cpu;
+
+	gv_parse_cmdline_iommu((const char *)data, size, &c);
+	gv_parse_cpuinfo((const char *)data, size, &cpu);
+}
+
+static void conf_token_json(const uint8_t *data, size_t size)
+{
+	char out[256];
+	int64_t exp;
+
+	gv_parse_conf_value((const char *)data, size, "FeatureType", out, sizeof(out));
+	gv_parse_token_expiry((const char *)data, size, &exp);
+	gv_parse_json_string((const char *)data, size, "mdev_type", out, sizeof(out));
+}
+
+static void profile(const uint8_t *data, size_t size)
+{
+	struct gv_profile_info info;
+	char *name, *desc;
+
+	split(data, size, &name, &desc);
+	if (name && desc)
+		gv_parse_profile(name, desc, strlen(desc), &info);
+	free(name);
+	free(desc);
+}
+
+static void count(void *ud, long id, const char *name)
+{
+	if (id <= 0 || !name)
+		abort();
+	(*(int *)ud)++;
+}
+
+static void vendor_types(const uint8_t *data, size_t size)
+{
+	int n = 0;
+
+	if (gv_parse_vendor_types((const char *)data, size, count, &n) != n)
+		abort();
+}
+
+static void modules(const uint8_t *data, size_t size)
+{
+	char *alias, *text;
+
+	split(data, size, &alias, &text);
+	if (alias && text) {
+		gv_parse_module_listed(text, strlen(text), "vfio_pci");
+		gv_parse_alias_match(text, strlen(text), "vfio_pci", alias);
+	}
+	free(alias);
+	free(text);
+}
+
+static void journal(const uint8_t *data, size_t size)
+{
+	static struct gv_journal j, again;
+	static char buf[GV_JOURNAL_MAX_DEVICES * 320 + 4096];
+	int n;
+
+	if (gv_parse_journal((const char *)data, size, &j) != 0 || j.version < 2)
+		return; /* version 1 named parts of itself in its file name only */
+	/* What parses formats, and parses back to the same journal. */
+	n = gv_format_journal(&j, buf, sizeof(buf));
+	if (n < 0 || gv_parse_journal(buf, (size_t)n, &again) != 0 || again.kind != j.kind || again.state != j.state ||
+	    again.ndev != j.ndev || again.nbefore != j.nbefore || strcmp(again.key, j.key) != 0 ||
+	    memcmp(again.dev, j.dev, j.ndev * sizeof(j.dev[0])) != 0)
+		abort();
+}
+
+static void record(const uint8_t *data, size_t size)
+{
+	struct gv_record r, again;
+	char buf[1024];
+	int n;
+
+	if (gv_parse_record((const char *)data, size, &r) != 0)
+		return;
+	n = gv_format_record(&r, buf, sizeof(buf));
+	if (n < 0 || gv_parse_record(buf, (size_t)n, &again) != 0 || again.mechanism != r.mechanism ||
+	    strcmp(again.vf, r.vf) != 0 || strcmp(again.parent, r.parent) != 0 || strcmp(again.profile, r.profile) != 0)
+		abort();
+}
+
+static void proc_stat(const uint8_t *data, size_t size)
+{
+	uint64_t start;
+	char state;
+
+	gv_parse_proc_stat_start((const char *)data, size, &state, &start);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size > 1 << 20)
+		return 0;
+	FUZZ_TARGET(data, size);
+	return 0;
+}
