@@ -144,6 +144,26 @@ START_TEST(plan_without_a_group)
 }
 END_TEST
 
+/* The boot VGA moves with its audio function: binding the audio alone must
+ * not take the console's GPU without --force. */
+START_TEST(the_boot_vga_is_refused_through_its_audio)
+{
+	gpuvirt_ctx *ctx = th_ctx("iommu-off");
+	gpuvirt_device *audio = device(ctx, "01:00.1");
+	gpuvirt_bind_plan *p = NULL;
+
+	ck_assert_int_eq(gpuvirt_bind_plan_new(audio, "pciback", 0, &p), -EBUSY);
+	ck_assert_str_eq(gpuvirt_ctx_get_error(ctx),
+			 "0000:01:00.0 is the boot VGA device (the host console may use it) and moves with 0000:01:00.1; "
+			 "GPUVIRT_BIND_FORCE (--force) takes it anyway");
+	ck_assert_int_eq(gpuvirt_bind_plan_new(audio, "pciback", GPUVIRT_BIND_FORCE, &p), 0);
+	ck_assert_uint_eq(gpuvirt_bind_plan_get_device_count(p), 2);
+	gpuvirt_bind_plan_unref(p);
+	gpuvirt_device_unref(audio);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 /* A bridge is no device for a VM: refused with a message, whatever the
  * flags (it used to "bind" nothing and succeed). */
 START_TEST(bridges_are_refused)
@@ -276,6 +296,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, plan_refuses_the_console_and_busy_gpus);
 	tcase_add_test(tc, plan_without_a_group);
 	tcase_add_test(tc, bridges_are_refused);
+	tcase_add_test(tc, the_boot_vga_is_refused_through_its_audio);
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, persistent_driver_is_read);
 	tcase_add_test(tc, recover_journals);
