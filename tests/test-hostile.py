@@ -110,6 +110,9 @@ def odd_bytes(tmp):
         check("no raw ESC in the output", b"\x1b" not in r.stdout)
     except (UnicodeDecodeError, ValueError, IndexError) as e:
         check("profiles --json is valid UTF-8 JSON", False, repr(e))
+    r = subprocess.run([GPUVIRT, "--root", root, "profiles"], capture_output=True, timeout=20)
+    check("the table shows no raw ESC", r.returncode == 0 and b"\x1b" not in r.stdout and b"?[31mT4-1B" in r.stdout,
+          repr(r.stdout[:300]))
 
 
 def rename_loop(stop, where):

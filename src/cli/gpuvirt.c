@@ -35,6 +35,25 @@ static void log_to_stderr(void *userdata, int priority, const char *message)
 		fprintf(stderr, "gpuvirt: %s%s\n", priority <= 4 ? "warning: " : "", message);
 }
 
+/* A string the host chose (an mdev type's name, a link's target) shown on a
+ * terminal: control characters and DEL as '?', so that an ESC in a name
+ * cannot drive the terminal. Four buffers, so that one printf may take
+ * several. JSON output escapes instead (json.c). */
+static const char *vis(const char *s)
+{
+	static char bufs[4][1024];
+	static int which;
+	char *out = bufs[which = (which + 1) % 4];
+	size_t i = 0;
+
+	if (!s)
+		return NULL;
+	for (; *s && i + 1 < sizeof(bufs[0]); s++)
+		out[i++] = ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f) ? '?' : *s;
+	out[i] = '\0';
+	return out;
+}
+
 static void notices_to_stderr(void *userdata, int priority, const char *message)
 {
 	if (priority == 5)
@@ -549,7 +568,7 @@ static int cmd_show(gpuvirt_ctx *ctx, const struct options *o)
 		modes_string(gpuvirt_device_get_modes(d), modes, sizeof(modes));
 		printf("  %-20s%s\n", "modes", modes);
 		for (size_t i = 0; i < nholders; i++)
-			printf("  %-20s%s%s\n", i ? "" : "held by", gpuvirt_holder_get_description(holders[i]),
+			printf("  %-20s%s%s\n", i ? "" : "held by", vis(gpuvirt_holder_get_description(holders[i])),
 			       gpuvirt_holder_is_vm(holders[i]) == 1 ? " (a VM's)" : "");
 		if (!nholders)
 			printf("  %-20s%s\n", "held by", "nothing");
@@ -671,9 +690,9 @@ static void print_findings(gpuvirt_report *report, const char *subject)
 		if ((subject == NULL) != (s == NULL) || (subject && strcmp(subject, s) != 0))
 			continue;
 		printf("  %-56s : %s (%s)\n", gpuvirt_finding_get_title(f), severity_word(sev),
-		       gpuvirt_finding_get_message(f));
+		       vis(gpuvirt_finding_get_message(f)));
 		if (sev >= GPUVIRT_SEVERITY_WARN && gpuvirt_finding_get_remedy(f))
-			printf("  %-56s   -> %s\n", "", gpuvirt_finding_get_remedy(f));
+			printf("  %-56s   -> %s\n", "", vis(gpuvirt_finding_get_remedy(f)));
 	}
 	gpuvirt_finding_iter_unref(it);
 }
@@ -991,7 +1010,7 @@ static void print_profiles(gpuvirt_profile **v, size_t n)
 		snprintf(rows[i].cells[1], sizeof(rows[i].cells[1]), "%s",
 			 gpuvirt_mechanism_to_string(gpuvirt_profile_get_mechanism(v[i])));
 		snprintf(rows[i].cells[2], sizeof(rows[i].cells[2]), "%s", gpuvirt_profile_get_id(v[i]));
-		snprintf(rows[i].cells[3], sizeof(rows[i].cells[3]), "%s", gpuvirt_profile_get_name(v[i]));
+		snprintf(rows[i].cells[3], sizeof(rows[i].cells[3]), "%s", vis(gpuvirt_profile_get_name(v[i])));
 		format_size(gpuvirt_profile_get_framebuffer_bytes(v[i]), rows[i].cells[4], sizeof(rows[i].cells[4]));
 		snprintf(rows[i].cells[5], sizeof(rows[i].cells[5]), "%s", cls ? cls : "-");
 		snprintf(rows[i].cells[6], sizeof(rows[i].cells[6]), "%u", gpuvirt_profile_get_available(v[i]));
