@@ -384,15 +384,28 @@ void gv_holder_describe(const struct gv_holder *x, char *out, size_t size)
 	}
 }
 
-/* "A: B; C" for every holder (that force does not override). */
-static void describe_all(const struct gv_holders *h, bool only_vm, char *out, size_t size)
+/* "BDF: description; ..." for every holder. */
+static void describe_all(const struct gv_holders *h, char *out, size_t size)
 {
 	size_t used = 0;
 
 	out[0] = '\0';
 	for (size_t i = 0; i < h->n && used + 1 < size; i++) {
 		char one[256];
-		if (only_vm && !h->v[i].vm)
+		gv_holder_describe(&h->v[i], one, sizeof(one));
+		int k = snprintf(out + used, size - used, "%s%s: %s", used ? "; " : "", h->v[i].device, one);
+		used = k < 0 ? used : used + (size_t)k >= size ? size - 1 : used + (size_t)k;
+	}
+}
+
+void gv_holders_list(const struct gv_holders *h, bool vm, char *out, size_t size)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < h->n && used + 1 < size; i++) {
+		char one[256];
+		if (h->v[i].vm != vm)
 			continue;
 		gv_holder_describe(&h->v[i], one, sizeof(one));
 		int k = snprintf(out + used, size - used, "%s%s: %s", used ? "; " : "", h->v[i].device, one);
@@ -400,32 +413,38 @@ static void describe_all(const struct gv_holders *h, bool only_vm, char *out, si
 	}
 }
 
-int gv_holders_refuse(gpuvirt_ctx *ctx, const struct gv_member *m, size_t n, const char *target, bool force)
+int gv_holders_of_members(gpuvirt_ctx *ctx, const struct gv_member *m, size_t n, const char *target,
+			  struct gv_holders *out)
 {
 	const char **bdfs = calloc(n ? n : 1, sizeof(*bdfs));
-	struct gv_holders h;
 	size_t k = 0;
-	bool vm = false;
 	int r;
 
+	memset(out, 0, sizeof(*out));
 	if (!bdfs)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(m[i].driver, target) != 0) /* a device that stays where it is loses nothing */
 			bdfs[k++] = m[i].bdf;
-	r = gv_holders_collect(ctx, bdfs, k, &h);
+	r = gv_holders_collect(ctx, bdfs, k, out);
 	free(bdfs);
+	return r;
+}
+
+int gv_holders_refuse(gpuvirt_ctx *ctx, const struct gv_member *m, size_t n, const char *target, bool force)
+{
+	char list[768];
+	struct gv_holders h;
+	int r = gv_holders_of_members(ctx, m, n, target, &h);
+
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < h.n; i++)
-		vm = vm || h.v[i].vm;
-	if (h.n && (vm || !force)) {
-		char list[768];
-		describe_all(&h, vm && force, list, sizeof(list));
-		r = gv_fail(ctx, -EBUSY, "in use, refusing before any change: %s%s", list,
-			    vm ? " (a VM's device: nothing overrides that)"
-			       : "; GPUVIRT_BIND_FORCE (--force) takes it from the host anyway");
-	}
+	gv_holders_list(&h, true, list, sizeof(list));
+	if (list[0])
+		r = gv_fail(ctx, -EBUSY, GV_HOLDERS_VM_FMT, list);
+	gv_holders_list(&h, false, list, sizeof(list));
+	if (r == 0 && list[0] && !force)
+		r = gv_fail(ctx, -EBUSY, GV_HOLDERS_HOST_FMT, list);
 	gv_holders_free(&h);
 	return r;
 }
@@ -457,7 +476,7 @@ int gv_instance_holders_refuse(gpuvirt_ctx *ctx, const char *uuid_or_vf)
 
 	if (r == 0 && h.n) {
 		char list[768];
-		describe_all(&h, false, list, sizeof(list));
+		describe_all(&h, list, sizeof(list));
 		r = gv_fail(ctx, -EBUSY, "instance %s is in use, refusing before any change: %s (a VM's device: nothing "
 					 "overrides that)",
 			    uuid_or_vf, list);
@@ -659,7 +678,7 @@ void gv_holders_append(gpuvirt_ctx *ctx, const struct gv_member *m, size_t n)
 		bdfs[i] = m[i].bdf;
 	memcpy(keep, ctx->error, sizeof(keep));
 	if (gv_holders_collect(ctx, bdfs, n, &h) == 0) {
-		describe_all(&h, false, list, sizeof(list));
+		describe_all(&h, list, sizeof(list));
 		memcpy(ctx->error, keep, sizeof(keep));
 		if (h.n)
 			gv_fail(ctx, -ETIMEDOUT, "%s; held by: %s", keep, list);

@@ -245,6 +245,15 @@ struct gv_holders {
 int gv_holders_collect(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, struct gv_holders *out);
 void gv_holders_free(struct gv_holders *h);
 void gv_holder_describe(const struct gv_holder *x, char *out, size_t size);
+/* The holders of the members that would leave their driver (all when
+ * target is ""). */
+int gv_holders_of_members(gpuvirt_ctx *ctx, const struct gv_member *m, size_t n, const char *target,
+			  struct gv_holders *out);
+/* "BDF: description; ..." of the VM's holders (vm) or the host's; "" when none. */
+void gv_holders_list(const struct gv_holders *h, bool vm, char *out, size_t size);
+/* The two refusals' words, shared by the plan (unit.c) and the change (move.c). */
+#define GV_HOLDERS_VM_FMT "a VM is using it: %s (nothing overrides that)"
+#define GV_HOLDERS_HOST_FMT "the host is using it: %s; GPUVIRT_BIND_FORCE (--force) takes it anyway"
 /* -EBUSY naming each holder of the devices that leave their driver (all of
  * them when target is ""); force overrides only the host's own use. */
 int gv_holders_refuse(gpuvirt_ctx *ctx, const struct gv_member *m, size_t n, const char *target, bool force);

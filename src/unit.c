@@ -129,36 +129,17 @@ static int collect_members(gpuvirt_ctx *ctx, struct gv_unit *u, gpuvirt_device *
 /* Who would lose a device: the host's use (force lifts it), a VM's (never). */
 static int check_holders(gpuvirt_ctx *ctx, struct gv_unit *u)
 {
-	const char **bdfs = calloc(u->nmembers ? u->nmembers : 1, sizeof(*bdfs));
-	size_t k = 0, used[2] = {0, 0};
-	char list[2][768] = {"", ""};
-	int r;
+	char list[768];
+	int r = gv_holders_of_members(ctx, u->members, u->nmembers, u->target, &u->holders);
 
-	if (!bdfs)
-		return -ENOMEM;
-	for (size_t i = 0; i < u->nmembers; i++)
-		if (strcmp(u->members[i].driver, u->target) != 0) /* one that stays where it is loses nothing */
-			bdfs[k++] = u->members[i].bdf;
-	r = gv_holders_collect(ctx, bdfs, k, &u->holders);
-	free(bdfs);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < u->holders.n; i++) {
-		const struct gv_holder *h = &u->holders.v[i];
-		char one[256];
-		gv_holder_describe(h, one, sizeof(one));
-		int n = snprintf(list[h->vm] + used[h->vm], sizeof(list[0]) - used[h->vm], "%s%s: %s",
-				 used[h->vm] ? "; " : "", h->device, one);
-		used[h->vm] = n < 0 || used[h->vm] + (size_t)n >= sizeof(list[0]) ? sizeof(list[0]) - 1 : used[h->vm] + (size_t)n;
-	}
-	if (list[1][0] && (r = refuse(u, "gpu.driver.in_use", -EBUSY, 0,
-				      "a VM is using it: %s (nothing overrides that)",
-				      list[1])) < 0)
+	gv_holders_list(&u->holders, true, list, sizeof(list));
+	if (list[0] && (r = refuse(u, "gpu.driver.in_use", -EBUSY, 0, GV_HOLDERS_VM_FMT, list)) < 0)
 		return r;
-	if (list[0][0])
-		r = refuse(u, "gpu.driver.in_use", -EBUSY, GPUVIRT_BIND_FORCE,
-			   "the host is using it: %s; GPUVIRT_BIND_FORCE (--force) takes it anyway",
-			   list[0]);
+	gv_holders_list(&u->holders, false, list, sizeof(list));
+	if (list[0])
+		r = refuse(u, "gpu.driver.in_use", -EBUSY, GPUVIRT_BIND_FORCE, GV_HOLDERS_HOST_FMT, list);
 	return r;
 }
 
