@@ -35,8 +35,12 @@ static int run(gpuvirt_ctx *ctx, gpuvirt_device **devs, size_t n, bool per_devic
 	}
 	gv_check_host_read(ctx, &h);
 	e = h.err < 0 ? h.err : gv_check_host(ctx, r, &h, devs, ev, n);
+	/* Who holds what: proc/ read once for every GPU, not once per GPU. */
+	if (e >= 0 && per_device && n)
+		e = gv_holders_snapshot(ctx, true);
 	for (size_t i = 0; per_device && e >= 0 && i < n; i++)
 		e = gv_check_device(ctx, r, &h, devs[i], &ev[i]);
+	gv_holders_snapshot(ctx, false);
 	gv_modules_close(&h.modules);
 	free(ev);
 	if (e < 0) {

@@ -127,6 +127,47 @@ static int scan_processes(gpuvirt_ctx *ctx, struct open_files *of)
 	return r;
 }
 
+/* The open files to look at: the context's snapshot while a run of checks
+ * holds one (one scan of proc/ for every GPU), else a fresh scan. A change
+ * to the host never runs under a snapshot: it must see the host as it is. */
+static int open_files_for(gpuvirt_ctx *ctx, struct open_files *of, bool *borrowed)
+{
+	*borrowed = ctx->open_files != NULL;
+	if (*borrowed) {
+		*of = *(struct open_files *)ctx->open_files;
+		return 0;
+	}
+	return scan_processes(ctx, of);
+}
+
+static void open_files_done(struct open_files *of, bool borrowed)
+{
+	if (!borrowed)
+		free(of->v);
+}
+
+int gv_holders_snapshot(gpuvirt_ctx *ctx, bool on)
+{
+	struct open_files *of = ctx->open_files;
+	int r = 0;
+
+	if (of) {
+		free(of->v);
+		free(of);
+		ctx->open_files = NULL;
+	}
+	if (!on)
+		return 0;
+	if (!(of = calloc(1, sizeof(*of))))
+		return -ENOMEM;
+	if ((r = scan_processes(ctx, of)) < 0) {
+		free(of);
+		return r;
+	}
+	ctx->open_files = of;
+	return 0;
+}
+
 /* ---- one device -------------------------------------------------------- */
 
 static int add_holder(struct gv_holders *h, const struct gv_holder *x)
@@ -346,14 +387,15 @@ static int device_holders(gpuvirt_ctx *ctx, const char *bdf, const struct open_f
 int gv_holders_collect(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, struct gv_holders *out)
 {
 	struct open_files of;
+	bool borrowed;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = scan_processes(ctx, &of)) < 0)
+	if ((r = open_files_for(ctx, &of, &borrowed)) < 0)
 		return r;
 	for (size_t i = 0; i < n && r == 0; i++)
 		r = device_holders(ctx, bdfs[i], &of, out);
-	free(of.v);
+	open_files_done(&of, borrowed);
 	if (r < 0)
 		gv_holders_free(out);
 	return r;
@@ -452,14 +494,15 @@ int gv_holders_refuse(gpuvirt_ctx *ctx, const struct gv_member *m, size_t n, con
 int gv_instance_holders(gpuvirt_ctx *ctx, const char *uuid_or_vf, struct gv_holders *out)
 {
 	struct open_files of;
+	bool borrowed;
 	struct gv_holders all = {0};
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = scan_processes(ctx, &of)) < 0)
+	if ((r = open_files_for(ctx, &of, &borrowed)) < 0)
 		return r;
 	r = process_holders(ctx, uuid_or_vf, &of, &all);
-	free(of.v);
+	open_files_done(&of, borrowed);
 	for (size_t i = 0; i < all.n && r == 0; i++)
 		if (all.v[i].vm) /* its VFIO nodes: a VM's */
 			r = add_holder(out, &all.v[i]);

@@ -43,6 +43,7 @@ struct gpuvirt_ctx {
 	char *root_env;	      /* GPUVIRT_ROOT, only while gpuvirt_ctx_new() runs */
 	long write_timeout_ms; /* deadline of a kernel write that can block */
 	uint64_t generation;   /* bumped by every write to the host */
+	void *open_files;      /* holders.c: the processes' open files, while a run of checks holds them */
 };
 
 void gv_log(gpuvirt_ctx *ctx, int priority, const char *fmt, ...) GV_PRINTF(3, 4);
@@ -243,6 +244,9 @@ struct gv_holders {
 	size_t n;
 };
 int gv_holders_collect(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, struct gv_holders *out);
+/* Scan the processes' open files once and answer from that until turned
+ * off (a run of checks, which asks for every GPU): on or off. */
+int gv_holders_snapshot(gpuvirt_ctx *ctx, bool on);
 void gv_holders_free(struct gv_holders *h);
 void gv_holder_describe(const struct gv_holder *x, char *out, size_t size);
 /* The holders of the members that would leave their driver (all when
