@@ -43,6 +43,15 @@ SEEDS = {
     "proc_stat": ["812 (Xorg) S 1 812 812 0 -1 4194560 2 0 0 0 0 0 0 0 20 0 1 0 5551234 1 1\n",
                   "77 (a) b) c) R 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 424242 20\n"],
     "config": [],
+    # recording NUL companion (tests/simhost/simhost.c); the last ones try to leave the root
+    "simhost": ["P: /devices/pci0000:00/0000:00:02.0\nE: SUBSYSTEM=pci\nA: class=0x030000\\n\n"
+                "H: config=DE10B81E\nL: driver=../../../bus/pci/drivers/nvidia\n"
+                "L: iommu_group=../../../kernel/iommu_groups/3\n\0"
+                "attr sys/module/nvidia/version=550.54\\n\nlink sys/x=../devices\ndir run/lock\n"
+                "text etc/gpuvirt/a.conf\nkey=value\n.\nremove sys/x\n",
+                "P: /devices/a\nL: up=../../../outside\nA: up/x=1\n\0link sys/out=../../outside\nattr sys/out/y=1\n",
+                "\0base h\n",
+                "P: /devices/a\nL: d=/sys/devices\nL: d/a/z=../q\n\0dir sys/devices/a/d/e\n"],
 }
 
 

@@ -6,7 +6,9 @@
 
 /* Paths here are built from our own fixture files and stay far below PATH_MAX;
  * a truncated one would fail to open and be reported. */
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -99,11 +101,47 @@ static size_t unescape(const char *in, char *out)
 	return n;
 }
 
+/* The tree being built: every path the builder writes must lie under it and
+ * reach it without going through a link (a recording's `L: x=/etc` followed
+ * by `A: x/passwd=...` must not write /etc/passwd). The last component may
+ * be a link: it is replaced, never followed. */
+static const char *build_root;
+/* How many `base` hosts deep the build is: a companion naming itself, or two
+ * naming each other, is an error, not a stack overflow. */
+static int base_depth;
+
+
+static int beneath(const char *path)
+{
+	size_t rl = strlen(build_root);
+	char tmp[PATH_MAX];
+	struct stat st;
+
+	if (strncmp(path, build_root, rl) != 0 || path[rl] != '/' || strlen(path) >= sizeof(tmp))
+		return fail(-EXDEV, path, 0, "outside the simulated host");
+	memcpy(tmp, path, strlen(path) + 1);
+	for (char *p = tmp + rl + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (lstat(tmp, &st) == 0 && !S_ISDIR(st.st_mode))
+			return fail(S_ISLNK(st.st_mode) ? -ELOOP : -ENOTDIR, tmp,
+				    0, "a path goes through a link or a file");
+		*p = '/';
+	}
+	return 0;
+}
+
+static int make_dir(const char *path)
+{
+	int r = beneath(path);
+
+	return r < 0 ? r : mkdir_p(path);
+}
+
 static int write_file(const char *path, const void *data, size_t len, mode_t mode)
 {
 	int fd, r;
 
-	if ((r = mkdir_parent(path)) < 0)
+	if ((r = beneath(path)) < 0 || (r = mkdir_parent(path)) < 0)
 		return r;
 	unlink(path);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -131,9 +169,9 @@ static int hexval(char c)
 
 static int make_link(const char *path, const char *target)
 {
-	int r = mkdir_parent(path);
+	int r = beneath(path);
 
-	if (r < 0)
+	if (r < 0 || (r = mkdir_parent(path)) < 0)
 		return r;
 	unlink(path);
 	return symlink(target, path) < 0 ? -errno : 0;
@@ -214,11 +252,12 @@ struct device_state {
 static int finish_device(const char *root, struct device_state *d)
 {
 	char link[PATH_MAX], dir[PATH_MAX], target[PATH_MAX];
-	const char *name = strrchr(d->devpath, '/') + 1;
+	const char *name;
 	int r;
 
 	if (!d->devpath[0] || !d->subsystem[0])
 		return 0;
+	name = strrchr(d->devpath, '/') + 1;
 	if (is_bus(d->subsystem))
 		snprintf(dir, sizeof(dir), "sys/bus/%s/devices", d->subsystem);
 	else
@@ -251,7 +290,7 @@ static int link_side_effects(const char *root, const char *devpath, const char *
 	if (resolve_lexically(linkrel, target, dest, sizeof(dest)) < 0)
 		return 0; /* points outside the root: leave it dangling */
 	snprintf(full, sizeof(full), "%s/%s", root, dest);
-	if (access(full, F_OK) != 0 && (r = mkdir_p(full)) < 0)
+	if (access(full, F_OK) != 0 && (r = make_dir(full)) < 0)
 		return r;
 	if (strcmp(name, "driver") == 0) {
 		simhost_path_relative(dest, devpath, rel, sizeof(rel));
@@ -312,7 +351,7 @@ static int load_recording(const char *file, const char *root)
 			}
 			snprintf(d.devpath, sizeof(d.devpath), "sys%s", val);
 			snprintf(path, sizeof(path), "%s/%s", root, d.devpath);
-			r = mkdir_p(path);
+			r = make_dir(path);
 			continue;
 		}
 		if (!d.devpath[0]) {
@@ -451,12 +490,18 @@ static int load_companion(const char *file, const char *root)
 				*slash = '\0';
 			else
 				snprintf(hostsdir, sizeof(hostsdir), ".");
+			if (base_depth >= 8) {
+				r = fail(-ELOOP, file, lineno, "base hosts nested too deep (a loop?)");
+				break;
+			}
+			base_depth++;
 			r = simhost_build_named(hostsdir, arg, root);
+			base_depth--;
 		} else if (strcmp(line, "dir") == 0) {
-			r = mkdir_p(path);
+			r = make_dir(path);
 		} else if (strcmp(line, "remove") == 0) {
 			struct stat st;
-			if (lstat(path, &st) == 0)
+			if ((r = beneath(path)) == 0 && lstat(path, &st) == 0)
 				r = S_ISDIR(st.st_mode) ? simhost_remove_tree(path) : (unlink(path) < 0 ? -errno : 0);
 		} else if (strcmp(line, "text") == 0) {
 			char *text = NULL;
@@ -499,6 +544,7 @@ int simhost_build(const char *recording, const char *companion, const char *dir)
 	errbuf[0] = '\0';
 	if ((r = mkdir_p(dir)) < 0)
 		return fail(r, dir, 0, "cannot create");
+	build_root = dir;
 	if (recording && (r = load_recording(recording, dir)) < 0)
 		return r;
 	if (companion && (r = load_companion(companion, dir)) < 0)
