@@ -197,9 +197,11 @@ static int read_iommu_group(struct gpuvirt_device *d)
 		return 0;
 	r = gv_parse_int(group, strlen(group), 0, 1 << 30, &v);
 	if (r < 0) {
-		gv_warn(ctx, "%s: iommu_group link names '%s', not a number", d->bdf, group);
+		/* Not "no group": a link we cannot read as one (a loop, a
+		 * chain of links) is an error naming it. */
+		r = gv_fail(ctx, -EBADMSG, "%s: its iommu_group link names '%s', not an IOMMU group", d->bdf, group);
 		free(group);
-		return 0;
+		return r;
 	}
 	free(group);
 	d->iommu_group = (int)v;

@@ -17,7 +17,8 @@ static uint64_t shifted(uint64_t v, unsigned shift)
 	return v > (UINT64_MAX >> shift) ? 0 : v << shift;
 }
 
-/* "1024M", "512MB", "4 MB", "40G": bytes, or 0. */
+/* "1024M", "512MB", "4 MB", "40G", "1T", "4096B" (no unit: MiB): bytes, or
+ * 0 (unknown) for a size that does not fit in 64 bits or an unknown unit. */
 static uint64_t size_value(const char *p, const char *end)
 {
 	uint64_t v = 0;
@@ -39,7 +40,9 @@ static uint64_t size_value(const char *p, const char *end)
 	case 'K': case 'k': return shifted(v, 10);
 	case 'M': case 'm': return shifted(v, 20);
 	case 'G': case 'g': return shifted(v, 30);
-	default: return v;
+	case 'T': case 't': return shifted(v, 40);
+	case 'B': case 'b': return v;
+	default: return 0;
 	}
 }
 

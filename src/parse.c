@@ -158,6 +158,54 @@ int gv_parse_words(const char *buf, size_t len, struct gv_strv *out)
 	return 0;
 }
 
+/* The folder each of the kernel's links of that name points into: a
+ * device's `driver` link ends in .../drivers/NAME, `iommu_group` in
+ * .../iommu_groups/N, an mdev's `mdev_type` in .../mdev_supported_types/T, a
+ * driver's `module` in .../module/NAME. A target that does not (a loop, a
+ * chain of links, a planted file) is malformed, not a name. */
+static const struct {
+	const char *link, *folder;
+} link_folders[] = {
+	{"driver", "drivers"},
+	{"iommu_group", "iommu_groups"},
+	{"mdev_type", "mdev_supported_types"},
+	{"module", "module"},
+};
+
+int gv_parse_link_base(const char *link, const char *target, size_t len, char *out, size_t size)
+{
+	const char *name = strrchr(link, '/'), *base = NULL, *folder = NULL, *want = NULL;
+	size_t blen, flen = 0;
+
+	name = name ? name + 1 : link;
+	while (len > 0 && target[len - 1] == '/')
+		len--;
+	for (size_t i = len; i > 0 && !base; i--)
+		if (target[i - 1] == '/')
+			base = target + i;
+	if (!base)
+		base = target;
+	blen = (size_t)(target + len - base);
+	if (blen == 0 || memchr(base, '\0', blen))
+		return -EBADMSG;
+	if (blen >= size)
+		return -ENAMETOOLONG;
+	for (size_t i = 0; i < sizeof(link_folders) / sizeof(link_folders[0]); i++)
+		if (strcmp(name, link_folders[i].link) == 0)
+			want = link_folders[i].folder;
+	if (want) {
+		const char *end = base > target ? base - 1 : target;
+		for (folder = end; folder > target && folder[-1] != '/'; folder--)
+			;
+		flen = (size_t)(end - folder);
+		if (flen != strlen(want) || memcmp(folder, want, flen) != 0)
+			return -EBADMSG;
+	}
+	memcpy(out, base, blen);
+	out[blen] = '\0';
+	return (int)blen;
+}
+
 int gv_parse_override(const char *buf, size_t len, char *out, size_t size)
 {
 	size_t end, start;

@@ -404,6 +404,11 @@ int gv_parse_bdf(const char *in, char out[GV_BDF_LEN]);
 /* Split a whitespace-separated list ("flr bus"), appending each word. */
 int gv_parse_words(const char *buf, size_t len, struct gv_strv *out);
 /* Value of `driver_override`: copies the name or "" for "(null)"/empty. */
+/* The last component of link `link`'s target (`len` bytes): its length, or
+ * -EBADMSG when empty or, for the kernel's driver, iommu_group, mdev_type
+ * and module links, when it is not in the folder they always point into;
+ * -ENAMETOOLONG when it does not fit `size`. */
+int gv_parse_link_base(const char *link, const char *target, size_t len, char *out, size_t size);
 int gv_parse_override(const char *buf, size_t len, char *out, size_t size);
 /* Identity from the first 64 bytes of config space. */
 struct gv_pci_ids {

@@ -67,7 +67,12 @@ int gv_mdev_profiles(gpuvirt_ctx *ctx, const struct gv_strv *only, struct plist 
 			if (p) {
 				long a;
 				p->numa = (int)numa;
-				p->available = gv_parse_int(avail, strlen(avail), 0, 1L << 30, &a) == 0 ? (uint32_t)a : 0;
+				if (gv_parse_int(avail, strlen(avail), 0, 1L << 30, &a) < 0) {
+					/* Unknown capacity is none free: never a guess. */
+					gv_warn(ctx, "%s/available_instances: '%s' is not a count; taken as 0", base, avail);
+					a = 0;
+				}
+				p->available = (uint32_t)a;
 				p->instances = (uint32_t)gv_attr_count(ctx, "%s/%s", base, "devices");
 				if (parent != parents[i] && !(p->vf_parent = strdup(parents[i]))) {
 					gpuvirt_profile_unref(p);

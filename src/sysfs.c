@@ -395,20 +395,8 @@ ssize_t gv_readlink_base(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t si
 {
 	char target[4096];
 	ssize_t n = gv_readlink(ctx, rel, target, sizeof(target));
-	const char *base;
-	size_t len;
 
-	if (n < 0)
-		return n;
-	while (n > 0 && target[n - 1] == '/')
-		target[--n] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	len = strlen(base);
-	if (len == 0 || len >= size)
-		return len ? -ENAMETOOLONG : -EBADMSG;
-	memcpy(buf, base, len + 1);
-	return (ssize_t)len;
+	return n < 0 ? n : gv_parse_link_base(rel, target, (size_t)n, buf, size);
 }
 
 int gv_exists(gpuvirt_ctx *ctx, const char *rel)

@@ -3,7 +3,10 @@
 """Hostile hosts get a clear error in bounded time: a FIFO, a character
 device or a socket where an attribute, a journal, a record or a driverctl
 file should be makes every command answer at once with an error naming the
-file (never a hang, never an absent device); and while another process
+file (never a hang, never an absent device); so do 10 MB and sparse 8 GB
+files, binary bytes, link loops and chains; 100,000 directory entries and
+10,000 virtfn links are answered correctly in bounded time; sizes that
+overflow their unit are unknown, never wrapped; and while another process
 renames files in a loop (openat2 then says EAGAIN), the answers stay the
 same run after run.
 
@@ -93,6 +96,120 @@ def hostile_files(tmp):
                 k.close()
 
 
+def run(root, args, limit=10):
+    t0 = time.monotonic()
+    r = subprocess.run([GPUVIRT, "--root", root] + args, capture_output=True, text=True, timeout=60)
+    took = time.monotonic() - t0
+    check("%s: answered in %.2f s" % (" ".join(args), took), took < limit)
+    return r
+
+
+def big_files(tmp):
+    """10 MB of random bytes, a sparse 8 GB file, binary bytes: an error
+    naming the file, at once (the reads are bounded, never the whole file)."""
+    dev = "sys/bus/pci/devices/0000:3b:00.0/"
+    for what, rel, args, name in (
+            ("10 MB numa_node", dev + "numa_node", ["show", "3b:00.0"], "numa_node"),
+            ("10 MB description", dev + "mdev_supported_types/nvidia-222/description", ["profiles"], "description"),
+            ("8 GB sparse description", dev + "mdev_supported_types/nvidia-223/description", ["profiles", "--json"],
+             "description"),
+            ("8 GB sparse journal", "run/gpuvirt/group-2.journal", ["recover"], "group-2.journal"),
+            ("binary numa_node", dev + "numa_node", ["list", "--json"], "numa_node")):
+        root = build(tmp, "t4")
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            if what.startswith("10 MB"):
+                f.write(os.urandom(10 << 20))
+            elif what.startswith("8 GB"):
+                f.truncate(8 << 30)
+            else:
+                f.write(b"\x01\xff\x00\x1b[2J7\n")
+        answers(root, args, name)
+    # config is read for its first 64 bytes only: a sparse 8 GB one is a
+    # correct answer (zeros: no vendor), not a hang or an 8 GB read.
+    root = build(tmp, "t4")
+    with open(os.path.join(root, dev + "config"), "r+b") as f:
+        f.truncate(8 << 30)
+    r = run(root, ["list", "--json"])
+    check("8 GB sparse config: list answers", r.returncode == 0, r.stderr)
+
+
+def link_loops(tmp):
+    """A loop or a chain of links where the kernel has one link into a known
+    folder (iommu_group, driver): an error naming it, never 'no group' or a
+    driver called after the loop's next link."""
+    dev = "sys/bus/pci/devices/0000:01:00.0/"
+    for link, shape in (("iommu_group", "loop"), ("iommu_group", "chain"), ("driver", "loop"),
+                        ("driver", "chain")):
+        root = build(tmp, "workstation")
+        d = os.path.join(root, dev)
+        os.unlink(os.path.join(d, link))
+        if shape == "loop":
+            os.symlink("loopa", os.path.join(d, link))
+            os.symlink(link, os.path.join(d, "loopa"))
+        else:
+            os.symlink("l0", os.path.join(d, link))
+            for i in range(60):
+                os.symlink("l%d" % (i + 1), os.path.join(d, "l%d" % i))
+            os.symlink("../../../../kernel/iommu_groups/1" if link == "iommu_group" else
+                       "../../../../bus/pci/drivers/nvidia", os.path.join(d, "l60"))
+        for args in (["show", "01:00.0"], ["check", "--json"], ["bind", "01:00.0", "--dry-run"]):
+            answers(root, args, link)
+
+
+def many_entries(tmp):
+    """100,000 entries in sys/bus/pci/devices and in sys/kernel/iommu_groups,
+    10,000 virtfn links on one GPU: the same answers, in bounded time."""
+    root = build(tmp, "t4")
+    want = run(root, ["list", "--all", "--json"]).stdout
+    devs = os.path.join(root, "sys/bus/pci/devices")
+    groups = os.path.join(root, "sys/kernel/iommu_groups")
+    for i in range(100000):
+        open(os.path.join(devs, "junk%06d" % i), "w").close()
+        os.mkdir(os.path.join(groups, "x%d" % i))
+    r = run(root, ["list", "--all", "--json"])
+    check("100,000 entries: list is the same", r.returncode == 0 and r.stdout == want, r.stderr)
+    for args in (["check"], ["profiles"]):
+        r = run(root, args)
+        check("100,000 entries: %s answers" % args[0], r.returncode == 0, r.stderr)
+
+    root = build(tmp, "t4")
+    pf = os.path.realpath(os.path.join(root, "sys/bus/pci/devices/0000:3b:00.0"))
+    for i in range(10000):
+        os.symlink("../0000:%02x:%02x.%x" % (0x40 + i // 256, (i % 256) >> 3, i & 7), os.path.join(pf, "virtfn%d" % i))
+    for attr in ("sriov_totalvfs", "sriov_numvfs"):
+        with open(os.path.join(pf, attr), "w") as f:
+            f.write("10000\n")
+    for args in (["list", "--all"], ["show", "3b:00.0"], ["check"], ["profiles"], ["bind", "3b:00.0", "--dry-run"]):
+        r = run(root, args)
+        check("10,000 virtfn links: %s answers" % " ".join(args), r.returncode == 0, r.stderr)
+
+
+def overflowing_sizes(tmp):
+    """framebuffer= in every unit, too big for it: unknown (the name's size
+    then, as for no framebuffer= at all), never wrapped, never negative."""
+    import json
+    root = build(tmp, "t4")
+    types = os.path.join(root, "sys/bus/pci/devices/0000:3b:00.0/mdev_supported_types")
+    sizes = {"nvidia-222": "99999999999999999999B", "nvidia-223": "18014398509481984K",
+             "nvidia-230": "17592186044416M", "nvidia-231": "17179869184G", "nvidia-232": "16777216T",
+             "nvidia-233": "99999999999999999P"}
+    for t, fb in sizes.items():
+        with open(os.path.join(types, t, "description"), "w") as f:
+            f.write("num_heads=4, frl_config=60, framebuffer=%s, max_resolution=99999999999x1, "
+                    "max_instance=99999999999999999999\n" % fb)
+    r = run(root, ["profiles", "--json"])
+    got = {p["id"]: p for p in json.loads(r.stdout)["profiles"] if p["parent"] == "0000:3b:00.0"}
+    # What the names say: T4-1B, -2B, -1Q, -2Q, -4Q, -8Q.
+    by_name = {"nvidia-222": 1, "nvidia-223": 2, "nvidia-230": 1, "nvidia-231": 2, "nvidia-232": 4, "nvidia-233": 8}
+    for t, gib in by_name.items():
+        check("%s framebuffer=%s: the name's %d GiB" % (t, sizes[t], gib), got[t]["framebuffer_bytes"] == gib << 30,
+              got[t]["framebuffer_bytes"])
+        check("%s: max_instances unknown (0), resolution unknown" % t,
+              got[t]["max_instances"] == 0 and got[t]["max_resolution"] is None, got[t])
+
+
 def odd_bytes(tmp):
     """A name the host chose that is not UTF-8, with an ESC in it: the JSON
     stays valid UTF-8 (U+FFFD for the bad byte, \\u001b for the ESC)."""
@@ -152,6 +269,10 @@ def same_answers(tmp):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         hostile_files(tmp)
+        big_files(tmp)
+        link_loops(tmp)
+        many_entries(tmp)
+        overflowing_sizes(tmp)
         odd_bytes(tmp)
         same_answers(tmp)
     print("%d passed, %d failed" % (passed, failed))

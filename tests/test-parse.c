@@ -93,6 +93,34 @@ START_TEST(override)
 }
 END_TEST
 
+START_TEST(link_targets)
+{
+	char out[32];
+
+	ck_assert_int_eq(gv_parse_link_base("d/driver", S("../../../bus/pci/drivers/vfio-pci"), out, sizeof(out)), 8);
+	ck_assert_str_eq(out, "vfio-pci");
+	ck_assert_int_eq(gv_parse_link_base("iommu_group", S("../../kernel/iommu_groups/12/"), out, sizeof(out)), 2);
+	ck_assert_str_eq(out, "12");
+	ck_assert_int_eq(gv_parse_link_base("x/mdev_type", S("../0000:3b:00.0/mdev_supported_types/nvidia-222"), out,
+					    sizeof(out)), 10);
+	ck_assert_int_eq(gv_parse_link_base("drivers/nvidia/module", S("../../../../module/nvidia"), out, sizeof(out)),
+			 6);
+	/* A link with no folder of its own: any target's last component. */
+	ck_assert_int_eq(gv_parse_link_base("d/virtfn3", S("../0000:41:00.7"), out, sizeof(out)), 12);
+	ck_assert_str_eq(out, "0000:41:00.7");
+	ck_assert_int_eq(gv_parse_link_base("d/physfn", S("x"), out, sizeof(out)), 1);
+	/* A loop, a chain, a planted target: malformed, never a name. */
+	ck_assert_int_eq(gv_parse_link_base("d/driver", S("loopa"), out, sizeof(out)), -EBADMSG);
+	ck_assert_int_eq(gv_parse_link_base("d/iommu_group", S("l0"), out, sizeof(out)), -EBADMSG);
+	ck_assert_int_eq(gv_parse_link_base("d/iommu_group", S("../iommu_group/3"), out, sizeof(out)), -EBADMSG);
+	ck_assert_int_eq(gv_parse_link_base("d/driver", S("/drivers/"), out, sizeof(out)), -EBADMSG);
+	ck_assert_int_eq(gv_parse_link_base("d/virtfn0", S("/"), out, sizeof(out)), -EBADMSG);
+	ck_assert_int_eq(gv_parse_link_base("d/virtfn0", S(""), out, sizeof(out)), -EBADMSG);
+	ck_assert_int_eq(gv_parse_link_base("d/driver", S("drivers/a-name-longer-than-thirty-two-bytes"), out,
+					    sizeof(out)), -ENAMETOOLONG);
+}
+END_TEST
+
 START_TEST(config_space)
 {
 	uint8_t cfg[64] = {0};
@@ -262,6 +290,35 @@ START_TEST(profile_descriptions)
 	ck_assert_uint_eq(i.framebuffer, 4ull << 30);
 	ck_assert_int_eq(gv_parse_profile("x", S("framebuffer=512K"), &i), 0);
 	ck_assert_uint_eq(i.framebuffer, 512ull << 10);
+	/* Every unit, and what overflows in each: unknown, never wrapped or
+	 * read in a smaller unit. */
+	static const struct {
+		const char *desc;
+		uint64_t want;
+	} units[] = {
+		{"framebuffer=1T", 1ull << 40},
+		{"framebuffer=4096B", 4096},
+		{"framebuffer=2048", 2048ull << 20},
+		{"framebuffer=18014398509481983K", 18014398509481983ull << 10},
+		{"framebuffer=18014398509481984K", 0},
+		{"framebuffer=17592186044415M", 17592186044415ull << 20},
+		{"framebuffer=17592186044416M", 0},
+		{"framebuffer=17179869184G", 0},
+		{"framebuffer=16777215T", 16777215ull << 40},
+		{"framebuffer=16777216T", 0},
+		{"framebuffer=99999999999999999T", 0},
+		{"framebuffer=999999999999999999999B", 0},
+		{"framebuffer=4P", 0},
+		{"framebuffer=4Q", 0},
+	};
+	for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++) {
+		ck_assert_int_eq(gv_parse_profile("x", units[k].desc, strlen(units[k].desc), &i), 0);
+		ck_assert_msg(i.framebuffer == units[k].want, "%s: %llu", units[k].desc,
+			      (unsigned long long)i.framebuffer);
+	}
+	ck_assert_int_eq(gv_parse_profile("x", S("max_instance=4294967296, max_resolution=4294967296x1"), &i), 0);
+	ck_assert_uint_eq(i.max_instances, 0);
+	ck_assert_uint_eq(i.max_width, 0);
 	ck_assert_int_eq(gv_parse_profile(NULL, NULL, 0, NULL), -EINVAL);
 }
 END_TEST
@@ -297,6 +354,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, bdf_forms);
 	tcase_add_test(tc, words);
 	tcase_add_test(tc, override);
+	tcase_add_test(tc, link_targets);
 	tcase_add_test(tc, config_space);
 	tcase_add_test(tc, vgpu_table);
 	tcase_add_test(tc, cmdline_iommu);

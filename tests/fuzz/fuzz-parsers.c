@@ -51,6 +51,11 @@ static void attributes(const uint8_t *data, size_t size)
 	gv_parse_uuid(s, out);
 	gv_parse_kernel_version(s, size);
 	gv_parse_nvidia_minor(s, size, &minor);
+	for (int k = 0; k < 2; k++) {
+		int n = gv_parse_link_base(k ? "a/driver" : "virtfn0", (const char *)data, size, out, sizeof(out));
+		if (n >= 0 && ((size_t)n != strlen(out) || strchr(out, '/') || !n))
+			abort(); /* a name: not empty, no slash, no NUL */
+	}
 	free(s);
 }
 
