@@ -30,8 +30,9 @@ START_TEST(on_the_running_host)
 	int kind, r;
 
 	r = gpuvirt_monitor_new(ctx, &mon);
-	if (r == -EPERM || r == -EACCES) /* no netlink in this sandbox */
-		return;
+	/* Anyone may listen to the kernel's uevents; a sandbox without netlink
+	 * is a failure here, not a pass. (Events themselves are received in
+	 * the real-kernel tier: tests/kernel/monitor-events.c.) */
 	ck_assert_msg(r == 0, "monitor: %s", gpuvirt_ctx_get_error(ctx));
 	ck_assert_int_ge(gpuvirt_monitor_get_fd(mon), 0);
 	/* Nothing is plugged in here: no event is waiting, and it does not block. */

@@ -69,8 +69,18 @@ fi
 
 if [ "$BOOT" = iommu-on ]; then
 	# ---- binding: vfio-pci, a VFIO container, and back ----------------
+	# The library's monitor receives the kernel's uevents for it.
+	rm -f /tmp/mon.ready
+	"$BUILD/tests/monitor-events" /tmp/mon.ready 60 >/tmp/events 2>/tmp/mon.err &
+	mpid=$!
+	for _ in $(seq 100); do [ -e /tmp/mon.ready ] && break; sleep 0.1; done
+	check_true "a monitor on the kernel's uevents" test -e /tmp/mon.ready
 	check_true "bind the display to vfio-pci" "$G" bind $DISP --for kvm
 	check_eq "on vfio-pci" vfio-pci "$(drv $DISP)"
+	for _ in $(seq 50); do grep -q "^bind $DISP\$" /tmp/events && break; sleep 0.1; done
+	kill $mpid; wait $mpid 2>/dev/null
+	check_true "the monitor received the unbind from bochs-drm" grep -q "^unbind $DISP\$" /tmp/events
+	check_true "and the bind to vfio-pci, in that order" bash -c "grep -E '^(un)?bind $DISP\$' /tmp/events | tail -2 | tr '\n' ' ' | grep -q '^unbind $DISP bind $DISP \$'"
 	grp=$(basename "$(readlink /sys/bus/pci/devices/$DISP/iommu_group)")
 	check_true "/dev/vfio/$grp" test -c /dev/vfio/$grp
 	check_true "a VFIO container opens on the group" $PY - "$grp" <<'EOF'
