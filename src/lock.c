@@ -96,6 +96,17 @@ static void sleep_ms(long ms)
 		;
 }
 
+/* The pid the lock's holder wrote into it (a hint), or "unknown". */
+static void holder_pid(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!buf[0])
+		snprintf(buf, size, "unknown");
+}
+
 int gv_lock_take(gpuvirt_ctx *ctx, const char *key, bool wait, int *fd_out)
 {
 	char rel[GV_KEY_LEN + 32], buf[32];
@@ -111,19 +122,22 @@ int gv_lock_take(gpuvirt_ctx *ctx, const char *key, bool wait, int *fd_out)
 		return gv_fail(ctx, r, "lock %s: %s", key, gpuvirt_strerror(r));
 	if ((fd = open_lock(ctx, rel)) < 0)
 		return fd;
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	for (bool said = false; flock(fd, LOCK_EX | LOCK_NB) < 0;) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			r = -errno;
 			close(fd);
 			return gv_fail(ctx, r, "cannot lock %s: %s", rel, gpuvirt_strerror(r));
 		}
 		if (!wait || now_ms() > deadline) {
-			ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-			buf[n > 0 ? n : 0] = '\0';
-			buf[strcspn(buf, "\n")] = '\0';
+			holder_pid(fd, buf, sizeof(buf));
 			close(fd);
 			return gv_fail(ctx, wait ? -ETIMEDOUT : -EBUSY, "%s is being changed by pid %s (lock %s)", key,
-				       buf[0] ? buf : "unknown", rel);
+				       buf, rel);
+		}
+		if (!said) {
+			holder_pid(fd, buf, sizeof(buf));
+			gv_log(ctx, 5, "waiting up to %d s for pid %s to finish changing %s", LOCK_WAIT_MS / 1000, buf, key);
+			said = true;
 		}
 		sleep_ms(50);
 	}

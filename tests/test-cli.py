@@ -72,8 +72,14 @@ try:
     rc, out, _ = run("list", "--root", ws)
     lines = out.splitlines()
     check(lines[0].split() == ["BDF", "CLASS", "ID", "DRIVER", "GROUP", "NUMA", "MODES", "NAME"], "table head")
-    check(all(l.index("DRIVER") == lines[0].index("DRIVER") for l in lines[:1]) and
-          lines[2].index("nvidia") == lines[0].index("DRIVER"), "columns aligned")
+    check([l.split()[3] for l in lines[1:]] == ["i915", "nvidia"], "drivers in their column")
+    # Every row's fields start where the head's do, whatever the drivers'
+    # lengths (skl_uncore, snd_hda_intel, ...).
+    rc, out, _ = run("list", "--all", "--root", ws)
+    lines = out.splitlines()
+    starts = [lines[0].index(h) for h in lines[0].split()]
+    check(len(lines) == 7 and all(l[p] != " " and (p == 0 or l[p - 1] == " ") for l in lines[1:] for p in starts),
+          "columns aligned")
 
     rc, out, _ = run("show", "0000:01:00.0", "--root", ws)
     check(rc == 0 and "group members" in out and "0000:01:00.1" in out, "show text")

@@ -894,10 +894,12 @@ static int cmd_bind(gpuvirt_ctx *ctx, const struct options *o)
 	if ((r = open_device(ctx, o->argv[0], &d)) != 0)
 		return r;
 	r = gpuvirt_bind_plan_new(d, o->target ? o->target : "vfio-pci", bind_flags(o), &plan);
-	gpuvirt_device_unref(d);
-	if (r < 0)
+	if (r < 0) {
+		gpuvirt_device_unref(d);
 		return fail(ctx, r, "bind");
+	}
 	if (o->dry_run) {
+		gpuvirt_device_unref(d);
 		size_t n = gpuvirt_bind_plan_get_step_count(plan);
 		printf("Plan: %zu device%s to %s, %zu step%s\n", gpuvirt_bind_plan_get_device_count(plan),
 		       gpuvirt_bind_plan_get_device_count(plan) == 1 ? "" : "s", gpuvirt_bind_plan_get_target(plan), n,
@@ -912,6 +914,16 @@ static int cmd_bind(gpuvirt_ctx *ctx, const struct options *o)
 		return 0;
 	}
 	r = gpuvirt_bind_apply(plan);
+	/* With --wait, the process we waited for may have moved the devices
+	 * (an unbind): plan again from where they are now, a few times. */
+	for (int again = 0; r == -ESTALE && o->wait && again < 3; again++) {
+		gpuvirt_bind_plan_unref(plan);
+		plan = NULL;
+		if ((r = gpuvirt_device_refresh(d)) == 0 &&
+		    (r = gpuvirt_bind_plan_new(d, o->target ? o->target : "vfio-pci", bind_flags(o), &plan)) == 0)
+			r = gpuvirt_bind_apply(plan);
+	}
+	gpuvirt_device_unref(d);
 	if (r < 0) {
 		gpuvirt_bind_plan_unref(plan);
 		return fail(ctx, r, "bind");

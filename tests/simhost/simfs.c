@@ -1478,6 +1478,10 @@ static int handle_write(const char *rel, const char *val)
 		else if (f->kind == FAULT_UNPLUG)
 			snprintf(unplug, sizeof(unplug), "%s", f->bdf);
 	}
+	/* A delayed write says when it begins and ends (.simhost/delayed), so
+	 * that a test acts while it is held instead of guessing with a sleep. */
+	if (delay)
+		appendf(".simhost/delayed", "begun\t%s\n", rel);
 	pthread_mutex_unlock(&big);
 	if (delay) {
 		struct timespec ts = {delay / 1000, (delay % 1000) * 1000000L};
@@ -1492,6 +1496,8 @@ static int handle_write(const char *rel, const char *val)
 	if (!r)
 		r = exists("%s", rel) ? sysfs_write(rel, val) : -ENODEV;
 	log_write(rel, val, r);
+	if (delay)
+		appendf(".simhost/delayed", "done\t%s\n", rel);
 	pthread_mutex_unlock(&big);
 	return r;
 }

@@ -48,6 +48,22 @@ simhost_unmount() {
 	return 0
 }
 
+# simhost_wait_delayed STATE PATH [N]: wait (10 s at most) until N (1)
+# delayed writes to PATH on host $M have STATE: `begun` (held in the
+# delay: the writer is blocked in the kernel) or `done`. A barrier, not a
+# guess: the races below act exactly while a write is held.
+simhost_wait_delayed() {
+	local i path
+	# The host logs the path it serves: the one the links lead to.
+	path=$(realpath -m --relative-to="$M" "$M/$2")
+	for ((i = 0; i < 400; i++)); do
+		[ "$(grep -c "^$1	$path\$" "$M/.simhost/delayed" 2>/dev/null)" -ge "${3:-1}" ] && return 0
+		sleep 0.025
+	done
+	echo "simhost_wait_delayed: no delayed write to $2 $1 in 10 s" >&2
+	return 1
+}
+
 simhost_cleanup() {
 	for m in $SIMHOST_MOUNTS; do
 		simhost_unmount "$m"

@@ -138,10 +138,11 @@ for ((i = 0; i < ${#paths[@]}; i++)); do
 	echo "delay $path $nth 600" > "$M/.simhost/control"
 	"$GPUVIRT" --root "$M" bind $GPU >/dev/null 2>&1 &
 	pid=$!
-	sleep 0.3
+	check_true "write $((i + 1)) held" simhost_wait_delayed begun "$path"
 	kill -9 $pid 2>/dev/null
 	wait $pid 2>/dev/null
-	sleep 0.5 # the delayed write lands after the kill, as a kernel write would
+	# The held write lands after the kill, as a kernel write would.
+	check_true "write $((i + 1)) landed" simhost_wait_delayed done "$path"
 	check_true "killed at write $((i + 1)): journal left behind" test -e "$M/run/gpuvirt/group-1.journal"
 	expect_ok "$GPUVIRT --root $M recover >/dev/null"
 	check_eq "killed at write $((i + 1)), recovered: as it started" "$initial" "$(state)"
@@ -155,7 +156,7 @@ echo "load vfio-pci" > "$M/.simhost/control"
 echo "delay sys/bus/pci/devices/$GPU/driver_override 1 1500" > "$M/.simhost/control"
 "$GPUVIRT" --root "$M" bind $GPU >/dev/null 2>&1 &
 a=$!
-sleep 0.4
+simhost_wait_delayed begun sys/bus/pci/devices/$GPU/driver_override || fail "the first bind's write not held"
 err=$(gv bind $AUD 2>&1 >/dev/null)
 rc=$?
 check_eq "the second process fails" 1 "$rc"
@@ -163,12 +164,17 @@ check_true "with EBUSY and the holder's pid ($err)" grep -q "being changed by pi
 wait $a
 check_eq "the first one wins" 0 $?
 check_eq "bound once, whole" "vfio-pci vfio-pci" "$(drv $GPU) $(drv $AUD)"
-echo "delay sys/bus/pci/drivers_probe 1 800" > "$M/.simhost/control"
+# The unbind's last write (giving the GPU back to nvidia) is held: the
+# second process waits for the lock, says so, then binds again.
+echo "delay sys/bus/pci/drivers/nvidia/bind 1 800" > "$M/.simhost/control"
 "$GPUVIRT" --root "$M" unbind $GPU >/dev/null 2>&1 &
 a=$!
-sleep 0.3
-expect_ok "$GPUVIRT --root $M bind $GPU --wait >/dev/null"   # waits, then binds again
+simhost_wait_delayed begun sys/bus/pci/drivers/nvidia/bind || fail "the unbind's last write not held"
+err=$(gv bind $GPU --wait 2>&1 >/dev/null)
+check_eq "bind --wait binds once the unbind is done" 0 $?
+check_true "after saying it waits for pid $a ($err)" grep -q "waiting.*$a" <<<"$err"
 wait $a
+check_eq "the unbind finished first" 0 $?
 check_eq "the waiter bound after the unbind" "vfio-pci vfio-pci" "$(drv $GPU) $(drv $AUD)"
 simhost_cleanup
 

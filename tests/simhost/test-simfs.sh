@@ -275,7 +275,9 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && command -v fusermount3
 		sleep 0.1
 	done
 	rm -rf "$W"
-	if [ $rc = 77 ]; then
+	if [ $rc = 77 ] && [ "${GPUVIRT_REQUIRE_FUSE:-0}" = 1 ]; then
+		fail "unprivileged FUSE required (GPUVIRT_REQUIRE_FUSE=1) but unavailable ($(stat -c %A /dev/fuse) /dev/fuse): $out"
+	elif [ $rc = 77 ]; then
 		# Debian's /dev/fuse is 0666; some containers make it 0600.
 		echo "note: unprivileged FUSE unavailable here ($(stat -c %A /dev/fuse) /dev/fuse): $out"
 	else
