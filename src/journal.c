@@ -66,7 +66,9 @@ static int write_journal(gpuvirt_ctx *ctx, const char *name, struct gv_journal *
 	if (n < 0)
 		r = gv_fail(ctx, n, "cannot write the journal %s: %s", rel, gpuvirt_strerror(n));
 	else if ((r = gv_state_dir(ctx, STATE_DIR, 0755)) == 0 && (r = gv_write_file_atomic(ctx, rel, text)) < 0)
-		r = gv_fail(ctx, r, "cannot write the journal %s under %s: %s", rel, ctx->root, gpuvirt_strerror(r));
+		/* The file system's words ("No space left on device"), not the
+		 * library's for a full GPU. */
+		r = gv_fail(ctx, r, "cannot write the journal %s under %s: %s", rel, ctx->root, strerror(-r));
 	free(text);
 	return r;
 }

@@ -96,6 +96,26 @@ START_TEST(plan_refuses_a_shared_group)
 }
 END_TEST
 
+/* ... and so are its members without a driver (vfio-pci takes them too). */
+START_TEST(plan_refuses_a_group_with_driverless_members)
+{
+	const char *root = th_host("bad-group");
+	gpuvirt_ctx *ctx;
+	gpuvirt_device *gpu;
+	gpuvirt_bind_plan *p = NULL;
+
+	th_remove(root, "sys/bus/pci/devices/0000:03:00.0/driver");
+	th_remove(root, "sys/bus/pci/devices/0000:04:00.0/driver");
+	ctx = th_ctx_at(root);
+	gpu = device(ctx, "02:00.0");
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", 0, &p), -EPERM);
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "also holds 0000:03:00.0"));
+	gpuvirt_device_unref(gpu);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 START_TEST(plan_refuses_the_console_and_busy_gpus)
 {
 	const char *root = th_host("workstation");
@@ -293,6 +313,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, NULL, th_teardown);
 	tcase_add_test(tc, plan_takes_the_audio_function);
 	tcase_add_test(tc, plan_refuses_a_shared_group);
+	tcase_add_test(tc, plan_refuses_a_group_with_driverless_members);
 	tcase_add_test(tc, plan_refuses_the_console_and_busy_gpus);
 	tcase_add_test(tc, plan_without_a_group);
 	tcase_add_test(tc, bridges_are_refused);

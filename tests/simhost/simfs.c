@@ -306,6 +306,31 @@ static bool is_kernel(const char *rel)
 	       strcmp(rel, "proc") == 0;
 }
 
+/* What is done to the files that are not the kernel's (the library's state:
+ * journals, records, locks) goes to .simhost/files as `OP<TAB>PATH[<TAB>TO]`
+ * (create, trunc, write, fsync, rename, unlink), so that a test can see how
+ * a file was replaced: a temporary file written, synced and renamed, or the
+ * file itself truncated and rewritten. */
+/* `full DIR ERRNO`: every write of data to a file under DIR fails (a full
+ * disk: creating, renaming and truncating still work). */
+static char full_dir[256];
+static int full_err;
+
+static int appendf(const char *rel, const char *fmt, ...);
+static void file_op(const char *op, const char *rel, const char *to)
+{
+	if (strncmp(rel, ".simhost", 8) == 0)
+		return;
+	appendf(".simhost/files", "%s\t%s%s%s\n", op, rel, to ? "\t" : "", to ? to : "");
+}
+
+static bool under_full(const char *rel)
+{
+	size_t n = strlen(full_dir);
+
+	return n && strncmp(rel, full_dir, n) == 0 && rel[n] == '/';
+}
+
 /* ---- errno names ------------------------------------------------------- */
 
 static const struct {
@@ -978,6 +1003,19 @@ static int parse_types(const char *text, struct vtype *out, int max)
 	return n;
 }
 
+/* Whether VF may offer type `id` (see `offers`). */
+static bool vf_offers(const char *vf, long id)
+{
+	char list[1024];
+
+	if (readf(list, sizeof(list), ".simhost/nvidia/%s.offers", base_of(vf)) < 0)
+		return true;
+	for (char *save, *l = strtok_r(list, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (atol(l) == id)
+			return true;
+	return false;
+}
+
 static void nvidia_recompute(const char *pf)
 {
 	char all[8192], **names;
@@ -1027,6 +1065,7 @@ static void nvidia_recompute(const char *pf)
 					ok = t->slices && t->slices <= 7 - slices_used;
 				else
 					ok = true;
+				ok = ok && vf_offers(vf, t->id);
 				if (ok) {
 					char line[128];
 					snprintf(line, sizeof(line), "%ld : %s\n", t->id, t->name);
@@ -1036,6 +1075,34 @@ static void nvidia_recompute(const char *pf)
 		writef(0444, out, "%s/nvidia/creatable_vgpu_types", vf);
 	}
 	freelist(names, n);
+}
+
+/* `offers VF ID...`: VF (a PCI address) may offer only these types, as on a
+ * board whose VFs differ (each VF's list then differs from its siblings').
+ * No IDs: every type again. */
+static int nvidia_offers(const char *bdf, const char *const *ids, int n)
+{
+	char vf[P], pf[P], list[1024] = "";
+
+	if (pci_devpath(bdf, vf) < 0 || resolve(pf, "%s/physfn", vf) < 0 || !exists("%s/nvidia", vf))
+		return -ENODEV;
+	for (int i = 0; i < n; i++) {
+		char *end;
+		if (strtol(ids[i], &end, 10) <= 0 || *end)
+			return -EINVAL;
+		strncat(list, ids[i], sizeof(list) - strlen(list) - 2);
+		strcat(list, "\n");
+	}
+	if (n)
+		writef(0644, list, ".simhost/nvidia/%s.offers", bdf);
+	else
+	{
+		char rel[P];
+		snprintf(rel, sizeof(rel), ".simhost/nvidia/%s.offers", bdf);
+		unlinkat(bfd, rel, 0);
+	}
+	nvidia_recompute(pf);
+	return 0;
 }
 
 static int write_current_vgpu_type(const char *vf, const char *val)
@@ -1067,7 +1134,7 @@ static int write_current_vgpu_type(const char *vf, const char *val)
 
 /* ---- fault injection and the control file ------------------------------ */
 
-enum fault_kind { FAULT_FAIL, FAULT_DELAY, FAULT_UNPLUG };
+enum fault_kind { FAULT_FAIL, FAULT_DELAY, FAULT_UNPLUG, FAULT_IGNORE };
 
 struct fault {
 	char path[P];		/* canonical, root-relative */
@@ -1080,6 +1147,7 @@ struct fault {
 };
 
 static struct fault faults[64];
+
 static int nfaults;
 
 /* A rule's path resolved through links, the way the kernel hands it to us. */
@@ -1216,17 +1284,18 @@ static int modprobe(const char *name, bool load)
 
 static int control(const char *cmd)
 {
-	char buf[1024], *argv[6] = {0};
+	char buf[1024], *argv[16] = {0};
 	int argc = 0;
 
 	snprintf(buf, sizeof(buf), "%s", cmd);
 	trim(buf);
-	for (char *save, *tok = strtok_r(buf, " \t", &save); tok && argc < 6; tok = strtok_r(NULL, " \t", &save))
+	for (char *save, *tok = strtok_r(buf, " \t", &save); tok && argc < 16; tok = strtok_r(NULL, " \t", &save))
 		argv[argc++] = tok;
 	if (argc == 0)
 		return 0;
 	if (strcmp(argv[0], "clear") == 0 && argc == 1) {
 		nfaults = 0;
+		full_dir[0] = '\0';
 		return 0;
 	}
 	if (strcmp(argv[0], "load") == 0 && argc == 2)
@@ -1237,6 +1306,27 @@ static int control(const char *cmd)
 		return modprobe(argv[1], true);
 	if (strcmp(argv[0], "rmmod") == 0 && argc == 2)
 		return modprobe(argv[1], false);
+	if (strcmp(argv[0], "ignore") == 0 && argc == 3) {
+		char *end;
+		if (nfaults == 64)
+			return -ENOSPC;
+		struct fault f = {.kind = FAULT_IGNORE};
+		if (argv[1][0] == '/' || strstr(argv[1], "..") || canonical(argv[1], f.path) < 0)
+			return -EINVAL;
+		f.nth = strcmp(argv[2], "*") == 0 ? 0 : strtol(argv[2], &end, 10);
+		if (strcmp(argv[2], "*") != 0 && (*end || f.nth < 1))
+			return -EINVAL;
+		faults[nfaults++] = f;
+		return 0;
+	}
+	if (strcmp(argv[0], "full") == 0 && argc == 3) {
+		if (argv[1][0] == '/' || strstr(argv[1], "..") || is_kernel(argv[1]) || (full_err = errno_of(argv[2])) <= 0)
+			return -EINVAL;
+		snprintf(full_dir, sizeof(full_dir), "%s", argv[1]);
+		return 0;
+	}
+	if (strcmp(argv[0], "offers") == 0 && argc >= 2)
+		return nvidia_offers(argv[1], (const char *const *)argv + 2, argc - 2);
 	if ((strcmp(argv[0], "fail") == 0 || strcmp(argv[0], "delay") == 0 || strcmp(argv[0], "unplug") == 0) &&
 	    argc == 4) {
 		struct fault f = {0};
@@ -1462,6 +1552,7 @@ static int handle_write(const char *rel, const char *val)
 	long delay = 0;
 	int r = 0;
 	char unplug[32] = "";
+	bool ignore = false;
 
 	pthread_mutex_lock(&big);
 	for (int i = 0; i < nfaults; i++) {
@@ -1473,6 +1564,8 @@ static int handle_write(const char *rel, const char *val)
 			continue;
 		if (f->kind == FAULT_FAIL && !r)
 			r = -f->err;
+		else if (f->kind == FAULT_IGNORE)
+			ignore = true;
 		else if (f->kind == FAULT_DELAY)
 			delay += f->ms;
 		else if (f->kind == FAULT_UNPLUG)
@@ -1493,8 +1586,10 @@ static int handle_write(const char *rel, const char *val)
 		if (pci_devpath(unplug, dev) == 0)
 			pci_unplug(dev);
 	}
-	if (!r)
+	if (!r && !ignore)
 		r = exists("%s", rel) ? sysfs_write(rel, val) : -ENODEV;
+	else if (!r && !exists("%s", rel))
+		r = -ENODEV;
 	log_write(rel, val, r);
 	if (delay)
 		appendf(".simhost/delayed", "done\t%s\n", rel);
@@ -1605,6 +1700,8 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	fd = openat(bfd, rel, fi->flags & ~O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
+	if (fi->flags & O_TRUNC)
+		file_op("trunc", rel, NULL);
 	fi->fh = (uint64_t)fd + 1;
 	return 0;
 }
@@ -1619,6 +1716,7 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	fd = openat(bfd, rel, fi->flags | O_CREAT, mode);
 	if (fd < 0)
 		return -errno;
+	file_op("create", rel, NULL);
 	fi->fh = (uint64_t)fd + 1;
 	return 0;
 }
@@ -1649,7 +1747,11 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off, s
 	int r;
 
 	if (fi->fh) {
-		ssize_t n = pwrite((int)fi->fh - 1, buf, size, off);
+		ssize_t n;
+		file_op("write", rel, NULL);
+		if (under_full(rel))
+			return -full_err;
+		n = pwrite((int)fi->fh - 1, buf, size, off);
 		return n < 0 ? -errno : (int)n;
 	}
 	val = strndup(buf, size);
@@ -1678,9 +1780,9 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 
 static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 {
-	(void)path;
 	if (!fi->fh)
 		return 0;
+	file_op("fsync", rel_of(path), NULL);
 	return (datasync ? fdatasync((int)fi->fh - 1) : fsync((int)fi->fh - 1)) < 0 ? -errno : 0;
 }
 
@@ -1692,6 +1794,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 		return 0;
 	if (is_kernel(rel))
 		return 0; /* O_TRUNC on an attribute: sysfs ignores it */
+	file_op("trunc", rel, NULL);
 	if (fi && fi->fh)
 		return ftruncate((int)fi->fh - 1, size) < 0 ? -errno : 0;
 	{
@@ -1720,6 +1823,7 @@ static int op_mkdir(const char *path, mode_t mode)
 static int op_unlink(const char *path)
 {
 	GUARD(rel_of(path));
+	file_op("unlink", rel_of(path), NULL);
 	return unlinkat(bfd, rel_of(path), 0) < 0 ? -errno : 0;
 }
 
@@ -1739,6 +1843,7 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 {
 	GUARD(rel_of(from));
 	GUARD(rel_of(to));
+	file_op("rename", rel_of(from), rel_of(to));
 	return renameat2(bfd, rel_of(from), bfd, rel_of(to), flags) < 0 ? -errno : 0;
 }
 

@@ -14,6 +14,7 @@ simhost_require_fuse
 trap simhost_cleanup EXIT
 export GPUVIRT_MODPROBE=$HERE/modprobe-stub
 export GPUVIRT_LOG=err
+PY=/usr/bin/python3
 
 gv() { "$GPUVIRT" --root "$M" "$@"; }
 drv() { basename "$(readlink "$M/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
@@ -149,6 +150,51 @@ for ((i = 0; i < ${#paths[@]}; i++)); do
 	check_false "killed at write $((i + 1)): journal gone" test -e "$M/run/gpuvirt/group-1.journal"
 	simhost_cleanup
 done
+
+# ---- the journal is replaced, never rewritten in place ---------------------
+simhost_mount workstation; M=$MNT
+echo "load vfio-pci" > "$M/.simhost/control"
+expect_ok "$GPUVIRT --root $M bind $GPU >/dev/null"
+J=run/gpuvirt/group-1.journal
+ops=$(grep -v "^[a-z]*	run/lock" "$M/.simhost/files")
+check_false "never truncated or written where it lies ($ops)" grep -qE "^(trunc|write)	$J\$" <<<"$ops"
+# Each version: a temporary file created, written, synced, renamed over it.
+check_true "written to a temporary file, synced, renamed over the journal" $PY - "$ops" "$J" <<'EOF2'
+import sys
+ops = [l.split("\t") for l in sys.argv[1].splitlines()]
+j = sys.argv[2]
+renames = [i for i, o in enumerate(ops) if o[0] == "rename" and o[2] == j]
+assert len(renames) >= 2, renames  # binding, then bound
+for i in renames:
+    tmp = ops[i][1]
+    mine = [o[0] for o in ops[:i] if o[1] == tmp]
+    assert mine[0] == "create" and "write" in mine and mine[-1] == "fsync", (tmp, mine)
+EOF2
+# A full disk: the unbind cannot record that it begins, so it changes nothing
+# and the journal of the binding is intact.
+echo "full run/gpuvirt ENOSPC" > "$M/.simhost/control"
+err=$(gv unbind $GPU 2>&1 >/dev/null)
+check_eq "unbind on a full disk fails" 1 $?
+check_true "saying so ($err)" grep -q "No space left on device" <<<"$err"
+check_eq "nothing moved" "vfio-pci vfio-pci" "$(drv $GPU) $(drv $AUD)"
+check_true "the journal still says bound" grep -q "^state bound\$" "$M/$J"
+check_true "and still ends" grep -q "^end\$" "$M/$J"
+echo "clear" > "$M/.simhost/control"
+expect_ok "$GPUVIRT --root $M unbind $GPU >/dev/null"
+check_eq "given back once there is room" "nvidia snd_hda_intel" "$(drv $GPU) $(drv $AUD)"
+simhost_cleanup
+
+# ---- a probe the kernel accepts but that binds nothing --------------------
+simhost_mount workstation; M=$MNT
+echo "load vfio-pci" > "$M/.simhost/control"
+initial=$(state)
+echo "ignore sys/bus/pci/drivers_probe 1" > "$M/.simhost/control"
+err=$(gv bind $GPU 2>&1 >/dev/null)
+check_eq "a probe that binds nothing fails the bind" 1 $?
+check_true "naming the device left without vfio-pci ($err)" grep -q "$GPU" <<<"$err"
+check_eq "everything as it started" "$initial" "$(state)"
+check_false "no journal left" test -e "$M/run/gpuvirt/group-1.journal"
+simhost_cleanup
 
 # ---- two processes bind the same group at once ----------------------------
 simhost_mount workstation; M=$MNT

@@ -109,6 +109,17 @@ expect_ok "$GPUVIRT --root $M destroy $UB >/dev/null"
 expect_ok "$GPUVIRT --root $M destroy $UA >/dev/null"
 check_eq "all four VFs free again" 4 "$(avail $PF 706)"
 check_eq "VF released" 0 "$(cat "$M/sys/bus/pci/devices/$VF/nvidia/current_vgpu_type")"
+# VFs whose lists differ: the first free VF (07:00.4) does not offer 707;
+# the pick must take a VF that does, not the first free one.
+echo "offers 0000:07:00.4 706" > "$M/.simhost/control"
+check_false "07:00.4 no longer offers 707" grep -q "^707 " "$M/sys/bus/pci/devices/0000:07:00.4/nvidia/creatable_vgpu_types"
+check_true "07:00.5 still does" grep -q "^707 " "$M/sys/bus/pci/devices/0000:07:00.5/nvidia/creatable_vgpu_types"
+out=$(gv create 707 --gpu $PF --json)
+check_eq "707 on the first VF that offers it" 0000:07:00.5 "$(field vf <<<"$out")"
+expect_ok "$GPUVIRT --root $M destroy $(field uuid <<<"$out") >/dev/null"
+out=$(gv create 706 --gpu $PF --json)
+check_eq "706 still on the first free VF" 0000:07:00.4 "$(field vf <<<"$out")"
+expect_ok "$GPUVIRT --root $M destroy $(field uuid <<<"$out") >/dev/null"
 simhost_cleanup
 simhost_mount l40s; M=$MNT
 for i in 1 2; do gv create "NVIDIA L40S-24Q" --gpu 41:00.0 >/dev/null || fail "L40S-24Q $i"; done
