@@ -121,6 +121,22 @@ struct gv_strv {
 int gv_strv_push(struct gv_strv *s, const char *str);
 void gv_strv_free(struct gv_strv *s);
 const char *gv_strv_get(const struct gv_strv *s, size_t i);
+
+/* A hash index of positions in an array the caller owns (findings by
+ * subject and code, verdicts by address): lookups in constant time, so that
+ * a report over thousands of GPUs stays linear. Zero-initialised is empty. */
+struct gv_index {
+	size_t *pos;     /* position + 1; 0 is an empty slot */
+	uint32_t *hash;
+	size_t cap, n;
+};
+uint32_t gv_hash(const char *a, const char *b);
+int gv_index_add(struct gv_index *ix, uint32_t hash, size_t pos);
+/* The next position stored under `hash` (set *cursor to 0 first): true
+ * while there is one. Positions whose keys merely collide come too: the
+ * caller compares the keys. */
+bool gv_index_next(const struct gv_index *ix, uint32_t hash, size_t *cursor, size_t *pos);
+void gv_index_free(struct gv_index *ix);
 void gv_names_free(char **names, size_t count);
 
 /* ---- devices (device.c) ---- */

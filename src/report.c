@@ -34,7 +34,10 @@ struct gpuvirt_report {
 	struct gpuvirt_finding *findings;
 	size_t count, cap;
 	struct verdict *verdicts;
-	size_t nverdicts;
+	size_t nverdicts, vcap;
+	/* Findings by subject and code, verdicts by address: constant-time
+	 * lookups, so that a report stays linear in its GPUs. */
+	struct gv_index by_finding, by_verdict;
 	int worst;
 };
 
@@ -136,6 +139,10 @@ int gv_report_add(gpuvirt_report *r, const char *subject, const char *code, int 
 		finding_free(&f);
 		return -ENOMEM;
 	}
+	if (gv_index_add(&r->by_finding, gv_hash(subject, code), r->count) < 0) {
+		finding_free(&f);
+		return -ENOMEM;
+	}
 	r->findings[r->count++] = f;
 	if (severity > r->worst)
 		r->worst = severity;
@@ -144,7 +151,9 @@ int gv_report_add(gpuvirt_report *r, const char *subject, const char *code, int 
 
 static const struct gpuvirt_finding *find(const gpuvirt_report *r, const char *subject, const char *code)
 {
-	for (size_t i = 0; i < r->count; i++) {
+	size_t cursor = 0, i;
+
+	while (gv_index_next(&r->by_finding, gv_hash(subject, code), &cursor, &i)) {
 		const struct gpuvirt_finding *f = &r->findings[i];
 		if (strcmp(f->code, code) == 0 &&
 		    ((!subject && !f->subject) || (subject && f->subject && strcmp(subject, f->subject) == 0)))
@@ -229,15 +238,22 @@ int gv_check_verdicts(gpuvirt_report *r, const struct host *h, gpuvirt_device *d
 	    {"cpu.virtualization", F}, {"gpu.vgpu.active", I}, {"vgpu.manager", W}};
 	static const struct requirement share_vf[] = {
 	    {"cpu.virtualization", F}, {"gpu.vgpu.active", I}, {"vgpu.manager", W}, {"iommu.enabled", F}};
-	struct verdict *nv = realloc(r->verdicts, (r->nverdicts + 1) * sizeof(*nv)), *v;
+	struct verdict *v;
 	bool vf_based = ev->vendor_vfs > 0 || mechanism == GV_VGPU_AMD_MXGPU || mechanism == GV_VGPU_INTEL_SRIOV ||
 			(mechanism == GV_VGPU_NVIDIA_SRIOV && !ev->mdev_types);
 	int e;
 
-	if (!nv)
-		return -ENOMEM;
-	r->verdicts = nv;
-	v = &nv[r->nverdicts++];
+	if (r->nverdicts == r->vcap) {
+		size_t cap = r->vcap ? r->vcap * 2 : 16;
+		struct verdict *nv = realloc(r->verdicts, cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		r->verdicts = nv;
+		r->vcap = cap;
+	}
+	if ((e = gv_index_add(&r->by_verdict, gv_hash(gpuvirt_device_get_bdf(dev), NULL), r->nverdicts)) < 0)
+		return e;
+	v = &r->verdicts[r->nverdicts++];
 	memset(v, 0, sizeof(*v));
 	memcpy(v->bdf, gpuvirt_device_get_bdf(dev), GV_BDF_LEN);
 	e = h->xen_dom0 ? verdict_for(r, v, pass_xen, N(pass_xen), GPUVIRT_VERDICT_PASSTHROUGH)
@@ -274,6 +290,8 @@ GPUVIRT_EXPORT gpuvirt_report *gpuvirt_report_unref(gpuvirt_report *report)
 	}
 	free(report->findings);
 	free(report->verdicts);
+	gv_index_free(&report->by_finding);
+	gv_index_free(&report->by_verdict);
 	gpuvirt_ctx_unref(report->ctx);
 	free(report);
 	return NULL;
@@ -300,7 +318,7 @@ static int find_verdict(const gpuvirt_report *report, const char *bdf, const str
 
 	if (!report || !bdf || gv_parse_bdf(bdf, canon) < 0)
 		return -EINVAL;
-	for (size_t i = 0; i < report->nverdicts; i++)
+	for (size_t cursor = 0, i; gv_index_next(&report->by_verdict, gv_hash(canon, NULL), &cursor, &i);)
 		if (strcmp(report->verdicts[i].bdf, canon) == 0) {
 			*out = &report->verdicts[i];
 			return 0;

@@ -41,3 +41,71 @@ void gv_names_free(char **names, size_t count)
 		free(names[i]);
 	free(names);
 }
+
+/* ---- hash index ---------------------------------------------------------- */
+
+uint32_t gv_hash(const char *a, const char *b)
+{
+	uint32_t h = 2166136261u; /* FNV-1a over a, a NUL, and b */
+
+	for (const char *p = a ? a : ""; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ 0xffu) * 16777619u;
+	for (const char *p = b ? b : ""; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
+static void index_put(struct gv_index *ix, uint32_t hash, size_t pos)
+{
+	size_t i = hash & (ix->cap - 1);
+
+	while (ix->pos[i])
+		i = (i + 1) & (ix->cap - 1);
+	ix->pos[i] = pos + 1;
+	ix->hash[i] = hash;
+	ix->n++;
+}
+
+int gv_index_add(struct gv_index *ix, uint32_t hash, size_t pos)
+{
+	if ((ix->n + 1) * 2 > ix->cap) {
+		struct gv_index grown = {.cap = ix->cap ? ix->cap * 2 : 64};
+		grown.pos = calloc(grown.cap, sizeof(*grown.pos));
+		grown.hash = calloc(grown.cap, sizeof(*grown.hash));
+		if (!grown.pos || !grown.hash) {
+			gv_index_free(&grown);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < ix->cap; i++)
+			if (ix->pos[i])
+				index_put(&grown, ix->hash[i], ix->pos[i] - 1);
+		gv_index_free(ix);
+		*ix = grown;
+	}
+	index_put(ix, hash, pos);
+	return 0;
+}
+
+bool gv_index_next(const struct gv_index *ix, uint32_t hash, size_t *cursor, size_t *pos)
+{
+	if (!ix->cap)
+		return false;
+	/* *cursor counts the slots probed so far from the hash's home. */
+	for (size_t i = (hash + *cursor) & (ix->cap - 1); ix->pos[i] && *cursor < ix->cap;
+	     i = (i + 1) & (ix->cap - 1)) {
+		++*cursor;
+		if (ix->hash[i] == hash) {
+			*pos = ix->pos[i] - 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+void gv_index_free(struct gv_index *ix)
+{
+	free(ix->pos);
+	free(ix->hash);
+	memset(ix, 0, sizeof(*ix));
+}

@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """Generate a large simulated host for benchmarks and scale tests.
 
-usage: gen-large-host.py [--gpus N] [--vfs M] [--others K] [--name NAME] OUTDIR
+usage: gen-large-host.py [--gpus N] [--vfs M] [--others K] [--active] [--name NAME] OUTDIR
 
 Writes OUTDIR/NAME.umockdev and OUTDIR/NAME.host: N NVIDIA A100 GPUs
 (10de:20b2, nvidia driver, each behind its own root port and in its own IOMMU
-group) with M SR-IOV VFs enabled on each (each VF in its own group, with
-NVIDIA's vendor vGPU files), and K other PCI functions (Intel I350 NIC
+group; 120 to a PCI domain, as on multi-segment servers) with M SR-IOV VFs enabled on each (each VF in its own group, with
+NVIDIA's vendor vGPU files; with --active, each GPU's first VF runs a
+vGPU instance of type 707, A100DX-40C), and K other PCI functions (Intel I350 NIC
 functions on igb, eight to a slot). Then either
 
   simhost-build OUTDIR NAME TREE          a plain tree, for read-only timing
@@ -20,24 +21,24 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "hos
 import generate  # noqa: E402  (the hand-made hosts' builder)
 
 
-def large(gpus, vfs, others, name):
-    if not 1 <= gpus <= 120 or not 0 <= vfs <= 248 or not 0 <= others <= 32 * 8 * 64:
-        raise SystemExit("gen-large-host: --gpus 1..120, --vfs 0..248, --others 0..16384")
+def large(gpus, vfs, others, name, active=False):
+    if not 1 <= gpus <= 120 * 64 or not 0 <= vfs <= 248 or not 0 <= others <= 32 * 8 * 64:
+        raise SystemExit("gen-large-host: --gpus 1..7680, --vfs 0..248, --others 0..16384")
     h = generate.Host(name, "Generated: %d GPUs with %d VFs each and %d other functions." % (gpus, vfs, others))
     generate.chipset(h)
     group, groups = 1, [0]
     for i in range(gpus):
-        bus = 1 + i
-        port = "0000:00:%02x.%x" % (1 + i // 8, i % 8)
+        dom, bus = i // 120, 1 + i % 120
+        port = "%04x:00:%02x.%x" % (dom, 1 + i % 120 // 8, i % 8)
         h.pci(port, 0x8086, 0x347a, generate.BRIDGE, rev=0x04, driver="pcieport", group=group, numa=i % 2,
               header=1)
         groups.append(group)
         group += 1
-        pf = "0000:%02x:00.0" % bus
+        pf = "%04x:%02x:00.0" % (dom, bus)
         vf_bdfs = []
         for k in range(vfs):
             rid = 4 + k
-            vf_bdfs.append("0000:%02x:%02x.%d" % (bus, rid >> 3, rid & 7))
+            vf_bdfs.append("%04x:%02x:%02x.%d" % (dom, bus, rid >> 3, rid & 7))
         h.pci(pf, 0x10de, 0x20b2, 0x030200, subv=0x10de, subd=0x1463, driver="nvidia", group=group, numa=i % 2,
               reset="flr bus", parent=port, sriov=(max(20, vfs), vf_bdfs, 0x20b2))
         groups.append(group)
@@ -47,8 +48,8 @@ def large(gpus, vfs, others, name):
                   numa=i % 2, reset="flr", parent=port, vf_of=pf)
             groups.append(group)
             group += 1
-        for vf in vf_bdfs:
-            h.nvidia_vf(vf, generate.A100_TYPES)
+        for k, vf in enumerate(vf_bdfs):
+            h.nvidia_vf(vf, generate.A100_TYPES, current="707" if active and k == 0 else "0")
     for j in range(others):
         bus = 0x80 + j // 256
         bdf = "0000:%02x:%02x.%d" % (bus, (j // 8) % 32, j % 8)
@@ -65,11 +66,12 @@ def main():
     ap.add_argument("--gpus", type=int, default=8)
     ap.add_argument("--vfs", type=int, default=4)
     ap.add_argument("--others", type=int, default=32)
+    ap.add_argument("--active", action="store_true", help="a vGPU instance on each GPU's first VF")
     ap.add_argument("--name", default="large")
     ap.add_argument("outdir")
     a = ap.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
-    large(a.gpus, a.vfs, a.others, a.name).write(a.outdir)
+    large(a.gpus, a.vfs, a.others, a.name, a.active).write(a.outdir)
 
 
 if __name__ == "__main__":

@@ -274,3 +274,61 @@ def test_pip_install_offline(tmp_path):
     r = subprocess.run([str(venv / "bin/python"), "-c", "import gpuvirt; print(gpuvirt.__file__, gpuvirt.version())"],
                        capture_output=True, text=True, cwd=str(tmp_path), env=env)
     assert r.returncode == 0 and str(venv) in r.stdout, r.stderr
+
+
+# ---- stress: 1,000 cycles in one process, descriptors and memory flat ----
+
+CYCLES = max(200, int(os.environ.get("GPUVIRT_STRESS_CYCLES", "1000")))
+RSS_ALLOWANCE_KB = 1024  # the interpreter's own allocations settle slowly
+
+
+def _fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _rss_kb():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+
+
+def _flat(cycle_fn, what):
+    """Run cycle_fn CYCLES times; from cycle 100 on, the descriptors stay
+    the same and RSS within the allowance."""
+    fds = rss = peak = None
+    for i in range(1, CYCLES + 1):
+        cycle_fn(i)
+        if i == 100:
+            gc.collect()
+            fds, rss = _fds(), _rss_kb()
+            peak = rss
+        elif i > 100:
+            assert _fds() == fds, "%s: %d descriptors at cycle %d, %d at 100" % (what, _fds(), i, fds)
+            peak = max(peak, _rss_kb())
+    gc.collect()
+    print("stress (python): %s: %d cycles, %d descriptors, RSS %d kB at 100, at most %d kB after"
+          % (what, CYCLES, fds, rss, peak))
+    assert peak - rss <= RSS_ALLOWANCE_KB, "%s: RSS grew %d kB" % (what, peak - rss)
+
+
+def test_stress_bind_unbind(served):
+    root = served("workstation")
+    with open(os.path.join(root, ".simhost/control"), "w") as f:
+        f.write("load vfio-pci\n")
+    with gpuvirt.Context(root) as ctx:
+        def cycle(i):
+            gpu = ctx.device("01:00.0")
+            gpu.bind("vfio-pci")
+            assert gpu.driver == "vfio-pci", i
+            gpu.unbind()
+            assert gpu.driver == "nvidia", i
+        _flat(cycle, "bind/unbind")
+
+
+def test_stress_create_destroy(served):
+    root = served("t4")
+    with gpuvirt.Context(root) as ctx:
+        def cycle(i):
+            inst = ctx.allocate("nvidia-231")
+            assert inst.active, i
+            inst.destroy()
+        _flat(cycle, "create/destroy")

@@ -43,7 +43,7 @@ class Host:
             links=None, drm=(), header=0):
         subv = vendor if subv is None else subv
         subd = device if subd is None else subd
-        path = "/devices/pci0000:00/" + (parent + "/" if parent else "") + bdf
+        path = "/devices/pci%s:00/" % bdf[:4] + (parent + "/" if parent else "") + bdf  # the domain's root
         L = ["E: DRIVER=%s" % driver] if driver else []
         L += ["E: PCI_CLASS=%X" % cls, "E: PCI_ID=%04X:%04X" % (vendor, device),
               "E: PCI_SLOT_NAME=%s" % bdf, "E: SUBSYSTEM=pci"]
