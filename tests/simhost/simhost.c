@@ -119,6 +119,13 @@ static int beneath(const char *path)
 
 	if (strncmp(path, build_root, rl) != 0 || path[rl] != '/' || strlen(path) >= sizeof(tmp))
 		return fail(-EXDEV, path, 0, "outside the simulated host");
+	/* Lexically under the root is not enough: "root/sys/class/../../../x"
+	 * (a recording's SUBSYSTEM=../../..) leaves it. */
+	for (const char *c = path + rl + 1; *c; c += strcspn(c, "/"), c += *c == '/') {
+		size_t n = strcspn(c, "/");
+		if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return fail(-EXDEV, path, 0, "a path with '.' or '..' in it");
+	}
 	memcpy(tmp, path, strlen(path) + 1);
 	for (char *p = tmp + rl + 1; (p = strchr(p, '/')); p++) {
 		*p = '\0';
@@ -373,8 +380,13 @@ static int load_recording(const char *file, const char *root)
 		snprintf(path, sizeof(path), "%s/%s/%s", root, d.devpath, val);
 		switch (line[0]) {
 		case 'E':
-			if (strcmp(val, "SUBSYSTEM") == 0)
+			if (strcmp(val, "SUBSYSTEM") == 0) {
+				if (strchr(eq + 1, '/') || strcmp(eq + 1, ".") == 0 || strcmp(eq + 1, "..") == 0) {
+					r = fail(-EBADMSG, file, lineno, "SUBSYSTEM must be one name");
+					break;
+				}
 				snprintf(d.subsystem, sizeof(d.subsystem), "%s", eq + 1);
+			}
 			break;
 		case 'A': {
 			char *nb = realloc(buf, strlen(eq + 1) + 1);

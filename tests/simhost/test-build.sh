@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The simulated host's builder stays in its tree: a recording or companion
 # that writes through a link it made (to a folder outside, or an absolute
-# path), or names itself as its base, is an error and writes nothing outside.
+# path), climbs out with '..', or names itself as its base, is an error and
+# writes nothing outside.
 # usage: test-build.sh SIMHOST_BUILD
 set -u
 build=$1
@@ -42,6 +43,10 @@ printf 'base self\n' >"$tmp/self.host"
 expect_refused self "nested too deep"
 printf 'attr ../x=1\n' >"$tmp/dotdot.host"
 expect_refused dotdot "stay in the root"
+# A subsystem is one name: "../../../outside" made the class link
+# root/sys/class/../../../outside/a, lexically under the root (fuzz-simhost).
+printf 'P: /devices/a\nE: SUBSYSTEM=../../../outside\n' >"$tmp/subsys-up.umockdev"
+expect_refused subsys-up "SUBSYSTEM must be one name"
 
 # A host that only links outside (a dangling driver link) still builds.
 printf 'P: /devices/a\nE: SUBSYSTEM=pci\nL: firmware_node=../../../../outside/fw\n' >"$tmp/fine.umockdev"
