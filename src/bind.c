@@ -94,7 +94,8 @@ GPUVIRT_EXPORT int gpuvirt_bind_plan_new(gpuvirt_device *dev, const char *target
 	p->ctx = gpuvirt_ctx_ref(ctx);
 	p->move.flags = flags;
 	snprintf(p->move.target, sizeof(p->move.target), "%s", target);
-	gv_move_key(ctx, gpuvirt_device_get_bdf(now), p->move.key, sizeof(p->move.key), &p->move.group);
+	p->move.group = gpuvirt_device_get_iommu_group(now);
+	gv_move_key_for(p->move.group, gpuvirt_device_get_bdf(now), p->move.key, sizeof(p->move.key));
 	r = plan_checks(p, now);
 	gpuvirt_device_unref(now);
 	if (r < 0) {

@@ -40,14 +40,7 @@ struct gpuvirt_device {
 	uint64_t generation;	 /* the context's generation when it was read */
 };
 
-struct gpuvirt_device_iter {
-	gpuvirt_ctx *ctx;
-	uint32_t flags;
-	char **names;
-	size_t count, pos;
-};
-
-static bool class_is_gpu(uint32_t class_code)
+bool gv_class_is_gpu(uint32_t class_code)
 {
 	return (class_code >> 16) == 0x03 || (class_code >> 8) == 0x1200;
 }
@@ -68,71 +61,116 @@ static void device_clear(struct gpuvirt_device *d)
 	d->vendor_name = d->device_name = d->driver = d->driver_override = d->physfn = NULL;
 }
 
-/* Read "sys/bus/pci/devices/<bdf>/<attr>" into buf. */
-static ssize_t read_attr(gpuvirt_ctx *ctx, const char *bdf, const char *attr, char *buf, size_t size)
+/* A device directory's attribute into buf; the directory was opened and
+ * listed once (sysfs-dir.c), so an attribute it does not have costs nothing. */
+static ssize_t read_attr(struct gpuvirt_device *d, struct gv_dir *dir, const char *attr, char *buf, size_t size)
 {
-	char path[256];
-	int r = gv_path(path, sizeof(path), "sys/bus/pci/devices/%s/%s", bdf, attr);
-
-	return r < 0 ? r : gv_read_text(ctx, path, buf, size);
+	return gv_dir_read_text(d->ctx, dir, attr, buf, size);
 }
 
-static int read_hex_attr(gpuvirt_ctx *ctx, const char *bdf, const char *attr, uint32_t max, uint32_t *out)
+static int read_hex_attr(struct gpuvirt_device *d, struct gv_dir *dir, const char *attr, uint32_t max, uint32_t *out)
 {
 	char buf[64];
-	ssize_t n = read_attr(ctx, bdf, attr, buf, sizeof(buf));
+	ssize_t n = read_attr(d, dir, attr, buf, sizeof(buf));
 
 	if (n < 0)
-		return gv_fail(ctx, (int)n, "%s: cannot read sys/bus/pci/devices/%s/%s: %s", bdf, bdf, attr,
+		return gv_fail(d->ctx, (int)n, "%s: cannot read %s/%s: %s", d->bdf, dir->rel, attr,
 			       gpuvirt_strerror((int)n));
 	if (gv_parse_hex(buf, (size_t)n, max, out) < 0)
-		return gv_fail(ctx, -EBADMSG, "%s: cannot parse sys/bus/pci/devices/%s/%s: '%.32s'", bdf, bdf,
-			       attr, buf);
+		return gv_fail(d->ctx, -EBADMSG, "%s: cannot parse %s/%s: '%.32s'", d->bdf, dir->rel, attr, buf);
 	return 0;
 }
 
 /* An optional integer attribute: `fallback` when absent (or malformed, with
  * a warning); an error naming the file when it exists but cannot be read. */
-static int read_int_attr(gpuvirt_ctx *ctx, const char *bdf, const char *attr, long min, long max, int fallback,
-			 int *out)
+static int read_int_attr(struct gpuvirt_device *d, struct gv_dir *dir, const char *attr, long min, long max,
+			 int fallback, int *out)
 {
 	char buf[64];
 	long v;
-	ssize_t n = read_attr(ctx, bdf, attr, buf, sizeof(buf));
+	ssize_t n = read_attr(d, dir, attr, buf, sizeof(buf));
 
 	*out = fallback;
 	if (n == -ENOENT)
 		return 0;
 	if (n < 0)
-		return gv_fail(ctx, (int)n, "%s: cannot read sys/bus/pci/devices/%s/%s: %s", bdf, bdf, attr,
+		return gv_fail(d->ctx, (int)n, "%s: cannot read %s/%s: %s", d->bdf, dir->rel, attr,
 			       gpuvirt_strerror((int)n));
 	if (gv_parse_int(buf, (size_t)n, min, max, &v) < 0) {
-		gv_warn(ctx, "%s: ignoring malformed %s: '%.32s'", bdf, attr, buf);
+		gv_warn(d->ctx, "%s: ignoring malformed %s: '%.32s'", d->bdf, attr, buf);
 		return 0;
 	}
 	*out = (int)v;
 	return 0;
 }
 
-static int read_identity(struct gpuvirt_device *d)
+/* vendor, device, class and revision from their own files, where config
+ * cannot tell them. */
+static int read_identity_files(struct gpuvirt_device *d, struct gv_dir *dir)
+{
+	uint32_t v;
+	int r;
+
+	if ((r = read_hex_attr(d, dir, "vendor", 0xffff, &v)) < 0)
+		return r;
+	d->vendor = (uint16_t)v;
+	if ((r = read_hex_attr(d, dir, "device", 0xffff, &v)) < 0)
+		return r;
+	d->device = (uint16_t)v;
+	if ((r = read_hex_attr(d, dir, "class", 0xffffff, &v)) < 0)
+		return r;
+	d->class_code = v;
+	/* `revision` appeared in Linux 4.13: optional. */
+	if (read_hex_attr(d, dir, "revision", 0xff, &v) == 0)
+		d->revision = (uint8_t)v;
+	return 0;
+}
+
+/* A VF's vendor and device: those of its PF's other VFs where this pass
+ * has read them, otherwise its own files. */
+static int read_vf_ids(struct gpuvirt_device *d, struct gv_dir *dir, struct gv_load_hints *h)
+{
+	uint32_t v;
+	int r;
+
+	if (h && d->physfn && strcmp(h->vf_pf, d->physfn) == 0) {
+		d->vendor = h->vf_vendor;
+		d->device = h->vf_device;
+		return 0;
+	}
+	if ((r = read_hex_attr(d, dir, "vendor", 0xffff, &v)) < 0)
+		return r;
+	d->vendor = (uint16_t)v;
+	if ((r = read_hex_attr(d, dir, "device", 0xffff, &v)) < 0)
+		return r;
+	d->device = (uint16_t)v;
+	if (h && d->physfn) {
+		memcpy(h->vf_pf, d->physfn, GV_BDF_LEN);
+		h->vf_vendor = d->vendor;
+		h->vf_device = d->device;
+	}
+	return 0;
+}
+
+static int read_identity(struct gpuvirt_device *d, struct gv_dir *dir, struct gv_load_hints *h)
 {
 	gpuvirt_ctx *ctx = d->ctx;
 	struct gv_pci_ids ids;
 	uint8_t cfg[64];
-	char path[256];
 	uint32_t v;
 	ssize_t n;
 	int r;
 
-	r = gv_path(path, sizeof(path), "sys/bus/pci/devices/%s/config", d->bdf);
-	if (r < 0)
-		return r;
-	n = gv_read_bin(ctx, path, cfg, sizeof(cfg));
+	n = gv_dir_read(ctx, dir, "config", cfg, sizeof(cfg));
 	if (n < 0 && n != -ENOENT)
-		return gv_fail(ctx, (int)n, "%s: cannot read %s: %s", d->bdf, path, gpuvirt_strerror((int)n));
+		return gv_fail(ctx, (int)n, "%s: cannot read %s/config: %s", d->bdf, dir->rel, gpuvirt_strerror((int)n));
 	if (n >= 0 && gv_parse_config(cfg, (size_t)n, &ids) == 0) {
-		d->vendor = ids.vendor;
-		d->device = ids.device;
+		if (!ids.has_ids && (r = read_vf_ids(d, dir, h)) < 0)
+			return r;
+		if (ids.has_ids) {
+			d->vendor = ids.vendor;
+			d->device = ids.device;
+		}
 		d->class_code = ids.class_code;
 		d->revision = ids.revision;
 		if (ids.has_subsystem) {
@@ -140,40 +178,25 @@ static int read_identity(struct gpuvirt_device *d)
 			d->subsystem_device = ids.subsystem_device;
 			return 0;
 		}
-	} else {
-		if ((r = read_hex_attr(ctx, d->bdf, "vendor", 0xffff, &v)) < 0)
-			return r;
-		d->vendor = (uint16_t)v;
-		if ((r = read_hex_attr(ctx, d->bdf, "device", 0xffff, &v)) < 0)
-			return r;
-		d->device = (uint16_t)v;
-		if ((r = read_hex_attr(ctx, d->bdf, "class", 0xffffff, &v)) < 0)
-			return r;
-		d->class_code = v;
-		/* `revision` appeared in Linux 4.13: optional. */
-		if (read_hex_attr(ctx, d->bdf, "revision", 0xff, &v) == 0)
-			d->revision = (uint8_t)v;
+	} else if ((r = read_identity_files(d, dir)) < 0) {
+		return r;
 	}
 	gv_clear_error(ctx);
-	if (read_hex_attr(ctx, d->bdf, "subsystem_vendor", 0xffff, &v) == 0)
+	if (read_hex_attr(d, dir, "subsystem_vendor", 0xffff, &v) == 0)
 		d->subsystem_vendor = (uint16_t)v;
-	if (read_hex_attr(ctx, d->bdf, "subsystem_device", 0xffff, &v) == 0)
+	if (read_hex_attr(d, dir, "subsystem_device", 0xffff, &v) == 0)
 		d->subsystem_device = (uint16_t)v;
 	gv_clear_error(ctx);
 	return 0;
 }
 
 /* Read a link under the device directory and keep its last component. */
-static int read_link_base(gpuvirt_ctx *ctx, const char *bdf, const char *link, char **out)
+static int read_link_base(gpuvirt_ctx *ctx, struct gv_dir *dir, const char *link, char **out)
 {
-	char path[256], base[256];
-	ssize_t n;
-	int r = gv_path(path, sizeof(path), "sys/bus/pci/devices/%s/%s", bdf, link);
+	char base[256];
+	ssize_t n = gv_dir_readlink_base(ctx, dir, link, base, sizeof(base));
 
 	*out = NULL;
-	if (r < 0)
-		return r;
-	n = gv_readlink_base(ctx, path, base, sizeof(base));
 	if (n == -ENOENT)
 		return 0;
 	if (n < 0)
@@ -182,13 +205,42 @@ static int read_link_base(gpuvirt_ctx *ctx, const char *bdf, const char *link, c
 	return *out ? 1 : -ENOMEM;
 }
 
-static int read_iommu_group(struct gpuvirt_device *d)
+/* The PCI functions of its IOMMU group, from the group's listing (mdev
+ * instances get groups too). */
+int gv_device_read_group_members(struct gpuvirt_device *d)
+{
+	long v = d->iommu_group;
+	gpuvirt_ctx *ctx = d->ctx;
+	char path[256];
+	struct gv_dir gdir;
+	int r = gv_path(path, sizeof(path), "sys/kernel/iommu_groups/%ld/devices", v);
+
+	if (r < 0)
+		return r;
+	r = gv_dir_open(ctx, path, &gdir);
+	if (r == -ENOENT) {
+		/* The link is there but the group's directory is not: a broken
+		 * tree. The device still belongs to the group. */
+		gv_warn(ctx, "%s: no %s", d->bdf, path);
+		return gv_strv_push(&d->group_members, d->bdf);
+	}
+	if (r < 0)
+		return gv_fail(ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
+	for (size_t i = 0; i < gdir.count && r == 0; i++) {
+		char bdf[GV_BDF_LEN];
+		if (gv_parse_bdf(gdir.ents[i].name, bdf) == 0)
+			r = gv_strv_push(&d->group_members, bdf);
+	}
+	gv_dir_close(&gdir);
+	return r;
+}
+
+static int read_iommu_group(struct gpuvirt_device *d, struct gv_dir *dir, struct gv_load_hints *h)
 {
 	gpuvirt_ctx *ctx = d->ctx;
-	char *group = NULL, path[256], **names;
-	size_t count;
+	char *group = NULL;
 	long v;
-	int r = read_link_base(ctx, d->bdf, "iommu_group", &group);
+	int r = read_link_base(ctx, dir, "iommu_group", &group);
 
 	d->iommu_group = -1;
 	if (r < 0)
@@ -205,26 +257,13 @@ static int read_iommu_group(struct gpuvirt_device *d)
 	}
 	free(group);
 	d->iommu_group = (int)v;
-	r = gv_path(path, sizeof(path), "sys/kernel/iommu_groups/%ld/devices", v);
-	if (r < 0)
-		return r;
-	r = gv_list_dir(ctx, path, &names, &count);
-	if (r == -ENOENT) {
-		/* The link is there but the group's directory is not: a broken
-		 * tree. The device still belongs to the group. */
-		gv_warn(ctx, "%s: no %s", d->bdf, path);
-		return gv_strv_push(&d->group_members, d->bdf);
-	}
-	if (r < 0)
-		return gv_fail(ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
-	for (size_t i = 0; i < count && r == 0; i++) {
-		char bdf[GV_BDF_LEN];
-		/* mdev instances get groups too; only PCI functions are members here. */
-		if (gv_parse_bdf(names[i], bdf) == 0)
-			r = gv_strv_push(&d->group_members, bdf);
-	}
-	gv_names_free(names, count);
-	return r;
+	/* A pass over every function tells the members without the listing. */
+	return h && h->derive_groups ? 0 : gv_device_read_group_members(d);
+}
+
+int gv_device_add_group_member(gpuvirt_device *d, const char *bdf)
+{
+	return gv_strv_push(&d->group_members, bdf);
 }
 
 static int cmp_virtfn(const void *a, const void *b)
@@ -233,37 +272,28 @@ static int cmp_virtfn(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int read_sriov(struct gpuvirt_device *d, char **names, size_t count)
+static int read_virtfns(struct gpuvirt_device *d, struct gv_dir *dir)
 {
-	gpuvirt_ctx *ctx = d->ctx;
-	char **virtfn = NULL;
+	const char **virtfn = calloc(dir->count ? dir->count : 1, sizeof(*virtfn));
 	size_t nv = 0;
 	int r = 0;
 
-	if ((r = read_int_attr(ctx, d->bdf, "sriov_totalvfs", 0, 65535, -1, &d->sriov_total)) < 0)
-		return r;
-	d->sriov_num = -1;
-	if (d->sriov_total < 0)
-		return 0;
-	if ((r = read_int_attr(ctx, d->bdf, "sriov_numvfs", 0, 65535, 0, &d->sriov_num)) < 0)
-		return r;
-	virtfn = calloc(count ? count : 1, sizeof(*virtfn));
 	if (!virtfn)
 		return -ENOMEM;
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0; i < dir->count; i++) {
+		const char *name = dir->ents[i].name;
 		long idx;
-		if (strncmp(names[i], "virtfn", 6) == 0 &&
-		    gv_parse_int(names[i] + 6, strlen(names[i] + 6), 0, 65535, &idx) == 0)
-			virtfn[nv++] = names[i];
+		if (strncmp(name, "virtfn", 6) == 0 && gv_parse_int(name + 6, strlen(name + 6), 0, 65535, &idx) == 0)
+			virtfn[nv++] = name;
 	}
 	qsort(virtfn, nv, sizeof(*virtfn), cmp_virtfn);
 	for (size_t i = 0; i < nv && r >= 0; i++) {
 		char *base = NULL, bdf[GV_BDF_LEN];
-		r = read_link_base(ctx, d->bdf, virtfn[i], &base);
+		r = read_link_base(d->ctx, dir, virtfn[i], &base);
 		if (r > 0 && gv_parse_bdf(base, bdf) == 0)
 			r = gv_strv_push(&d->vfs, bdf);
 		else if (r >= 0)
-			gv_warn(ctx, "%s: ignoring dangling or malformed %s link", d->bdf, virtfn[i]);
+			gv_warn(d->ctx, "%s: ignoring dangling or malformed %s link", d->bdf, virtfn[i]);
 		free(base);
 		if (r == -ENOENT || r == -EXDEV)
 			r = 0;
@@ -272,56 +302,72 @@ static int read_sriov(struct gpuvirt_device *d, char **names, size_t count)
 	return r < 0 ? r : 0;
 }
 
-static int read_drm(struct gpuvirt_device *d)
+static int read_sriov(struct gpuvirt_device *d, struct gv_dir *dir)
 {
-	char path[256], **names;
-	size_t count;
-	int r = gv_path(path, sizeof(path), "sys/bus/pci/devices/%s/drm", d->bdf);
+	int r;
 
-	if (r < 0)
+	if ((r = read_int_attr(d, dir, "sriov_totalvfs", 0, 65535, -1, &d->sriov_total)) < 0)
 		return r;
-	r = gv_list_dir(d->ctx, path, &names, &count);
+	d->sriov_num = -1;
+	if (d->sriov_total < 0)
+		return 0;
+	if ((r = read_int_attr(d, dir, "sriov_numvfs", 0, 65535, 0, &d->sriov_num)) < 0)
+		return r;
+	return read_virtfns(d, dir);
+}
+
+static int read_drm(struct gpuvirt_device *d, struct gv_dir *dir)
+{
+	char path[512];
+	struct gv_dir ddir;
+	int r;
+
+	if (gv_dir_type(dir, "drm") == -ENOENT)
+		return 0; /* most functions: no listing to make */
+	if ((r = gv_path(path, sizeof(path), "%s/drm", dir->rel)) < 0)
+		return r;
+	r = gv_dir_open(d->ctx, path, &ddir);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return gv_fail(d->ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
-	for (size_t i = 0; i < count && r == 0; i++)
-		if (strncmp(names[i], "card", 4) == 0 || strncmp(names[i], "renderD", 7) == 0)
-			if (!strchr(names[i], '-')) /* card0-HDMI-A-1 is a connector */
-				r = gv_strv_push(&d->drm, names[i]);
-	gv_names_free(names, count);
+	for (size_t i = 0; i < ddir.count && r == 0; i++) {
+		const char *name = ddir.ents[i].name;
+		if (strncmp(name, "card", 4) == 0 || strncmp(name, "renderD", 7) == 0)
+			if (!strchr(name, '-')) /* card0-HDMI-A-1 is a connector */
+				r = gv_strv_push(&d->drm, name);
+	}
+	gv_dir_close(&ddir);
 	return r;
 }
 
-static bool vf_has_nvidia_vgpu(gpuvirt_ctx *ctx, const char *bdf)
-{
-	char path[256];
-
-	return gv_path(path, sizeof(path), "sys/bus/pci/devices/%s/nvidia/creatable_vgpu_types", bdf) == 0 &&
-	       gv_exists(ctx, path) == 1;
-}
-
-/* Its driver and override, its group, its PF. */
-static int read_links(struct gpuvirt_device *d)
+/* Its driver and override, its group. */
+static int read_links(struct gpuvirt_device *d, struct gv_dir *dir, struct gv_load_hints *h)
 {
 	gpuvirt_ctx *ctx = d->ctx;
 	char buf[512], override[256];
 	ssize_t n;
 	int r;
 
-	if ((r = read_link_base(ctx, d->bdf, "driver", &d->driver)) < 0)
+	if ((r = read_link_base(ctx, dir, "driver", &d->driver)) < 0)
 		return gv_fail(ctx, r, "%s: cannot read its driver link: %s", d->bdf, gpuvirt_strerror(r));
-	n = read_attr(ctx, d->bdf, "driver_override", buf, sizeof(buf));
+	n = read_attr(d, dir, "driver_override", buf, sizeof(buf));
 	if (n < 0 && n != -ENOENT)
-		return gv_fail(ctx, (int)n, "%s: cannot read sys/bus/pci/devices/%s/driver_override: %s", d->bdf, d->bdf,
+		return gv_fail(ctx, (int)n, "%s: cannot read %s/driver_override: %s", d->bdf, dir->rel,
 			       gpuvirt_strerror((int)n));
 	if (n >= 0 && gv_parse_override(buf, (size_t)n, override, sizeof(override)) == 0 && override[0] &&
 	    !(d->driver_override = strdup(override)))
 		return -ENOMEM;
-	if ((r = read_iommu_group(d)) < 0)
-		return r;
-	if ((r = read_link_base(ctx, d->bdf, "physfn", &d->physfn)) < 0)
-		return gv_fail(ctx, r, "%s: cannot read its physfn link: %s", d->bdf, gpuvirt_strerror(r));
+	return read_iommu_group(d, dir, h);
+}
+
+/* A VF's PF, first: a VF's IDs depend on it. */
+static int read_physfn(struct gpuvirt_device *d, struct gv_dir *dir)
+{
+	int r = read_link_base(d->ctx, dir, "physfn", &d->physfn);
+
+	if (r < 0)
+		return gv_fail(d->ctx, r, "%s: cannot read its physfn link: %s", d->bdf, gpuvirt_strerror(r));
 	if (d->physfn) {
 		char pf[GV_BDF_LEN];
 		if (gv_parse_bdf(d->physfn, pf) == 0) {
@@ -335,38 +381,45 @@ static int read_links(struct gpuvirt_device *d)
 }
 
 /* NUMA node, boot VGA, reset methods, DRM nodes. */
-static int read_optional(struct gpuvirt_device *d)
+static int read_optional(struct gpuvirt_device *d, struct gv_dir *dir)
 {
 	gpuvirt_ctx *ctx = d->ctx;
 	char buf[512];
 	ssize_t n;
 	int r;
 
-	if ((r = read_int_attr(ctx, d->bdf, "numa_node", -1, 65535, -1, &d->numa_node)) < 0 ||
-	    (r = read_int_attr(ctx, d->bdf, "boot_vga", 0, 1, -1, &d->boot_vga)) < 0)
+	if ((r = read_int_attr(d, dir, "numa_node", -1, 65535, -1, &d->numa_node)) < 0 ||
+	    (r = read_int_attr(d, dir, "boot_vga", 0, 1, -1, &d->boot_vga)) < 0)
 		return r;
-	n = read_attr(ctx, d->bdf, "reset_method", buf, sizeof(buf));
+	n = read_attr(d, dir, "reset_method", buf, sizeof(buf));
 	if (n < 0 && n != -ENOENT)
-		return gv_fail(ctx, (int)n, "%s: cannot read sys/bus/pci/devices/%s/reset_method: %s", d->bdf, d->bdf,
+		return gv_fail(ctx, (int)n, "%s: cannot read %s/reset_method: %s", d->bdf, dir->rel,
 			       gpuvirt_strerror((int)n));
 	d->has_reset_method = n >= 0;
 	if (n > 0 && gv_parse_words(buf, (size_t)n, &d->reset_methods) < 0)
 		gv_warn(ctx, "%s: ignoring malformed reset_method", d->bdf);
-	return read_drm(d);
+	return read_drm(d, dir);
 }
 
-static void compute_modes(struct gpuvirt_device *d, char **names, size_t count)
+static bool vf_has_nvidia_vgpu(gpuvirt_ctx *ctx, const char *bdf)
+{
+	char path[256];
+
+	return gv_path(path, sizeof(path), "sys/bus/pci/devices/%s/nvidia/creatable_vgpu_types", bdf) == 0 &&
+	       gv_exists(ctx, path) == 1;
+}
+
+static void compute_modes(struct gpuvirt_device *d, struct gv_dir *dir)
 {
 	d->modes = 0;
 	if (d->iommu_group >= 0)
 		d->modes |= GPUVIRT_MODE_PASSTHROUGH;
-	for (size_t i = 0; i < count; i++)
-		if (strcmp(names[i], "mdev_supported_types") == 0)
-			d->modes |= GPUVIRT_MODE_MDEV;
+	if (gv_dir_type(dir, "mdev_supported_types") >= 0)
+		d->modes |= GPUVIRT_MODE_MDEV;
 	if (d->sriov_total > 0)
 		d->modes |= GPUVIRT_MODE_SRIOV;
 	if (d->vendor == 0x10de) {
-		bool vgpu = vf_has_nvidia_vgpu(d->ctx, d->bdf);
+		bool vgpu = gv_dir_exists(d->ctx, dir, "nvidia/creatable_vgpu_types") == 1;
 		for (size_t i = 0; i < d->vfs.n && !vgpu; i++)
 			vgpu = vf_has_nvidia_vgpu(d->ctx, d->vfs.v[i]);
 		if (vgpu)
@@ -375,15 +428,21 @@ static void compute_modes(struct gpuvirt_device *d, char **names, size_t count)
 }
 
 /* driverctl's record: the driver it binds at boot. */
-static int read_persistent(struct gpuvirt_device *d)
+static int read_persistent(struct gpuvirt_device *d, struct gv_load_hints *h)
 {
-	char path[256], buf[512];
+	char path[256], name[64], buf[512];
 	ssize_t n;
 	int r = gv_path(path, sizeof(path), "etc/driverctl.d/pci-%s", d->bdf);
 
 	if (r < 0)
 		return r;
-	n = gv_read_text(d->ctx, path, buf, sizeof(buf));
+	snprintf(name, sizeof(name), "pci-%s", d->bdf);
+	if (h && h->driverctl_err == -ENOENT)
+		n = -ENOENT; /* no records at all */
+	else if (h && h->driverctl_err == 0)
+		n = gv_dir_read_text(d->ctx, &h->driverctl, name, buf, sizeof(buf));
+	else
+		n = gv_read_text(d->ctx, path, buf, sizeof(buf));
 	if (n == -ENOENT || n == -ENOTDIR)
 		return 0;
 	if (n < 0)
@@ -394,35 +453,38 @@ static int read_persistent(struct gpuvirt_device *d)
 	return 0;
 }
 
-static int device_load(struct gpuvirt_device *d)
+/* One open and one listing of the device directory; everything else is
+ * read relative to it. */
+static int device_load(struct gpuvirt_device *d, struct gv_load_hints *h)
 {
 	gpuvirt_ctx *ctx = d->ctx;
-	char path[256], **names = NULL;
-	size_t count = 0;
+	char path[256];
+	struct gv_dir dir;
 	int r;
 
 	d->generation = ctx->generation;
 	r = gv_path(path, sizeof(path), "sys/bus/pci/devices/%s", d->bdf);
 	if (r < 0)
 		return gv_fail(ctx, r, "%s: bad device path", d->bdf);
-	r = gv_list_dir(ctx, path, &names, &count);
+	r = gv_dir_open(ctx, path, &dir);
 	if (r == -ENOENT || r == -ENOTDIR)
 		return gv_fail(ctx, -ENODEV, "%s: no such PCI device under %s (no %s)", d->bdf, ctx->root, path);
 	if (r < 0)
 		return gv_fail(ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
-	r = read_identity(d);
+	if ((r = read_physfn(d, &dir)) == 0)
+		r = read_identity(d, &dir, h);
 	if (r == -ENOENT && gv_exists(ctx, path) == 0) /* vanished after the listing */
 		r = gv_fail(ctx, -ENODEV, "%s: device vanished while it was read", d->bdf);
-	if (r == 0 && (r = read_links(d)) == 0 && (r = read_sriov(d, names, count)) == 0 && (r = read_optional(d)) == 0 &&
-	    (r = read_persistent(d)) == 0) {
-		compute_modes(d, names, count);
+	if (r == 0 && (r = read_links(d, &dir, h)) == 0 && (r = read_sriov(d, &dir)) == 0 &&
+	    (r = read_optional(d, &dir)) == 0 && (r = read_persistent(d, h)) == 0) {
+		compute_modes(d, &dir);
 		d->names_done = false;
 	}
-	gv_names_free(names, count);
+	gv_dir_close(&dir);
 	return r;
 }
 
-static int device_new(gpuvirt_ctx *ctx, const char *bdf, struct gpuvirt_device **out)
+int gv_device_load(gpuvirt_ctx *ctx, const char *bdf, struct gv_load_hints *h, struct gpuvirt_device **out)
 {
 	struct gpuvirt_device *d = calloc(1, sizeof(*d));
 	int r;
@@ -432,7 +494,7 @@ static int device_new(gpuvirt_ctx *ctx, const char *bdf, struct gpuvirt_device *
 	d->refcount = 1;
 	d->ctx = gpuvirt_ctx_ref(ctx);
 	memcpy(d->bdf, bdf, GV_BDF_LEN);
-	r = device_load(d);
+	r = device_load(d, h);
 	if (r < 0) {
 		gpuvirt_device_unref(d);
 		return r;
@@ -451,7 +513,7 @@ GPUVIRT_EXPORT int gpuvirt_device_new_from_bdf(gpuvirt_ctx *ctx, const char *bdf
 	gv_clear_error(ctx);
 	if (gv_parse_bdf(bdf, canon) < 0)
 		return gv_fail(ctx, -EINVAL, "'%.64s' is not a PCI address (DDDD:BB:DD.F)", bdf ? bdf : "(null)");
-	return device_new(ctx, canon, dev);
+	return gv_device_load(ctx, canon, NULL, dev);
 }
 
 GPUVIRT_EXPORT int gpuvirt_device_refresh(gpuvirt_device *dev)
@@ -465,7 +527,7 @@ GPUVIRT_EXPORT int gpuvirt_device_refresh(gpuvirt_device *dev)
 	memset(&fresh, 0, sizeof(fresh));
 	fresh.ctx = dev->ctx;
 	memcpy(fresh.bdf, dev->bdf, GV_BDF_LEN);
-	r = device_load(&fresh);
+	r = device_load(&fresh, NULL);
 	if (r < 0) {
 		device_clear(&fresh);
 		return r;
@@ -492,86 +554,6 @@ GPUVIRT_EXPORT gpuvirt_device *gpuvirt_device_unref(gpuvirt_device *dev)
 	device_clear(dev);
 	gpuvirt_ctx_unref(dev->ctx);
 	free(dev);
-	return NULL;
-}
-
-GPUVIRT_EXPORT int gpuvirt_device_iter_new(gpuvirt_ctx *ctx, uint32_t flags, gpuvirt_device_iter **out)
-{
-	struct gpuvirt_device_iter *it;
-	int r;
-
-	if (!ctx || !out)
-		return -EINVAL;
-	*out = NULL;
-	gv_clear_error(ctx);
-	if (flags & ~(uint32_t)GPUVIRT_DEVICES_ALL)
-		return gv_fail(ctx, -EINVAL, "unknown device iterator flags 0x%x", flags);
-	it = calloc(1, sizeof(*it));
-	if (!it)
-		return gv_fail(ctx, -ENOMEM, "out of memory");
-	r = gv_list_dir(ctx, "sys/bus/pci/devices", &it->names, &it->count);
-	if (r < 0) {
-		free(it);
-		if (r == -ENOTDIR)
-			r = -ENOENT;
-		return gv_fail(ctx, r, "cannot list sys/bus/pci/devices under %s: %s", ctx->root,
-			       gpuvirt_strerror(r));
-	}
-	it->ctx = gpuvirt_ctx_ref(ctx);
-	it->flags = flags;
-	*out = it;
-	return 0;
-}
-
-GPUVIRT_EXPORT int gpuvirt_device_iter_next(gpuvirt_device_iter *it, gpuvirt_device **dev)
-{
-	if (!it || !dev)
-		return -EINVAL;
-	*dev = NULL;
-	while (it->pos < it->count) {
-		const char *name = it->names[it->pos++];
-		char bdf[GV_BDF_LEN];
-		int r;
-
-		if (gv_parse_bdf(name, bdf) < 0 || strcmp(bdf, name) != 0) {
-			gv_debug(it->ctx, "skipping sys/bus/pci/devices/%s: not a PCI address", name);
-			continue;
-		}
-		if (!(it->flags & GPUVIRT_DEVICES_ALL)) {
-			/* Filter on the class before reading the rest. */
-			uint32_t cls;
-			int e = read_hex_attr(it->ctx, bdf, "class", 0xffffff, &cls);
-			if (e == -ENOENT) { /* gone since the listing */
-				gv_debug(it->ctx, "skipping %s: %s", bdf, it->ctx->error);
-				gv_clear_error(it->ctx);
-				continue;
-			}
-			if (e < 0)
-				return e; /* unreadable is an error naming the file, not an absent device */
-			if (!class_is_gpu(cls))
-				continue;
-		}
-		r = device_new(it->ctx, bdf, dev);
-		/* Removed while we listed, or a broken tree without its identity
-		 * files: absent. Anything that exists but cannot be read is an
-		 * error that names the file, never a device left out. */
-		if (r == -ENODEV || r == -ENOENT) {
-			gv_log(it->ctx, r == -ENODEV ? 7 : 4, "skipping %s: %s", bdf, it->ctx->error);
-			gv_clear_error(it->ctx);
-			continue;
-		}
-		return r < 0 ? r : 1;
-	}
-	return 0;
-}
-
-GPUVIRT_EXPORT gpuvirt_device_iter *gpuvirt_device_iter_unref(gpuvirt_device_iter *it)
-{
-	if (!it)
-		return NULL;
-	gv_names_free(it->names, it->count);
-	gpuvirt_ctx_unref(it->ctx);
-	free(it);
 	return NULL;
 }
 
@@ -619,7 +601,7 @@ GPUVIRT_EXPORT uint8_t gpuvirt_device_get_revision(const gpuvirt_device *dev)
 
 GPUVIRT_EXPORT int gpuvirt_device_is_gpu(const gpuvirt_device *dev)
 {
-	return dev && class_is_gpu(dev->class_code);
+	return dev && gv_class_is_gpu(dev->class_code);
 }
 
 /* Names come from the pci.ids database, not from the host, so looking them
@@ -764,7 +746,7 @@ GPUVIRT_EXPORT const char *gpuvirt_device_get_persistent_driver(const gpuvirt_de
  * SMBus at 1f.x) are separate devices. */
 static bool card_class(uint32_t c)
 {
-	return class_is_gpu(c) || (c >> 8) == 0x0403 || (c >> 8) == 0x0401 || (c >> 8) == 0x0c03 || (c >> 8) == 0x0c80;
+	return gv_class_is_gpu(c) || (c >> 8) == 0x0403 || (c >> 8) == 0x0401 || (c >> 8) == 0x0c03 || (c >> 8) == 0x0c80;
 }
 
 bool gv_device_is_endpoint(const gpuvirt_device *dev)
@@ -784,6 +766,6 @@ bool gv_device_is_companion(const gpuvirt_device *a, const gpuvirt_device *b)
 	if (strncmp(a->bdf, b->bdf, 10) != 0 || a->vendor != b->vendor)
 		return false;
 	/* One of the two is the GPU; the other is a function a GPU card has. */
-	return (class_is_gpu(a->class_code) && card_class(b->class_code)) ||
-	       (class_is_gpu(b->class_code) && card_class(a->class_code));
+	return (gv_class_is_gpu(a->class_code) && card_class(b->class_code)) ||
+	       (gv_class_is_gpu(b->class_code) && card_class(a->class_code));
 }

@@ -21,6 +21,14 @@
 #define VFIO_WAIT_MS 5000
 #define MODULE_WAIT_MS 2000
 
+void gv_move_key_for(int group, const char *bdf, char *key, size_t size)
+{
+	if (group >= 0)
+		snprintf(key, size, "group-%d", group);
+	else
+		snprintf(key, size, "card-%.10s", bdf); /* dddd:bb:dd: the slot */
+}
+
 void gv_move_key(gpuvirt_ctx *ctx, const char *bdf, char *key, size_t size, int *group)
 {
 	char rel[128], g[32];
@@ -28,12 +36,9 @@ void gv_move_key(gpuvirt_ctx *ctx, const char *bdf, char *key, size_t size, int 
 
 	*group = -1;
 	if (gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/iommu_group", bdf) == 0 &&
-	    gv_readlink_base(ctx, rel, g, sizeof(g)) > 0 && gv_parse_int(g, strlen(g), 0, 1 << 30, &v) == 0) {
+	    gv_readlink_base(ctx, rel, g, sizeof(g)) > 0 && gv_parse_int(g, strlen(g), 0, 1 << 30, &v) == 0)
 		*group = (int)v;
-		snprintf(key, size, "group-%ld", v);
-	} else {
-		snprintf(key, size, "card-%.10s", bdf); /* dddd:bb:dd: the slot */
-	}
+	gv_move_key_for(*group, bdf, key, size);
 }
 
 /* ---- planning ---------------------------------------------------------- */

@@ -240,9 +240,12 @@ int gv_parse_config(const uint8_t *cfg, size_t len, struct gv_pci_ids *ids)
 	memset(ids, 0, sizeof(*ids));
 	ids->vendor = le16(cfg + 0x00);
 	ids->device = le16(cfg + 0x02);
-	/* A VF's config space reads 0xffff for its IDs; so does a gone device. */
-	if (ids->vendor == 0xffff || ids->vendor == 0x0000)
+	/* A VF's config space reads 0xffff for its vendor and device IDs (the
+	 * rest is its own: class, revision, subsystem); a gone device reads all
+	 * ones. */
+	if (ids->vendor == 0x0000 || (ids->vendor == 0xffff && cfg[0x0b] == 0xff))
 		return -ENODATA;
+	ids->has_ids = ids->vendor != 0xffff;
 	ids->revision = cfg[0x08];
 	ids->class_code = (uint32_t)cfg[0x09] | ((uint32_t)cfg[0x0a] << 8) | ((uint32_t)cfg[0x0b] << 16);
 	ids->header_type = cfg[0x0e] & 0x7f;

@@ -91,6 +91,39 @@ ssize_t gv_readlink(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t size);
 ssize_t gv_readlink_base(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t size);
 /* 1 if rel exists (not following a final link), 0 if not, -errno otherwise. */
 int gv_exists(gpuvirt_ctx *ctx, const char *rel);
+/* Read the rest of an open file (EAGAIN retried, bounded): length or -errno. */
+ssize_t gv_read_fd(int fd, void *buf, size_t size);
+/* buf holds n bytes read into a buffer of size: NUL-terminate it; -EFBIG
+ * when it filled the buffer, -EBADMSG when it holds a NUL. */
+ssize_t gv_text_check(char *buf, size_t n, size_t size);
+
+/* ---- a directory read once (sysfs-dir.c) ---- */
+struct gv_dirent {
+	const char *name;
+	unsigned char type; /* DT_*, DT_UNKNOWN where the file system does not say */
+};
+struct gv_dir {
+	int fd;		       /* O_RDONLY | O_DIRECTORY, opened contained */
+	char rel[256];	       /* its path under the root, for messages */
+	struct gv_dirent *ents; /* sorted by name */
+	size_t count;
+	char *pool; /* the names */
+	size_t pool_len;
+};
+/* Open and list rel (one contained open, its entries and their types). */
+int gv_dir_open(gpuvirt_ctx *ctx, const char *rel, struct gv_dir *dir);
+void gv_dir_close(struct gv_dir *dir);
+/* The DT_* type of an entry, or -ENOENT. No system call. */
+int gv_dir_type(const struct gv_dir *dir, const char *name);
+/* gv_read_bin / gv_read_text / gv_readlink_base of dir->rel + "/" + name,
+ * relative to the open directory: absent from the listing is -ENOENT with
+ * no system call. */
+ssize_t gv_dir_read(gpuvirt_ctx *ctx, struct gv_dir *dir, const char *name, void *buf, size_t size);
+ssize_t gv_dir_read_text(gpuvirt_ctx *ctx, struct gv_dir *dir, const char *name, char *buf, size_t size);
+ssize_t gv_dir_readlink_base(gpuvirt_ctx *ctx, struct gv_dir *dir, const char *name, char *buf, size_t size);
+/* gv_exists of dir->rel + "/" + sub; a first component not in the listing
+ * is 0 with no system call. */
+int gv_dir_exists(gpuvirt_ctx *ctx, struct gv_dir *dir, const char *sub);
 /* Sorted names of a directory's entries without "." and "..". */
 int gv_list_dir(gpuvirt_ctx *ctx, const char *rel, char ***names, size_t *count);
 /* Write a sysfs attribute in one write(): 0 or the kernel's -errno. */
@@ -139,7 +172,27 @@ bool gv_index_next(const struct gv_index *ix, uint32_t hash, size_t *cursor, siz
 void gv_index_free(struct gv_index *ix);
 void gv_names_free(char **names, size_t count);
 
-/* ---- devices (device.c) ---- */
+/* ---- devices (device.c, device-iter.c) ---- */
+/* What one pass over many devices reads once, not once per device. */
+struct gv_load_hints {
+	struct gv_dir driverctl; /* etc/driverctl.d listed */
+	int driverctl_err;	 /* 0 (listed), -ENOENT (no records) or why it could not be listed */
+	/* The last PF whose VFs' IDs were read: every VF of a PF has its
+	 * vendor and VF device ID (the kernel sets them from the PF's SR-IOV
+	 * capability), which a VF's config space reads as 0xffff. */
+	char vf_pf[GV_BDF_LEN];
+	uint16_t vf_vendor, vf_device;
+	/* Every function is being read: the caller fills the IOMMU group
+	 * members from their links (gv_device_add_group_member) instead of
+	 * each device listing its group. */
+	bool derive_groups;
+};
+/* Read one function (hints: NULL, or those of a pass). */
+int gv_device_load(gpuvirt_ctx *ctx, const char *bdf, struct gv_load_hints *hints, gpuvirt_device **out);
+int gv_device_read_group_members(gpuvirt_device *dev);
+int gv_device_add_group_member(gpuvirt_device *dev, const char *bdf);
+/* Display controllers and processing accelerators (class 03xxxx, 1200xx). */
+bool gv_class_is_gpu(uint32_t class_code);
 /* A function a VM can take: not a bridge. */
 bool gv_device_is_endpoint(const gpuvirt_device *dev);
 /* Are the two functions of one GPU card: the GPU and its audio, USB-C, ...
@@ -349,6 +402,8 @@ int gv_move_undo(gpuvirt_ctx *ctx, const struct gv_move *m);
 /* The lock key of a device's moves: group-N for its IOMMU group, or
  * card-DDDD:BB:DD without one. */
 void gv_move_key(gpuvirt_ctx *ctx, const char *bdf, char *key, size_t size, int *group);
+/* The same for a group already read (a device just loaded): no read. */
+void gv_move_key_for(int group, const char *bdf, char *key, size_t size);
 
 /* unit.c: the devices a passthrough move takes, and what refuses it (one
  * table for the bind plan and the check verdict) */
@@ -431,6 +486,7 @@ struct gv_pci_ids {
 	uint16_t vendor, device, subsystem_vendor, subsystem_device;
 	uint32_t class_code;
 	uint8_t revision, header_type;
+	bool has_ids; /* false: a VF, whose vendor and device come from elsewhere */
 	bool has_subsystem;
 };
 int gv_parse_config(const uint8_t *cfg, size_t len, struct gv_pci_ids *ids);

@@ -313,6 +313,17 @@ static ssize_t read_all(int fd, char *buf, size_t size)
 	return (ssize_t)got;
 }
 
+ssize_t gv_read_fd(int fd, void *buf, size_t size)
+{
+	ssize_t n = read_all(fd, buf, size);
+
+	/* A sysfs attribute asks to be read again when it is busy (EAGAIN); a
+	 * regular file does not block, so O_NONBLOCK changes nothing else. */
+	for (int tries = 0; n == -EAGAIN && tries < EAGAIN_TRIES; tries++)
+		n = lseek(fd, 0, SEEK_SET) < 0 ? -errno : read_all(fd, buf, size);
+	return n;
+}
+
 ssize_t gv_read_bin(gpuvirt_ctx *ctx, const char *rel, void *buf, size_t size)
 {
 	int fd = gv_open_regular(ctx, rel, O_RDONLY);
@@ -320,11 +331,7 @@ ssize_t gv_read_bin(gpuvirt_ctx *ctx, const char *rel, void *buf, size_t size)
 
 	if (fd < 0)
 		return fd;
-	n = read_all(fd, buf, size);
-	/* A sysfs attribute asks to be read again when it is busy (EAGAIN); a
-	 * regular file does not block, so O_NONBLOCK changes nothing else. */
-	for (int tries = 0; n == -EAGAIN && tries < EAGAIN_TRIES; tries++)
-		n = lseek(fd, 0, SEEK_SET) < 0 ? -errno : read_all(fd, buf, size);
+	n = gv_read_fd(fd, buf, size);
 	close(fd);
 	return n;
 }
@@ -348,14 +355,17 @@ ssize_t gv_read_text(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t size)
 	if (size < 2)
 		return -EINVAL;
 	n = gv_read_bin(ctx, rel, buf, size);
-	if (n < 0)
-		return n;
-	if ((size_t)n >= size)
+	return n < 0 ? n : gv_text_check(buf, (size_t)n, size);
+}
+
+ssize_t gv_text_check(char *buf, size_t n, size_t size)
+{
+	if (n >= size)
 		return -EFBIG;
 	buf[n] = '\0';
-	if (memchr(buf, '\0', (size_t)n))
+	if (memchr(buf, '\0', n))
 		return -EBADMSG;
-	return n;
+	return (ssize_t)n;
 }
 
 ssize_t gv_readlink(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t size)
@@ -408,74 +418,6 @@ int gv_exists(gpuvirt_ctx *ctx, const char *rel)
 		return 1;
 	}
 	return (fd == -ENOENT || fd == -ENOTDIR) ? 0 : fd;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Every name of an open directory but "." and "..". */
-static int read_names(DIR *d, char ***names_out, size_t *count_out)
-{
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			if (errno)
-				break;
-			*names_out = names;
-			*count_out = n;
-			return 0;
-		}
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			char **nn = realloc(names, ncap * sizeof(*nn));
-			if (!nn) {
-				errno = ENOMEM;
-				break;
-			}
-			names = nn;
-			cap = ncap;
-		}
-		if (!(names[n] = strdup(de->d_name))) {
-			errno = ENOMEM;
-			break;
-		}
-		n++;
-	}
-	int r = -errno;
-	gv_names_free(names, n);
-	return r;
-}
-
-int gv_list_dir(gpuvirt_ctx *ctx, const char *rel, char ***names_out, size_t *count_out)
-{
-	int fd = gv_open(ctx, rel, O_RDONLY | O_DIRECTORY, 0);
-	DIR *d;
-	int r;
-
-	*names_out = NULL;
-	*count_out = 0;
-	if (fd < 0)
-		return fd;
-	d = fdopendir(fd);
-	if (!d) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	r = read_names(d, names_out, count_out);
-	closedir(d);
-	if (r == 0 && *count_out > 1)
-		qsort(*names_out, *count_out, sizeof(**names_out), cmp_names);
-	return r;
 }
 
 /* ---- writing ----------------------------------------------------------- */

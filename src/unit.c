@@ -118,7 +118,13 @@ static int collect_members(gpuvirt_ctx *ctx, struct gv_unit *u, gpuvirt_device *
 
 	for (size_t i = 0; i < names.n && r == 0; i++) {
 		gpuvirt_device *d = NULL;
-		if ((r = gpuvirt_device_new_from_bdf(ctx, names.v[i], &d)) == 0)
+		/* The device itself as read by the caller (a bind reads it just
+		 * before); only the others are read here. */
+		if (strcmp(names.v[i], gpuvirt_device_get_bdf(dev)) == 0 && !gpuvirt_device_is_stale(dev))
+			d = gpuvirt_device_ref(dev);
+		else
+			r = gpuvirt_device_new_from_bdf(ctx, names.v[i], &d);
+		if (r == 0)
 			r = admit(u, dev, d);
 		gpuvirt_device_unref(d);
 	}
@@ -201,7 +207,8 @@ int gv_unit_assess(gpuvirt_ctx *ctx, gpuvirt_device *dev, const char *target, st
 
 	memset(u, 0, sizeof(*u));
 	snprintf(u->target, sizeof(u->target), "%s", target);
-	gv_move_key(ctx, bdf, u->key, sizeof(u->key), &u->group);
+	u->group = gpuvirt_device_get_iommu_group(dev);
+	gv_move_key_for(u->group, bdf, u->key, sizeof(u->key));
 	if (!gv_device_is_endpoint(dev))
 		return refuse(u, "gpu.bridge", -EINVAL, 0,
 			      "%s is a PCI bridge, not a device a VM can take: bind the GPU behind it", bdf);

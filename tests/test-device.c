@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Discovery on every simulated host, and on broken trees. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -366,12 +367,14 @@ START_TEST(vanishing_mid_scan)
 	gpuvirt_device_iter *it;
 	gpuvirt_device *d;
 
+	/* Every function is read on the first call: hot-unplug the NVIDIA
+	 * card after the listing was taken, before that. */
 	ck_assert_int_eq(gpuvirt_device_iter_new(ctx, GPUVIRT_DEVICES_ALL, &it), 0);
-	ck_assert_int_eq(gpuvirt_device_iter_next(it, &d), 1);
-	gpuvirt_device_unref(d);
-	/* Hot-unplug the NVIDIA card after the listing was taken. */
 	th_remove(host, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0");
 	th_remove(host, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.1");
+	ck_assert_int_eq(gpuvirt_device_iter_next(it, &d), 1);
+	ck_assert_str_eq(gpuvirt_device_get_bdf(d), "0000:00:00.0");
+	gpuvirt_device_unref(d);
 	ck_assert_int_eq(gpuvirt_device_iter_next(it, &d), 1);
 	ck_assert_str_eq(gpuvirt_device_get_bdf(d), "0000:00:01.0");
 	gpuvirt_device_unref(d);
@@ -381,6 +384,26 @@ START_TEST(vanishing_mid_scan)
 	ck_assert_int_eq(gpuvirt_device_iter_next(it, &d), 1);
 	ck_assert_str_eq(gpuvirt_device_get_bdf(d), "0000:00:14.0");
 	gpuvirt_device_unref(d);
+	ck_assert_int_eq(gpuvirt_device_iter_next(it, &d), 0);
+	gpuvirt_device_iter_unref(it);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(vanishing_mid_scan_gpus)
+{
+	const char *host = th_host("workstation");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	gpuvirt_device_iter *it;
+	gpuvirt_device *d;
+
+	/* GPUs are read one call at a time: one unplugged after the first is
+	 * skipped. */
+	ck_assert_int_eq(gpuvirt_device_iter_new(ctx, GPUVIRT_DEVICES_GPUS, &it), 0);
+	ck_assert_int_eq(gpuvirt_device_iter_next(it, &d), 1);
+	ck_assert_str_eq(gpuvirt_device_get_bdf(d), "0000:00:02.0");
+	gpuvirt_device_unref(d);
+	th_remove(host, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0");
 	ck_assert_int_eq(gpuvirt_device_iter_next(it, &d), 0);
 	gpuvirt_device_iter_unref(it);
 	gpuvirt_ctx_unref(ctx);
@@ -403,6 +426,103 @@ START_TEST(refresh_sees_changes)
 	ck_assert_int_eq(gpuvirt_device_refresh(d), -ENODEV);
 	ck_assert_str_eq(gpuvirt_device_get_driver(d), "vfio-pci"); /* kept */
 	gpuvirt_device_unref(d);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+/* A pass over every function tells each IOMMU group's members from the
+ * functions' links: the same members as each device's own listing, on every
+ * host (shared groups, a foreign member, VFs, a real kernel's recording). */
+START_TEST(all_pass_groups_as_listed)
+{
+	static const char *const hosts[] = {"workstation", "bad-group", "a100x8", "t4", "amd-mxgpu",
+					    "qemu-q35-iommu-on", "gvtg-laptop"};
+	for (size_t h = 0; h < sizeof(hosts) / sizeof(hosts[0]); h++) {
+		gpuvirt_ctx *ctx = th_ctx(hosts[h]);
+		gpuvirt_device_iter *it;
+		gpuvirt_device *d, *one;
+		size_t shared = 0;
+
+		ck_assert_int_eq(gpuvirt_device_iter_new(ctx, GPUVIRT_DEVICES_ALL, &it), 0);
+		while (gpuvirt_device_iter_next(it, &d) == 1) {
+			size_t n = gpuvirt_device_get_iommu_group_member_count(d);
+			one = get(ctx, gpuvirt_device_get_bdf(d));
+			ck_assert_msg(n == gpuvirt_device_get_iommu_group_member_count(one), "%s on %s: %zu members",
+				      gpuvirt_device_get_bdf(d), hosts[h], n);
+			for (size_t i = 0; i < n; i++)
+				ck_assert_str_eq(gpuvirt_device_get_iommu_group_member(d, i),
+						 gpuvirt_device_get_iommu_group_member(one, i));
+			shared += n > 1;
+			gpuvirt_device_unref(one);
+			gpuvirt_device_unref(d);
+		}
+		gpuvirt_device_iter_unref(it);
+		if (strcmp(hosts[h], "workstation") == 0 || strcmp(hosts[h], "bad-group") == 0)
+			ck_assert_uint_gt(shared, 1); /* the case that matters is there */
+		gpuvirt_ctx_unref(ctx);
+	}
+}
+END_TEST
+
+/* A group whose directory is missing: the device still belongs to it,
+ * alone, in a pass as in a lookup. */
+START_TEST(all_pass_group_dir_missing)
+{
+	const char *host = th_host("workstation");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	gpuvirt_device_iter *it;
+	gpuvirt_device *d;
+	int seen = 0;
+
+	th_remove(host, "sys/kernel/iommu_groups/1");
+	ck_assert_int_eq(gpuvirt_device_iter_new(ctx, GPUVIRT_DEVICES_ALL, &it), 0);
+	while (gpuvirt_device_iter_next(it, &d) == 1) {
+		if (gpuvirt_device_get_iommu_group(d) == 1) {
+			ck_assert_uint_eq(gpuvirt_device_get_iommu_group_member_count(d), 1);
+			ck_assert_str_eq(gpuvirt_device_get_iommu_group_member(d, 0), gpuvirt_device_get_bdf(d));
+			seen++;
+		}
+		gpuvirt_device_unref(d);
+	}
+	gpuvirt_device_iter_unref(it);
+	ck_assert_int_eq(seen, 3); /* the root port, the GPU and its audio */
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+/* A VF's config space hides its IDs; a pass reads them once per PF. Two PFs
+ * whose VFs differ: each VF has its own PF's. */
+START_TEST(vf_ids_per_pf)
+{
+	const char *host = th_host("a100x8");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	gpuvirt_device_iter *it;
+	gpuvirt_device *d;
+	int second = 0, first = 0;
+
+	for (int k = 4; k < 8; k++) {
+		char rel[96];
+		snprintf(rel, sizeof(rel), "sys/bus/pci/devices/0000:0f:00.%d/device", k);
+		th_write(host, rel, "0x20b5\n");
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		ck_assert_int_eq(gpuvirt_device_iter_new(ctx, pass ? GPUVIRT_DEVICES_GPUS : GPUVIRT_DEVICES_ALL, &it), 0);
+		while (gpuvirt_device_iter_next(it, &d) == 1) {
+			const char *pf = gpuvirt_device_get_physfn(d);
+			if (pf && strcmp(pf, "0000:0f:00.0") == 0) {
+				ck_assert_uint_eq(gpuvirt_device_get_device_id(d), 0x20b5);
+				second++;
+			} else if (pf) {
+				ck_assert_uint_eq(gpuvirt_device_get_device_id(d), 0x20b2);
+				ck_assert_uint_eq(gpuvirt_device_get_vendor_id(d), 0x10de);
+				first++;
+			}
+			gpuvirt_device_unref(d);
+		}
+		gpuvirt_device_iter_unref(it);
+	}
+	ck_assert_int_eq(second, 8);
+	ck_assert_int_eq(first, 56);
 	gpuvirt_ctx_unref(ctx);
 }
 END_TEST
@@ -432,6 +552,10 @@ static Suite *suite(void)
 	tcase_add_test(broken, garbage_contents);
 	tcase_add_test(broken, dangling_links);
 	tcase_add_test(broken, vanishing_mid_scan);
+	tcase_add_test(broken, vanishing_mid_scan_gpus);
+	tcase_add_test(broken, all_pass_group_dir_missing);
+	tcase_add_test(broken, vf_ids_per_pf);
+	tcase_add_test(hosts, all_pass_groups_as_listed);
 	tcase_add_test(broken, refresh_sees_changes);
 	suite_add_tcase(s, broken);
 	return s;

@@ -134,13 +134,24 @@ START_TEST(config_space)
 	ck_assert_uint_eq(ids.device, 0x1eb8);
 	ck_assert_uint_eq(ids.class_code, 0x030200);
 	ck_assert_uint_eq(ids.revision, 0xa1);
+	ck_assert(ids.has_ids);
 	ck_assert(ids.has_subsystem);
 	ck_assert_uint_eq(ids.subsystem_device, 0x12a2);
 	ck_assert_int_eq(gv_parse_config(cfg, 0x2f, &ids), -ENODATA); /* short read */
 	cfg[0x0e] = 0x81; /* multifunction bridge: no subsystem in the header */
 	ck_assert_int_eq(gv_parse_config(cfg, sizeof(cfg), &ids), 0);
 	ck_assert(!ids.has_subsystem);
-	memset(cfg, 0xff, 4); /* a VF */
+	cfg[0x0e] = 0x00;
+	memset(cfg, 0xff, 4); /* a VF: no IDs, the rest its own */
+	ck_assert_int_eq(gv_parse_config(cfg, sizeof(cfg), &ids), 0);
+	ck_assert(!ids.has_ids);
+	ck_assert_uint_eq(ids.class_code, 0x030200);
+	ck_assert_uint_eq(ids.revision, 0xa1);
+	ck_assert(ids.has_subsystem);
+	ck_assert_uint_eq(ids.subsystem_vendor, 0x10de);
+	memset(cfg, 0xff, sizeof(cfg)); /* gone: all ones */
+	ck_assert_int_eq(gv_parse_config(cfg, sizeof(cfg), &ids), -ENODATA);
+	memset(cfg, 0, sizeof(cfg)); /* nothing there */
 	ck_assert_int_eq(gv_parse_config(cfg, sizeof(cfg), &ids), -ENODATA);
 }
 END_TEST

@@ -65,6 +65,13 @@ enum gpuvirt_mode {
  * while the iteration runs (hot unplug, a VF count change) is skipped; a
  * function whose identity cannot be read is skipped with a warning logged.
  *
+ * GPUs are read one gpuvirt_device_iter_next() at a time. With
+ * ::GPUVIRT_DEVICES_ALL every function is read on the first call, in one
+ * pass (since 1.2): each IOMMU group's members then come from the
+ * functions' own `iommu_group` links instead of a listing per group, and
+ * the devices returned are a snapshot of that moment. An error met in the
+ * pass is returned after the functions read before it, as before.
+ *
  * @param ctx    the context.
  * @param flags  ::GPUVIRT_DEVICES_GPUS or ::GPUVIRT_DEVICES_ALL.
  * @param[out] it receives the iterator, owned by the caller

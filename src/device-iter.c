@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Iterating over the host's PCI functions.
+ *
+ * GPUs only (the default): each listed function's class is read first and
+ * only GPUs are read in full, one at a time.
+ *
+ * Every function (GPUVIRT_DEVICES_ALL): the whole inventory is read in one
+ * pass on the first call, because then the IOMMU groups need no listing of
+ * their own: a group's PCI functions are exactly the functions whose
+ * iommu_group link names it, and every one of them is being read. Only the
+ * list of groups (sys/kernel/iommu_groups) is read, to tell a group whose
+ * directory is missing. A pass that stops at an error falls back to listing
+ * the groups of what it read, so what is yielded is the same either way.
+ * What a pass reads once is shared through gv_load_hints: driverctl's
+ * records, a PF's VF IDs. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+
+struct gpuvirt_device_iter {
+	gpuvirt_ctx *ctx;
+	uint32_t flags;
+	char **names;
+	size_t count, pos;
+	struct gv_load_hints hints;
+	/* GPUVIRT_DEVICES_ALL: the pass's devices, yielded in order, then err */
+	bool loaded;
+	gpuvirt_device **devs;
+	size_t ndevs, next;
+	int err;
+	char errmsg[sizeof(((gpuvirt_ctx *)0)->error)];
+};
+
+GPUVIRT_EXPORT int gpuvirt_device_iter_new(gpuvirt_ctx *ctx, uint32_t flags, gpuvirt_device_iter **out)
+{
+	struct gpuvirt_device_iter *it;
+	int r;
+
+	if (!ctx || !out)
+		return -EINVAL;
+	*out = NULL;
+	gv_clear_error(ctx);
+	if (flags & ~(uint32_t)GPUVIRT_DEVICES_ALL)
+		return gv_fail(ctx, -EINVAL, "unknown device iterator flags 0x%x", flags);
+	it = calloc(1, sizeof(*it));
+	if (!it)
+		return gv_fail(ctx, -ENOMEM, "out of memory");
+	r = gv_list_dir(ctx, "sys/bus/pci/devices", &it->names, &it->count);
+	if (r < 0) {
+		free(it);
+		if (r == -ENOTDIR)
+			r = -ENOENT;
+		return gv_fail(ctx, r, "cannot list sys/bus/pci/devices under %s: %s", ctx->root,
+			       gpuvirt_strerror(r));
+	}
+	it->ctx = gpuvirt_ctx_ref(ctx);
+	it->flags = flags;
+	it->hints.driverctl_err = gv_dir_open(ctx, "etc/driverctl.d", &it->hints.driverctl);
+	if (it->hints.driverctl_err == -ENOTDIR)
+		it->hints.driverctl_err = -ENOENT;
+	*out = it;
+	return 0;
+}
+
+/* The class of a listed function, to filter on before reading the rest. */
+static int read_class(gpuvirt_ctx *ctx, const char *bdf, uint32_t *cls)
+{
+	char path[256], buf[64];
+	ssize_t n;
+	int r = gv_path(path, sizeof(path), "sys/bus/pci/devices/%s/class", bdf);
+
+	if (r < 0)
+		return r;
+	n = gv_read_text(ctx, path, buf, sizeof(buf));
+	if (n < 0)
+		return gv_fail(ctx, (int)n, "%s: cannot read %s: %s", bdf, path, gpuvirt_strerror((int)n));
+	if (gv_parse_hex(buf, (size_t)n, 0xffffff, cls) < 0)
+		return gv_fail(ctx, -EBADMSG, "%s: cannot parse %s: '%.32s'", bdf, path, buf);
+	return 0;
+}
+
+/* The next listed function the iterator's filter takes, read: 1, 0 at the
+ * end, or -errno. */
+static int load_next(struct gpuvirt_device_iter *it, gpuvirt_device **dev)
+{
+	while (it->pos < it->count) {
+		const char *name = it->names[it->pos++];
+		char bdf[GV_BDF_LEN];
+		int r;
+
+		if (gv_parse_bdf(name, bdf) < 0 || strcmp(bdf, name) != 0) {
+			gv_debug(it->ctx, "skipping sys/bus/pci/devices/%s: not a PCI address", name);
+			continue;
+		}
+		if (!(it->flags & GPUVIRT_DEVICES_ALL)) {
+			/* Filter on the class before reading the rest. */
+			uint32_t cls;
+			int e = read_class(it->ctx, bdf, &cls);
+			if (e == -ENOENT) { /* gone since the listing */
+				gv_debug(it->ctx, "skipping %s: %s", bdf, it->ctx->error);
+				gv_clear_error(it->ctx);
+				continue;
+			}
+			if (e < 0)
+				return e; /* unreadable is an error naming the file, not an absent device */
+			if (!gv_class_is_gpu(cls))
+				continue;
+		}
+		r = gv_device_load(it->ctx, bdf, &it->hints, dev);
+		/* Removed while we listed, or a broken tree without its identity
+		 * files: absent. Anything that exists but cannot be read is an
+		 * error that names the file, never a device left out. */
+		if (r == -ENODEV || r == -ENOENT) {
+			gv_log(it->ctx, r == -ENODEV ? 7 : 4, "skipping %s: %s", bdf, it->ctx->error);
+			gv_clear_error(it->ctx);
+			continue;
+		}
+		return r < 0 ? r : 1;
+	}
+	return 0;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	int x = gpuvirt_device_get_iommu_group(*(gpuvirt_device *const *)a);
+	int y = gpuvirt_device_get_iommu_group(*(gpuvirt_device *const *)b);
+
+	if (x != y)
+		return (x > y) - (x < y);
+	return strcmp(gpuvirt_device_get_bdf(*(gpuvirt_device *const *)a),
+		      gpuvirt_device_get_bdf(*(gpuvirt_device *const *)b));
+}
+
+/* Members of the run of devices [from, to) that share group g. */
+static int fill_run(gpuvirt_ctx *ctx, gpuvirt_device **by_group, size_t from, size_t to, const struct gv_dir *groups)
+{
+	char name[16];
+	int r = 0;
+
+	snprintf(name, sizeof(name), "%d", gpuvirt_device_get_iommu_group(by_group[from]));
+	for (size_t i = from; i < to && r == 0; i++) {
+		if (gv_dir_type(groups, name) == -ENOENT) {
+			/* The link is there but the group's directory is not: a
+			 * broken tree. The device still belongs to the group. */
+			gv_warn(ctx, "%s: no sys/kernel/iommu_groups/%s/devices", gpuvirt_device_get_bdf(by_group[i]), name);
+			r = gv_device_add_group_member(by_group[i], gpuvirt_device_get_bdf(by_group[i]));
+			continue;
+		}
+		for (size_t k = from; k < to && r == 0; k++)
+			r = gv_device_add_group_member(by_group[i], gpuvirt_device_get_bdf(by_group[k]));
+	}
+	return r;
+}
+
+/* Each group's members from the devices' own links. */
+static int derive_groups(struct gpuvirt_device_iter *it, const struct gv_dir *groups)
+{
+	gpuvirt_device **by_group = malloc((it->ndevs ? it->ndevs : 1) * sizeof(*by_group));
+	size_t i = 0;
+	int r = 0;
+
+	if (!by_group)
+		return -ENOMEM;
+	memcpy(by_group, it->devs, it->ndevs * sizeof(*by_group));
+	qsort(by_group, it->ndevs, sizeof(*by_group), cmp_group);
+	while (i < it->ndevs && r == 0) {
+		size_t j = i + 1;
+		int g = gpuvirt_device_get_iommu_group(by_group[i]);
+		while (j < it->ndevs && gpuvirt_device_get_iommu_group(by_group[j]) == g)
+			j++;
+		if (g >= 0)
+			r = fill_run(it->ctx, by_group, i, j, groups);
+		i = j;
+	}
+	free(by_group);
+	return r;
+}
+
+/* Yield only what was read before i, then err. */
+static void drop_from(struct gpuvirt_device_iter *it, size_t i, int err)
+{
+	for (size_t k = i; k < it->ndevs; k++)
+		gpuvirt_device_unref(it->devs[k]);
+	it->ndevs = i;
+	it->err = err;
+}
+
+/* Read every function, then their groups. */
+static void load_all(struct gpuvirt_device_iter *it)
+{
+	struct gv_dir groups;
+	gpuvirt_device *d;
+	int gerr = gv_dir_open(it->ctx, "sys/kernel/iommu_groups", &groups), r;
+	size_t cap = 0;
+
+	it->loaded = true;
+	it->hints.derive_groups = gerr == 0 || gerr == -ENOENT || gerr == -ENOTDIR;
+	while ((r = load_next(it, &d)) > 0) {
+		if (it->ndevs == cap) {
+			gpuvirt_device **nd = realloc(it->devs, (cap = cap ? 2 * cap : 64) * sizeof(*nd));
+			if (!nd) {
+				gpuvirt_device_unref(d);
+				r = gv_fail(it->ctx, -ENOMEM, "out of memory");
+				break;
+			}
+			it->devs = nd;
+		}
+		it->devs[it->ndevs++] = d;
+	}
+	it->err = r;
+	if (it->hints.derive_groups && r == 0) {
+		if ((r = derive_groups(it, &groups)) < 0)
+			drop_from(it, 0, r);
+	} else if (it->hints.derive_groups) {
+		/* A pass cut short: what it read lists its own groups. */
+		for (size_t i = 0; i < it->ndevs; i++)
+			if (gpuvirt_device_get_iommu_group(it->devs[i]) >= 0 &&
+			    (r = gv_device_read_group_members(it->devs[i])) < 0) {
+				drop_from(it, i, r); /* yield what is whole, then this error */
+				break;
+			}
+	}
+	/* The caller may clear the context's message before it reaches the
+	 * error: keep it for then. */
+	memcpy(it->errmsg, it->ctx->error, sizeof(it->errmsg));
+	it->hints.derive_groups = false;
+	gv_dir_close(&groups);
+}
+
+GPUVIRT_EXPORT int gpuvirt_device_iter_next(gpuvirt_device_iter *it, gpuvirt_device **dev)
+{
+	if (!it || !dev)
+		return -EINVAL;
+	*dev = NULL;
+	if (!(it->flags & GPUVIRT_DEVICES_ALL))
+		return load_next(it, dev);
+	if (!it->loaded)
+		load_all(it);
+	if (it->next < it->ndevs) {
+		*dev = it->devs[it->next];
+		it->devs[it->next++] = NULL; /* the caller's reference now */
+		return 1;
+	}
+	if (it->err < 0)
+		memcpy(it->ctx->error, it->errmsg, sizeof(it->errmsg));
+	return it->err;
+}
+
+GPUVIRT_EXPORT gpuvirt_device_iter *gpuvirt_device_iter_unref(gpuvirt_device_iter *it)
+{
+	if (!it)
+		return NULL;
+	for (size_t i = it->next; i < it->ndevs; i++)
+		gpuvirt_device_unref(it->devs[i]);
+	free(it->devs);
+	gv_names_free(it->names, it->count);
+	gv_dir_close(&it->hints.driverctl);
+	gpuvirt_ctx_unref(it->ctx);
+	free(it);
+	return NULL;
+}

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A directory read once: opened under the root with one contained open
+ * (openat2 RESOLVE_IN_ROOT, or the walker), listed with getdents64 together
+ * with each entry's type, then its attributes and links read relative to
+ * that descriptor.
+ *
+ * This is what keeps discovery near one system call per answer: a device's
+ * attributes are opened with openat() on the device directory's fd (no path
+ * walk, no /proc round trip), an attribute the listing does not have is
+ * absent without a system call, and only a regular file is ever opened:
+ * - a regular entry is opened with O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, so
+ *   one replaced after the listing by a link fails (ELOOP, then the safe
+ *   path below), by a FIFO cannot block and is read as what it is;
+ * - a link (an attribute that is one is rare outside sysfs) is resolved by
+ *   the contained path of sysfs.c, which checks what it reaches;
+ * - a FIFO, socket or device node in the listing is refused unopened;
+ * - an attribute is read with one read(): sysfs serves it whole, so a short
+ *   read is its end.
+ * The rules of sysfs.c hold: ENOENT/ENOTDIR are "absent", everything else is
+ * an error naming the file. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "private.h"
+
+/* getdents64 buffer: a sysfs device directory (~40 entries) fits many times. */
+#define LIST_CHUNK 32768
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct gv_dirent *)a)->name, ((const struct gv_dirent *)b)->name);
+}
+
+/* Append one getdents64 record's name (with its type byte before it) to
+ * the pool. */
+static int pool_add(struct gv_dir *d, size_t *cap, const struct dirent64 *de)
+{
+	size_t len = strlen(de->d_name) + 1;
+
+	if (d->pool_len + len + 1 > *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4096;
+		char *np;
+		while (ncap < d->pool_len + len + 1)
+			ncap *= 2;
+		if (!(np = realloc(d->pool, ncap)))
+			return -ENOMEM;
+		d->pool = np;
+		*cap = ncap;
+	}
+	d->pool[d->pool_len] = (char)de->d_type;
+	memcpy(d->pool + d->pool_len + 1, de->d_name, len);
+	d->pool_len += len + 1;
+	d->count++;
+	return 0;
+}
+
+/* Every entry but "." and "..", into the pool. */
+static int list_all(struct gv_dir *d)
+{
+	char *buf = malloc(LIST_CHUNK);
+	size_t cap = 0;
+	int r = buf ? 1 : -ENOMEM;
+
+	while (r > 0) {
+		ssize_t n = getdents64(d->fd, buf, LIST_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : 0;
+			break;
+		}
+		for (ssize_t off = 0; off < n && r > 0;) {
+			const struct dirent64 *de = (const struct dirent64 *)(buf + off);
+			off += de->d_reclen;
+			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+				r = pool_add(d, &cap, de) < 0 ? -ENOMEM : 1;
+		}
+	}
+	free(buf);
+	return r;
+}
+
+/* The pool as a sorted index. */
+static int index_pool(struct gv_dir *d)
+{
+	size_t off = 0;
+
+	if (!d->count)
+		return 0;
+	d->ents = malloc(d->count * sizeof(*d->ents));
+	if (!d->ents)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->count; i++) {
+		d->ents[i].type = (unsigned char)d->pool[off];
+		d->ents[i].name = d->pool + off + 1;
+		off += strlen(d->ents[i].name) + 2;
+	}
+	qsort(d->ents, d->count, sizeof(*d->ents), cmp_entry);
+	return 0;
+}
+
+int gv_dir_open(gpuvirt_ctx *ctx, const char *rel, struct gv_dir *d)
+{
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+	if (strlen(rel) >= sizeof(d->rel))
+		return -ENAMETOOLONG;
+	strcpy(d->rel, rel);
+	d->fd = gv_open(ctx, rel, O_RDONLY | O_DIRECTORY, 0);
+	if (d->fd < 0)
+		return d->fd;
+	if ((r = list_all(d)) < 0 || (r = index_pool(d)) < 0) {
+		gv_dir_close(d);
+		return r;
+	}
+	return 0;
+}
+
+void gv_dir_close(struct gv_dir *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d->ents);
+	free(d->pool);
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+}
+
+int gv_dir_type(const struct gv_dir *d, const char *name)
+{
+	struct gv_dirent key = {.name = name};
+	const struct gv_dirent *e;
+
+	if (!d->count)
+		return -ENOENT;
+	e = bsearch(&key, d->ents, d->count, sizeof(*d->ents), cmp_entry);
+	return e ? e->type : -ENOENT;
+}
+
+/* The type of an entry the listing could not tell (DT_UNKNOWN: some file
+ * systems do not say). */
+static int stat_type(const struct gv_dir *d, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(d->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return IFTODT(st.st_mode);
+}
+
+static int full_path(const struct gv_dir *d, const char *name, char *buf, size_t size)
+{
+	return gv_path(buf, size, "%s/%s", d->rel, name);
+}
+
+/* A FIFO, socket or device node where an attribute should be. */
+static int refuse_kind(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *name, int type)
+{
+	static const struct {
+		int type;
+		const char *what;
+	} kinds[] = {{DT_FIFO, "a FIFO"}, {DT_CHR, "a character device"}, {DT_BLK, "a block device"},
+		     {DT_SOCK, "a socket"}};
+	const char *what = "not a regular file";
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i].type == type)
+			what = kinds[i].what;
+	return gv_fail(ctx, -EMEDIUMTYPE, "%s/%s under %s is %s, not an attribute file: refused", d->rel, name,
+		       ctx->root, what);
+}
+
+ssize_t gv_dir_read(gpuvirt_ctx *ctx, struct gv_dir *d, const char *name, void *buf, size_t size)
+{
+	char path[512];
+	int type = strchr(name, '/') ? DT_LNK : gv_dir_type(d, name), fd;
+	ssize_t n;
+
+	if (type == -ENOENT)
+		return -ENOENT;
+	if (type == DT_UNKNOWN && (type = stat_type(d, name)) < 0)
+		return type;
+	if (type == DT_DIR)
+		return -EISDIR;
+	if (type == DT_FIFO || type == DT_CHR || type == DT_BLK || type == DT_SOCK)
+		return refuse_kind(ctx, d, name, type);
+	fd = type == DT_REG ? openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) : -1;
+	if (fd < 0 && type == DT_REG && errno != ELOOP)
+		return -errno;
+	if (fd < 0) /* a link, or a name with a '/': the contained path */
+		return full_path(d, name, path, sizeof(path)) < 0 ? -ENAMETOOLONG
+								   : gv_read_bin(ctx, path, buf, size);
+	/* sysfs serves an attribute in one read, so a short read is its end; an
+	 * error (EAGAIN from a busy attribute, EINTR) is read again in full. */
+	n = read(fd, buf, size);
+	if (n < 0)
+		n = lseek(fd, 0, SEEK_SET) < 0 ? -errno : gv_read_fd(fd, buf, size);
+	close(fd);
+	return n;
+}
+
+ssize_t gv_dir_read_text(gpuvirt_ctx *ctx, struct gv_dir *d, const char *name, char *buf, size_t size)
+{
+	ssize_t n;
+
+	if (size < 2)
+		return -EINVAL;
+	n = gv_dir_read(ctx, d, name, buf, size);
+	return n < 0 ? n : gv_text_check(buf, (size_t)n, size);
+}
+
+ssize_t gv_dir_readlink_base(gpuvirt_ctx *ctx, struct gv_dir *d, const char *name, char *buf, size_t size)
+{
+	char target[4096], path[512];
+	int type = gv_dir_type(d, name);
+	ssize_t n;
+
+	if (strchr(name, '/'))
+		return full_path(d, name, path, sizeof(path)) < 0 ? -ENAMETOOLONG
+								   : gv_readlink_base(ctx, path, buf, size);
+	if (type == -ENOENT)
+		return -ENOENT;
+	if (type != DT_LNK && type != DT_UNKNOWN)
+		return -EINVAL; /* what readlink says of a file that is not a link */
+	n = readlinkat(d->fd, name, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	return full_path(d, name, path, sizeof(path)) < 0
+		       ? -ENAMETOOLONG
+		       : gv_parse_link_base(path, target, (size_t)n, buf, size);
+}
+
+/* A path below the directory exists (not following its last component). */
+int gv_dir_exists(gpuvirt_ctx *ctx, struct gv_dir *d, const char *sub)
+{
+	char path[512];
+	const char *slash = strchr(sub, '/');
+	char first[256];
+	size_t len = slash ? (size_t)(slash - sub) : strlen(sub);
+	int type;
+
+	if (len >= sizeof(first))
+		return -ENAMETOOLONG;
+	memcpy(first, sub, len);
+	first[len] = '\0';
+	type = gv_dir_type(d, first);
+	if (type == -ENOENT)
+		return 0; /* its first component is not there: nothing below it is */
+	if (!slash)
+		return 1;
+	if (type != DT_DIR && type != DT_LNK && type != DT_UNKNOWN)
+		return 0;
+	if (type == DT_DIR) {
+		/* A real directory of ours: stat below it without opening
+		 * anything (fstatat follows no link at the end, and a link
+		 * put in place of the directory since the listing only
+		 * changes what an existence check answers). */
+		struct stat st;
+		if (fstatat(d->fd, sub, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return 1;
+		return (errno == ENOENT || errno == ENOTDIR) ? 0 : -errno;
+	}
+	return full_path(d, sub, path, sizeof(path)) < 0 ? -ENAMETOOLONG : gv_exists(ctx, path);
+}
+
+int gv_list_dir(gpuvirt_ctx *ctx, const char *rel, char ***names_out, size_t *count_out)
+{
+	struct gv_dir d;
+	char **names;
+	int r = gv_dir_open(ctx, rel, &d);
+
+	*names_out = NULL;
+	*count_out = 0;
+	if (r < 0)
+		return r;
+	if (!d.count) {
+		gv_dir_close(&d);
+		return 0;
+	}
+	names = calloc(d.count, sizeof(*names));
+	for (size_t i = 0; names && i < d.count; i++)
+		if (!(names[i] = strdup(d.ents[i].name))) {
+			gv_names_free(names, i);
+			names = NULL;
+		}
+	r = names ? 0 : -ENOMEM;
+	if (names) {
+		*names_out = names;
+		*count_out = d.count;
+	}
+	gv_dir_close(&d);
+	return r;
+}
