@@ -139,6 +139,17 @@ expect_err "profile sriov-vf is exhausted" "$GPUVIRT --root $M create sriov-vf -
 check_eq "MI210 has no VFs yet" 0 "$(cat "$M/sys/bus/pci/devices/0000:c1:00.0/sriov_numvfs")"
 gv create sriov-vf --gpu c1:00.0 >/dev/null || fail "MI210 VF"
 check_eq "VFs enabled on demand" 8 "$(cat "$M/sys/bus/pci/devices/0000:c1:00.0/sriov_numvfs")"
+# Enabled for VMs: no VF ever met the PF's host driver (whose probe could
+# release vfio-pci later), and the PF's autoprobe setting is back.
+bound=0
+for l in "$M"/sys/bus/pci/devices/0000:c1:00.0/virtfn*; do
+	d=$(basename "$(readlink "$l/driver" 2>/dev/null)" 2>/dev/null)
+	[ -n "$d" ] && [ "$d" != vfio-pci ] && bound=$((bound + 1))
+done
+check_eq "the other VFs have no host driver" 0 "$bound"
+check_eq "sriov_drivers_autoprobe put back" 1 "$(cat "$M/sys/bus/pci/devices/0000:c1:00.0/sriov_drivers_autoprobe")"
+check_eq "autoprobe was off while the VFs were made" "0 8 1" \
+	"$(grep -E '0000:c1:00.0/(sriov_drivers_autoprobe|sriov_numvfs)' "$M/.simhost/log" | cut -f2 | sed 's/\\n//' | tr '\n' ' ' | sed 's/ $//')"
 U=$(gv instances --json | $PY -c 'import json,sys; print([i["uuid"] for i in json.load(sys.stdin)["instances"] if i["vf"]==sys.argv[1]][0])' "$VF")
 expect_ok "$GPUVIRT --root $M destroy $U >/dev/null"
 check_false "the VF left vfio-pci" test "$(basename "$(readlink "$M/sys/bus/pci/devices/$VF/driver")")" = vfio-pci
