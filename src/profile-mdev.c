@@ -14,76 +14,107 @@
 
 /* An attribute of an mdev type: "" when it is absent (not every driver has
  * a name or a description); an error naming the file otherwise. */
-static int type_attr(gpuvirt_ctx *ctx, const char *base, const char *attr, char *buf, size_t size)
+static int type_attr(gpuvirt_ctx *ctx, struct gv_dir *t, const char *attr, char *buf, size_t size)
 {
-	ssize_t n = gv_attr_str(ctx, buf, size, "%s/%s", base, attr);
+	ssize_t n = gv_dir_attr_str(ctx, t, attr, buf, size);
 
 	if (n >= 0 || n == -ENOENT)
 		return 0;
-	return gv_fail(ctx, (int)n, "cannot read %s/%s under %s: %s", base, attr, ctx->root, gpuvirt_strerror((int)n));
+	return gv_fail(ctx, (int)n, "cannot read %s/%s under %s: %s", t->rel, attr, ctx->root, gpuvirt_strerror((int)n));
 }
 
-/* The name a parent goes by in sys/class/mdev_bus, and the PF of a VF parent. */
+/* Where the types are listed: the parent's name in sys/class/mdev_bus, the
+ * GPU it belongs to (the PF of a VF parent) and its NUMA node. */
+struct mdev_parent {
+	const char *name, *gpu;
+	int numa;
+};
+
+/* One type: its directory opened and listed once, its files read from it. */
+static int type_profile(gpuvirt_ctx *ctx, const struct gv_dir *types, const char *type, const struct mdev_parent *mp,
+			struct plist *out)
+{
+	char rel[512], name[256], desc[1024], api[64], avail[32];
+	struct gv_dir t;
+	gpuvirt_profile *p;
+	long a;
+	int r;
+
+	if (gv_path(rel, sizeof(rel), "%s/%s", types->rel, type) < 0)
+		return 0;
+	if ((r = gv_dir_open(ctx, rel, &t)) == -ENOENT)
+		return 0; /* gone since the listing */
+	if (r < 0)
+		return gv_fail(ctx, r, "cannot read %s under %s: %s", rel, ctx->root, gpuvirt_strerror(r));
+	if ((r = type_attr(ctx, &t, "name", name, sizeof(name))) < 0 ||
+	    (r = type_attr(ctx, &t, "description", desc, sizeof(desc))) < 0 ||
+	    (r = type_attr(ctx, &t, "device_api", api, sizeof(api))) < 0 ||
+	    (r = type_attr(ctx, &t, "available_instances", avail, sizeof(avail))) < 0) {
+		gv_dir_close(&t);
+		return r;
+	}
+	p = gv_profile_alloc(type, name, desc[0] ? desc : NULL, api[0] ? api : NULL, mp->gpu, GPUVIRT_MECHANISM_MDEV);
+	if (p) {
+		p->numa = mp->numa;
+		if (gv_parse_int(avail, strlen(avail), 0, 1L << 30, &a) < 0) {
+			/* Unknown capacity is none free: never a guess. */
+			gv_warn(ctx, "%s/available_instances: '%s' is not a count; taken as 0", rel, avail);
+			a = 0;
+		}
+		p->available = (uint32_t)a;
+		p->instances = gv_dir_type(&t, "devices") < 0 ? 0 : (uint32_t)gv_attr_count(ctx, "%s/devices", rel);
+		if (mp->gpu != mp->name && !(p->vf_parent = strdup(mp->name))) {
+			gpuvirt_profile_unref(p);
+			p = NULL;
+		}
+	}
+	gv_dir_close(&t);
+	return gv_plist_add(out, p);
+}
+
+/* A parent's types; `only` filters by parent or GPU. */
+static int parent_profiles(gpuvirt_ctx *ctx, const char *name, const struct gv_strv *only, struct plist *out)
+{
+	char pf[GV_BDF_LEN] = "", rel[256], buf[64];
+	struct mdev_parent mp = {.name = name, .gpu = name, .numa = -1};
+	struct gv_dir dir, types;
+	bool wanted = !only;
+	long v;
+	int r;
+
+	if (gv_path(rel, sizeof(rel), "sys/class/mdev_bus/%s", name) < 0 || gv_dir_open(ctx, rel, &dir) < 0)
+		return 0;
+	/* mdev types on a VF belong to the GPU its PF is. */
+	if (gv_dir_readlink_base(ctx, &dir, "physfn", pf, sizeof(pf)) > 0)
+		mp.gpu = pf;
+	for (size_t k = 0; only && k < only->n && !wanted; k++)
+		wanted = strcmp(only->v[k], name) == 0 || strcmp(only->v[k], mp.gpu) == 0;
+	if (gv_dir_attr_str(ctx, &dir, "numa_node", buf, sizeof(buf)) > 0 &&
+	    gv_parse_int(buf, strlen(buf), -1, 1L << 30, &v) == 0)
+		mp.numa = (int)v;
+	gv_dir_close(&dir);
+	if (!wanted || gv_path(rel, sizeof(rel), "sys/class/mdev_bus/%s/mdev_supported_types", name) < 0 ||
+	    gv_dir_open(ctx, rel, &types) < 0)
+		return 0;
+	r = 0;
+	for (size_t t = 0; t < types.count && r == 0; t++)
+		r = type_profile(ctx, &types, types.ents[t].name, &mp, out);
+	gv_dir_close(&types);
+	return r;
+}
+
 int gv_mdev_profiles(gpuvirt_ctx *ctx, const struct gv_strv *only, struct plist *out)
 {
-	char **parents;
-	size_t np;
-	int r = 0;
+	struct gv_dir parents;
+	int r = gv_dir_open(ctx, "sys/class/mdev_bus", &parents);
 
-	r = gv_list_dir(ctx, "sys/class/mdev_bus", &parents, &np);
 	if (r == -ENOENT)
 		return 0; /* no mdev parent on this host */
 	if (r < 0)
 		return gv_fail(ctx, r, "cannot list sys/class/mdev_bus under %s: %s", ctx->root, gpuvirt_strerror(r));
-	for (size_t i = 0; i < np && r == 0; i++) {
-		char pf[GV_BDF_LEN] = "", rel[256], **types;
-		size_t nt;
-		const char *parent = parents[i];
-		bool wanted = !only;
-		/* mdev types on a VF belong to the GPU its PF is. */
-		if (gv_path(rel, sizeof(rel), "sys/class/mdev_bus/%s/physfn", parent) == 0 &&
-		    gv_readlink_base(ctx, rel, pf, sizeof(pf)) > 0)
-			parent = pf;
-		for (size_t k = 0; only && k < only->n && !wanted; k++)
-			wanted = strcmp(only->v[k], parents[i]) == 0 || strcmp(only->v[k], parent) == 0;
-		if (!wanted)
-			continue;
-		if (gv_path(rel, sizeof(rel), "sys/class/mdev_bus/%s/mdev_supported_types", parents[i]) < 0 ||
-		    gv_list_dir(ctx, rel, &types, &nt) < 0)
-			continue;
-		long numa = gv_attr_long(ctx, -1, "sys/class/mdev_bus/%s/%s", parents[i], "numa_node");
-		for (size_t t = 0; t < nt && r == 0; t++) {
-			char base[400], name[256], desc[1024], api[64], avail[32];
-			gpuvirt_profile *p;
-			if (gv_path(base, sizeof(base), "sys/class/mdev_bus/%s/mdev_supported_types/%s", parents[i], types[t]) < 0)
-				continue;
-			if ((r = type_attr(ctx, base, "name", name, sizeof(name))) < 0 ||
-			    (r = type_attr(ctx, base, "description", desc, sizeof(desc))) < 0 ||
-			    (r = type_attr(ctx, base, "device_api", api, sizeof(api))) < 0 ||
-			    (r = type_attr(ctx, base, "available_instances", avail, sizeof(avail))) < 0)
-				break;
-			p = gv_profile_alloc(types[t], name, desc[0] ? desc : NULL, api[0] ? api : NULL, parent,
-					     GPUVIRT_MECHANISM_MDEV);
-			if (p) {
-				long a;
-				p->numa = (int)numa;
-				if (gv_parse_int(avail, strlen(avail), 0, 1L << 30, &a) < 0) {
-					/* Unknown capacity is none free: never a guess. */
-					gv_warn(ctx, "%s/available_instances: '%s' is not a count; taken as 0", base, avail);
-					a = 0;
-				}
-				p->available = (uint32_t)a;
-				p->instances = (uint32_t)gv_attr_count(ctx, "%s/%s", base, "devices");
-				if (parent != parents[i] && !(p->vf_parent = strdup(parents[i]))) {
-					gpuvirt_profile_unref(p);
-					p = NULL;
-				}
-			}
-			r = gv_plist_add(out, p);
-		}
-		gv_names_free(types, nt);
-	}
-	gv_names_free(parents, np);
+	for (size_t i = 0; i < parents.count && r == 0; i++)
+		r = parent_profiles(ctx, parents.ents[i].name, only, out);
+	gv_dir_close(&parents);
 	return r;
 }
 

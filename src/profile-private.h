@@ -45,6 +45,8 @@ int gv_plist_add(struct plist *l, gpuvirt_profile *p);
 void gv_plist_free(struct plist *l);
 /* A small attribute, trailing newlines and blanks dropped; "" on error. */
 ssize_t gv_attr_str(gpuvirt_ctx *ctx, char *buf, size_t size, const char *fmt, ...) GV_PRINTF(4, 5);
+/* The same for a file of an open directory (sysfs-dir.c). */
+ssize_t gv_dir_attr_str(gpuvirt_ctx *ctx, struct gv_dir *dir, const char *name, char *buf, size_t size);
 /* A number attribute, or dflt when it is absent or unreadable. */
 long gv_attr_long(gpuvirt_ctx *ctx, long dflt, const char *fmt, ...) GV_PRINTF(3, 4);
 size_t gv_attr_count(gpuvirt_ctx *ctx, const char *fmt, ...) GV_PRINTF(2, 3);

@@ -79,11 +79,23 @@ void gv_plist_free(struct plist *l)
 }
 
 /* A small attribute, trailing newlines and blanks dropped; "" on error. */
+/* A text attribute read into buf (n bytes, or an error), without its
+ * trailing newline and blanks; "" on an error. */
+static ssize_t trimmed(char *buf, ssize_t n)
+{
+	if (n < 0) {
+		buf[0] = '\0';
+		return n;
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return n;
+}
+
 ssize_t gv_attr_str(gpuvirt_ctx *ctx, char *buf, size_t size, const char *fmt, ...)
 {
 	char rel[512];
 	va_list ap;
-	ssize_t n;
 	int r;
 
 	buf[0] = '\0';
@@ -92,14 +104,13 @@ ssize_t gv_attr_str(gpuvirt_ctx *ctx, char *buf, size_t size, const char *fmt, .
 	va_end(ap);
 	if (r < 0)
 		return r;
-	n = gv_read_text(ctx, rel, buf, size);
-	if (n < 0) {
-		buf[0] = '\0';
-		return n;
-	}
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return n;
+	return trimmed(buf, gv_read_text(ctx, rel, buf, size));
+}
+
+ssize_t gv_dir_attr_str(gpuvirt_ctx *ctx, struct gv_dir *dir, const char *name, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	return trimmed(buf, gv_dir_read_text(ctx, dir, name, buf, size));
 }
 
 long gv_attr_long(gpuvirt_ctx *ctx, long dflt, const char *fmt, ...)
