@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 15
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo check test asan valgrind fuzz docs install clean
+.PHONY: all deps build demo check test asan valgrind fuzz bench docs install clean
 
 all: build
 
@@ -34,6 +34,11 @@ asan: deps
 
 valgrind: build
 	sh tests/valgrind.sh $(BUILD)
+
+# libgpuvirt against lspci, mdevctl, virt-host-validate and driverctl on
+# the same generated hosts: one table of ratios (times printed, never asserted).
+bench: build
+	/usr/bin/python3 tests/bench/bench.py --build $(BUILD)
 
 # Every parser under libFuzzer (clang, ASan, UBSan), FUZZ_SECONDS each.
 fuzz: deps

@@ -1,91 +1,255 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Vendor and device names from the PCI ID database, through libpci.
+/* Vendor, device and class names from the PCI ID database (pci.ids, the
+ * file lspci reads).
  *
- * libpci's error hook is declared not to return (its default calls exit()).
- * A library must never exit its caller's process, so while libpci runs we
- * install a hook that jumps back here, and report the failure instead. The
- * jump target is thread-local, matching the one-thread-per-context rule. */
+ * The database is mapped read-only on a context's first lookup and indexed
+ * by its top-level lines only (vendors and classes: a few thousand offsets);
+ * a device or subclass is found by reading the lines under its vendor or
+ * class. Loading the whole list into a hash (what libpci does) costs 2 MiB
+ * of heap and most of a listing's time; this costs the index (~40 KiB) and
+ * pages of the file the kernel already caches. Lines are read by
+ * gv_parse_pciids_line() (parse.c). Names are those lspci prints with -nn
+ * (without the numbers). */
 #include <errno.h>
-#include <pci/pci.h>
-#include <setjmp.h>
+#include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "private.h"
 
-static _Thread_local jmp_buf *pci_escape;
+/* Where distributions put it: Debian, Ubuntu (misc); Fedora, Arch (hwdata). */
+static const char *const ids_paths[] = {"/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids"};
 
-static void PCI_NONRET pci_error_hook(char *msg, ...)
+struct child {
+	unsigned id;
+	size_t line, len;
+};
+
+struct top {
+	unsigned id;
+	bool is_class;
+	size_t next; /* offset of the line after it */
+	size_t line; /* offset of its own line */
+	/* Its devices or subclasses, indexed on the first lookup under it. */
+	struct child *kids;
+	size_t nkids;
+	bool indexed;
+};
+
+struct gv_pciids {
+	const char *map;
+	size_t len;
+	struct top *tops;
+	size_t ntops;
+};
+
+static int cmp_top(const void *a, const void *b)
 {
-	(void)msg;
-	if (pci_escape)
-		longjmp(*pci_escape, 1);
-	abort(); /* unreachable: libpci is only entered with pci_escape set */
+	const struct top *x = a, *y = b;
+
+	if (x->is_class != y->is_class)
+		return x->is_class - y->is_class;
+	return (x->id > y->id) - (x->id < y->id);
 }
 
-static void pci_warning_hook(char *msg, ...)
+/* The line at *pos: its start and length; *pos moves past it. */
+static bool next_line(const struct gv_pciids *db, size_t *pos, const char **line, size_t *len)
 {
-	(void)msg;
+	const char *nl;
+
+	if (*pos >= db->len)
+		return false;
+	*line = db->map + *pos;
+	nl = memchr(*line, '\n', db->len - *pos);
+	*len = nl ? (size_t)(nl - *line) : db->len - *pos;
+	*pos += *len + (nl != NULL);
+	return true;
 }
 
-static struct pci_access *get_pacc(gpuvirt_ctx *ctx)
+static int index_tops(struct gv_pciids *db)
 {
-	if (ctx->pacc || ctx->pacc_failed)
-		return ctx->pacc;
-	ctx->pacc = pci_alloc();
-	if (!ctx->pacc) {
-		ctx->pacc_failed = true;
+	size_t pos = 0, cap = 0, start;
+	const char *line;
+	size_t len;
+
+	for (start = pos; next_line(db, &pos, &line, &len); start = pos) {
+		struct gv_ids_line l;
+		if (len == 0 || line[0] == '\t' || line[0] == '#' || gv_parse_pciids_line(line, len, &l) < 0)
+			continue;
+		if (db->ntops == cap) {
+			struct top *nt = realloc(db->tops, (cap = cap ? 2 * cap : 4096) * sizeof(*nt));
+			if (!nt)
+				return -ENOMEM;
+			db->tops = nt;
+		}
+		db->tops[db->ntops++] = (struct top){.id = l.id, .is_class = l.is_class, .next = pos, .line = start};
+	}
+	qsort(db->tops, db->ntops, sizeof(*db->tops), cmp_top);
+	return 0;
+}
+
+static struct gv_pciids *db_open(void)
+{
+	struct gv_pciids *db = calloc(1, sizeof(*db));
+	struct stat st;
+	int fd = -1;
+
+	if (!db)
+		return NULL;
+	for (size_t i = 0; i < sizeof(ids_paths) / sizeof(ids_paths[0]) && fd < 0; i++)
+		fd = open(ids_paths[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m != MAP_FAILED) {
+			db->map = m;
+			db->len = (size_t)st.st_size;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!db->map || index_tops(db) < 0) {
+		gv_pci_db_free(db);
 		return NULL;
 	}
-	ctx->pacc->error = pci_error_hook;
-	ctx->pacc->warning = pci_warning_hook;
-	ctx->pacc->debug = pci_warning_hook;
-	return ctx->pacc;
+	return db;
 }
 
-static char *lookup(gpuvirt_ctx *ctx, int flags, unsigned a1, unsigned a2)
+void gv_pci_db_free(struct gv_pciids *db)
 {
-	struct pci_access *pacc = get_pacc(ctx);
-	jmp_buf env;
-	char buf[256];
-	char *volatile name = NULL;
+	if (!db)
+		return;
+	if (db->map)
+		munmap((void *)db->map, db->len);
+	for (size_t i = 0; i < db->ntops; i++)
+		free(db->tops[i].kids);
+	free(db->tops);
+	free(db);
+}
 
-	if (!pacc)
-		return NULL;
-	pci_escape = &env;
-	if (setjmp(env) == 0) {
-		char *r = pci_lookup_name(pacc, buf, sizeof(buf),
-					  flags | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, a1, a2);
-		if (r)
-			name = strdup(r);
-	} else {
-		gv_warn(ctx, "libpci failed to look up a name; PCI names disabled for this context");
-		pci_cleanup(ctx->pacc);
-		ctx->pacc = NULL;
-		ctx->pacc_failed = true;
+static struct gv_pciids *get_db(gpuvirt_ctx *ctx)
+{
+	if (!ctx->pci_ids && !ctx->pci_ids_failed) {
+		ctx->pci_ids = db_open();
+		if (!ctx->pci_ids) {
+			ctx->pci_ids_failed = true;
+			gv_debug(ctx, "no PCI ID database (%s): no names", ids_paths[0]);
+		}
 	}
-	pci_escape = NULL;
-	return name;
+	return ctx->pci_ids;
+}
+
+static struct top *find_top(const struct gv_pciids *db, bool is_class, unsigned id)
+{
+	struct top key = {.id = id, .is_class = is_class};
+
+	return bsearch(&key, db->tops, db->ntops, sizeof(*db->tops), cmp_top);
+}
+
+static char *name_of(const struct gv_ids_line *l)
+{
+	return strndup(l->name, l->name_len);
+}
+
+/* The name of the top-level line t. */
+static char *top_name(const struct gv_pciids *db, const struct top *t)
+{
+	struct gv_ids_line l;
+
+	return gv_parse_pciids_line(db->map + t->line, t->next - t->line - (db->map[t->next - 1] == '\n'), &l) == 0
+		       ? name_of(&l)
+		       : NULL;
+}
+
+static int cmp_child(const void *a, const void *b)
+{
+	const struct child *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The depth-1 lines under t (a vendor's devices, a class's subclasses). */
+static int index_children(const struct gv_pciids *db, struct top *t)
+{
+	size_t pos = t->next, start = pos, len, cap = 0;
+	const char *line;
+
+	t->indexed = true;
+	for (; next_line(db, &pos, &line, &len); start = pos) {
+		struct gv_ids_line l;
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (line[0] != '\t')
+			break; /* the next vendor or class */
+		if (len < 2 || line[1] == '\t' || gv_parse_pciids_line(line, len, &l) < 0 || l.depth != 1)
+			continue;
+		if (t->nkids == cap) {
+			struct child *nk = realloc(t->kids, (cap = cap ? 2 * cap : 64) * sizeof(*nk));
+			if (!nk)
+				return -ENOMEM;
+			t->kids = nk;
+		}
+		t->kids[t->nkids++] = (struct child){.id = l.id, .line = start, .len = len};
+	}
+	qsort(t->kids, t->nkids, sizeof(*t->kids), cmp_child);
+	return 0;
+}
+
+/* Under top-level entry t, the depth-1 entry with this ID. */
+static char *child_name(const struct gv_pciids *db, struct top *t, unsigned id)
+{
+	struct child key = {.id = id};
+	const struct child *c;
+	struct gv_ids_line l;
+
+	if (!t->indexed && index_children(db, t) < 0)
+		return NULL;
+	c = t->nkids ? bsearch(&key, t->kids, t->nkids, sizeof(*t->kids), cmp_child) : NULL;
+	return c && gv_parse_pciids_line(db->map + c->line, c->len, &l) == 0 ? name_of(&l) : NULL;
 }
 
 char *gv_pci_vendor_name(gpuvirt_ctx *ctx, uint16_t vendor)
 {
-	return lookup(ctx, PCI_LOOKUP_VENDOR, vendor, 0);
+	struct gv_pciids *db = get_db(ctx);
+	struct top *t = db ? find_top(db, false, vendor) : NULL;
+
+	return t ? top_name(db, t) : NULL;
 }
 
 char *gv_pci_device_name(gpuvirt_ctx *ctx, uint16_t vendor, uint16_t device)
 {
-	return lookup(ctx, PCI_LOOKUP_DEVICE, vendor, device);
+	struct gv_pciids *db = get_db(ctx);
+	struct top *t = db ? find_top(db, false, vendor) : NULL;
+
+	return t ? child_name(db, t, device) : NULL;
 }
 
 char *gv_pci_class_name(gpuvirt_ctx *ctx, uint32_t class_code)
 {
-	return lookup(ctx, PCI_LOOKUP_CLASS, class_code >> 8, 0);
+	struct gv_pciids *db = get_db(ctx);
+	struct top *t = db ? find_top(db, true, (class_code >> 16) & 0xff) : NULL;
+	char *n;
+
+	if (!t)
+		return NULL;
+	n = child_name(db, t, (class_code >> 8) & 0xff);
+	if (!n && (n = top_name(db, t))) {
+		/* The class where the subclass is not listed, with the number
+		 * that says which, as lspci writes it. */
+		char *full = NULL;
+		if (asprintf(&full, "%s [%04x]", n, (class_code >> 8) & 0xffff) < 0)
+			full = NULL;
+		free(n);
+		n = full;
+	}
+	return n;
 }
 
 void gv_pci_names_free(gpuvirt_ctx *ctx)
 {
-	if (ctx->pacc)
-		pci_cleanup(ctx->pacc);
-	ctx->pacc = NULL;
+	gv_pci_db_free(ctx->pci_ids);
+	ctx->pci_ids = NULL;
 }

@@ -257,6 +257,59 @@ int gv_parse_config(const uint8_t *cfg, size_t len, struct gv_pci_ids *ids)
 	return 0;
 }
 
+/* ---- the PCI ID database (pci.ids) ------------------------------------- */
+
+static bool hex_run(const char *p, size_t len, size_t n, unsigned *out)
+{
+	uint32_t v;
+
+	if (len < n || hex_field(p, n, &v) < 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+int gv_parse_pciids_line(const char *line, size_t len, struct gv_ids_line *out)
+{
+	size_t pos = 0, idlen;
+
+	memset(out, 0, sizeof(*out));
+	while (pos < len && line[pos] == '\t' && out->depth < 2) {
+		out->depth++;
+		pos++;
+	}
+	if (pos >= len || line[pos] == '#' || line[pos] == '\t')
+		return -ENODATA;
+	if (out->depth == 0 && len - pos > 2 && line[pos] == 'C' && line[pos + 1] == ' ') {
+		out->is_class = true; /* "C 03  Display controller" */
+		pos += 2;
+	}
+	/* IDs: vendor and device 4 hex digits, a class and its subclass or
+	 * programming interface 2, a subsystem "ssss dddd". */
+	if (out->is_class || (out->depth > 0 && len - pos > 2 && (line[pos + 2] == ' ' || line[pos + 2] == '\t')))
+		idlen = 2;
+	else
+		idlen = 4;
+	if (!hex_run(line + pos, len - pos, idlen, &out->id))
+		return -EBADMSG;
+	pos += idlen;
+	if (out->depth == 2 && idlen == 4 && pos + 5 <= len && line[pos] == ' ' &&
+	    hex_run(line + pos + 1, len - pos - 1, 4, &out->id2)) {
+		out->has_id2 = true;
+		pos += 5;
+	}
+	out->short_id = idlen == 2;
+	if (pos >= len || (line[pos] != ' ' && line[pos] != '\t'))
+		return -EBADMSG;
+	while (pos < len && (line[pos] == ' ' || line[pos] == '\t'))
+		pos++;
+	out->name = line + pos;
+	out->name_len = len - pos;
+	while (out->name_len && (out->name[out->name_len - 1] == ' ' || out->name[out->name_len - 1] == '\r'))
+		out->name_len--;
+	return out->name_len ? 0 : -EBADMSG;
+}
+
 /* ---- checks' inputs ---------------------------------------------------- */
 
 /* The next line of buf from *pos: its start and length (no newline). */

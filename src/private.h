@@ -22,7 +22,7 @@
 #define GV_WRITE_TIMEOUT_MS 15000
 
 /* ---- context (ctx.c) ---- */
-struct pci_access;
+struct gv_pciids;
 struct gv_vgpu_entry;
 
 struct gpuvirt_ctx {
@@ -33,8 +33,8 @@ struct gpuvirt_ctx {
 	void *log_userdata;
 	int log_priority;
 	char error[1024];
-	struct pci_access *pacc; /* libpci, made on first name lookup */
-	bool pacc_failed;
+	struct gv_pciids *pci_ids; /* the PCI ID database, mapped on first name lookup */
+	bool pci_ids_failed;
 	struct gv_vgpu_entry *vgpu_table; /* NULL: the default, loaded on first use */
 	size_t vgpu_count;
 	char *modprobe; /* NULL: /sbin/modprobe when the root is "/" */
@@ -55,12 +55,13 @@ void gv_clear_error(gpuvirt_ctx *ctx);
 #define gv_info(ctx, ...) gv_log(ctx, 6, __VA_ARGS__)
 #define gv_warn(ctx, ...) gv_log(ctx, 4, __VA_ARGS__)
 
-/* libpci name lookup (names.c); NULL when unknown. Result is malloc'ed. */
+/* Names from the PCI ID database (names.c); NULL when unknown. Result is malloc'ed. */
 char *gv_pci_vendor_name(gpuvirt_ctx *ctx, uint16_t vendor);
 char *gv_pci_device_name(gpuvirt_ctx *ctx, uint16_t vendor, uint16_t device);
 /* "USB controller" for class 0x0c0330 (base and subclass), or NULL. */
 char *gv_pci_class_name(gpuvirt_ctx *ctx, uint32_t class_code);
 void gv_pci_names_free(gpuvirt_ctx *ctx);
+void gv_pci_db_free(struct gv_pciids *db);
 
 /* ---- root-relative file access (sysfs.c): the only code that opens host files ---- */
 /* Build a root-relative path; refuses absolute paths, "..", empty components'
@@ -490,6 +491,20 @@ struct gv_pci_ids {
 	bool has_subsystem;
 };
 int gv_parse_config(const uint8_t *cfg, size_t len, struct gv_pci_ids *ids);
+
+/* One line of the PCI ID database (pci.ids): its depth (0: a vendor or a
+ * "C xx" class; 1: a device or a subclass; 2: a subsystem "ssss dddd" or a
+ * programming interface), its ID and its name (not NUL-terminated, trailing
+ * blanks dropped). -ENODATA for a comment or blank line, -EBADMSG for a
+ * line that is neither. */
+struct gv_ids_line {
+	int depth;
+	bool is_class, short_id, has_id2; /* short_id: a 2-digit ID (class section) */
+	unsigned id, id2;
+	const char *name;
+	size_t name_len;
+};
+int gv_parse_pciids_line(const char *line, size_t len, struct gv_ids_line *out);
 
 /* The vGPU support table: "VVVV DDDD SVID SDID MECHANISM NAME" lines, IDs in
  * hex or "*" (subsystem only), comments after '#'. */

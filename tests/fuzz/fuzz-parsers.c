@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libFuzzer targets for every parser of the parse layer (src/parse*.c).
+/* libFuzzer targets for every parser of the parse layer (src/parse*.c; the
+ * config target also takes pci.ids lines).
  * One source, one target per binary: FUZZ_TARGET names which. Each runs
  * under ASan and UBSan; a target also checks what must hold (a journal or a
  * record that parses formats back to the same thing, a canonical BDF parses
@@ -64,6 +65,17 @@ static void config(const uint8_t *data, size_t size)
 	struct gv_pci_ids ids;
 
 	gv_parse_config(data, size, &ids);
+	/* pci.ids: each line of the input; a name lies inside its line. */
+	for (size_t pos = 0; pos < size;) {
+		const uint8_t *nl = memchr(data + pos, '\n', size - pos);
+		size_t len = nl ? (size_t)(nl - (data + pos)) : size - pos;
+		struct gv_ids_line l;
+		if (gv_parse_pciids_line((const char *)data + pos, len, &l) == 0 &&
+		    (l.name < (const char *)data + pos || l.name + l.name_len > (const char *)data + pos + len ||
+		     !l.name_len || l.depth > 2))
+			abort();
+		pos += len + 1;
+	}
 }
 
 static void vgpu_table(const uint8_t *data, size_t size)

@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 """Generate a large simulated host for benchmarks and scale tests.
 
-usage: gen-large-host.py [--gpus N] [--vfs M] [--others K] [--active] [--name NAME] OUTDIR
+usage: gen-large-host.py [--model a100|t4] [--gpus N] [--vfs M] [--others K] [--active] [--name NAME] OUTDIR
 
 Writes OUTDIR/NAME.umockdev and OUTDIR/NAME.host: N NVIDIA A100 GPUs
 (10de:20b2, nvidia driver, each behind its own root port and in its own IOMMU
 group; 120 to a PCI domain, as on multi-segment servers) with M SR-IOV VFs enabled on each (each VF in its own group, with
 NVIDIA's vendor vGPU files; with --active, each GPU's first VF runs a
 vGPU instance of type 707, A100DX-40C), and K other PCI functions (Intel I350 NIC
-functions on igb, eight to a slot). Then either
+functions on igb, eight to a slot). With --model t4: N NVIDIA T4s (10de:1eb8)
+on the vGPU host driver with their eight legacy mdev types each (no VFs), as
+on the hand-made t4 host. Then either
 
   simhost-build OUTDIR NAME TREE          a plain tree, for read-only timing
   simhost-fuse --hosts OUTDIR --host NAME MOUNTPOINT   served, writable
@@ -61,8 +63,35 @@ def large(gpus, vfs, others, name, active=False):
     return h
 
 
+def large_t4(gpus, others, name):
+    if not 1 <= gpus <= 120 or not 0 <= others <= 32 * 8 * 64:
+        raise SystemExit("gen-large-host: --model t4: --gpus 1..120, --others 0..16384")
+    h = generate.Host(name, "Generated: %d T4s with legacy mdev types and %d other functions." % (gpus, others))
+    generate.chipset(h)
+    group, groups = 1, [0]
+    for i in range(gpus):
+        port = "0000:00:%02x.%x" % (1 + i // 8, i % 8)
+        h.pci(port, 0x8086, 0x2030, generate.BRIDGE, rev=0x04, driver="pcieport", group=group, numa=i % 2, header=1)
+        gpu = "0000:%02x:00.0" % (1 + i)
+        h.pci(gpu, 0x10de, 0x1eb8, 0x030200, rev=0xa1, subv=0x10de, subd=0x12a2, driver="nvidia", group=group + 1,
+              numa=i % 2, reset="flr bus", parent=port)
+        h.mdev_types(gpu, [(t, n, d + "\n", avail) for t, n, _, avail, d in generate.T4_TYPES])
+        groups += [group, group + 1]
+        group += 2
+    for j in range(others):
+        bdf = "0000:%02x:%02x.%d" % (0x80 + j // 256, (j // 8) % 32, j % 8)
+        h.pci(bdf, 0x8086, 0x1521, 0x020000, rev=0x01, driver="igb", group=group, numa=0, reset="flr")
+        groups.append(group)
+        group += 1
+    h.companion += ["attr lib/systemd/system/nvidia-vgpu-mgr.service=[Unit]\\nDescription=NVIDIA vGPU Manager\\n"]
+    h.host("BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro intel_iommu=on", groups=groups,
+           modules=("nvidia", "nvidia_vgpu_vfio", "mdev") + generate.VFIO_LOADED, available=generate.VFIO)
+    return h
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", choices=("a100", "t4"), default="a100")
     ap.add_argument("--gpus", type=int, default=8)
     ap.add_argument("--vfs", type=int, default=4)
     ap.add_argument("--others", type=int, default=32)
@@ -71,7 +100,10 @@ def main():
     ap.add_argument("outdir")
     a = ap.parse_args()
     os.makedirs(a.outdir, exist_ok=True)
-    large(a.gpus, a.vfs, a.others, a.name, a.active).write(a.outdir)
+    if a.model == "t4":
+        large_t4(a.gpus, a.others, a.name).write(a.outdir)
+    else:
+        large(a.gpus, a.vfs, a.others, a.name, a.active).write(a.outdir)
 
 
 if __name__ == "__main__":

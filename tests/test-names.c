@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Names from the PCI ID database: the line parser on every kind of line,
+ * and every vendor, device and class of the installed pci.ids looked up by
+ * libgpuvirt and by libpci (what lspci prints), which must agree. */
+#include <errno.h>
+#include <pci/pci.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "../src/private.h"
+
+static int parse(const char *s, struct gv_ids_line *l)
+{
+	return gv_parse_pciids_line(s, strlen(s), l);
+}
+
+static void name_is(const struct gv_ids_line *l, const char *want)
+{
+	ck_assert_uint_eq(l->name_len, strlen(want));
+	ck_assert(memcmp(l->name, want, l->name_len) == 0);
+}
+
+START_TEST(lines)
+{
+	struct gv_ids_line l;
+
+	ck_assert_int_eq(parse("10de  NVIDIA Corporation", &l), 0);
+	ck_assert_int_eq(l.depth, 0);
+	ck_assert(!l.is_class);
+	ck_assert_uint_eq(l.id, 0x10de);
+	name_is(&l, "NVIDIA Corporation");
+	ck_assert_int_eq(parse("\t20b2  GA100 [A100 SXM4 80GB]  \r", &l), 0);
+	ck_assert_int_eq(l.depth, 1);
+	ck_assert_uint_eq(l.id, 0x20b2);
+	name_is(&l, "GA100 [A100 SXM4 80GB]");
+	ck_assert_int_eq(parse("\t\t10de 1463  A100 80GB", &l), 0);
+	ck_assert_int_eq(l.depth, 2);
+	ck_assert(l.has_id2);
+	ck_assert_uint_eq(l.id2, 0x1463);
+	ck_assert_int_eq(parse("C 0c  Serial bus controller", &l), 0);
+	ck_assert(l.is_class);
+	ck_assert_uint_eq(l.id, 0x0c);
+	ck_assert_int_eq(parse("\t03  USB controller", &l), 0);
+	ck_assert(l.short_id);
+	ck_assert_uint_eq(l.id, 0x03);
+	name_is(&l, "USB controller");
+	ck_assert_int_eq(parse("\t\t30  XHCI", &l), 0);
+	ck_assert_int_eq(l.depth, 2);
+	ck_assert_int_eq(parse("# a comment", &l), -ENODATA);
+	ck_assert_int_eq(parse("", &l), -ENODATA);
+	ck_assert_int_eq(parse("\t# indented comment", &l), -ENODATA);
+	ck_assert_int_eq(parse("10dx  Bad", &l), -EBADMSG);
+	ck_assert_int_eq(parse("10de", &l), -EBADMSG);
+	ck_assert_int_eq(parse("10de  ", &l), -EBADMSG);
+	ck_assert_int_eq(parse("10deX Name", &l), -EBADMSG);
+	ck_assert_int_eq(parse("\t\t\t0000  too deep", &l), -ENODATA);
+}
+END_TEST
+
+static char *libpci_name(struct pci_access *pacc, int flags, unsigned a, unsigned b)
+{
+	char buf[512];
+	char *r = pci_lookup_name(pacc, buf, sizeof(buf), flags | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, a, b);
+	return r ? strdup(r) : NULL;
+}
+
+static void same(const char *what, unsigned a, unsigned b, char *ours, char *theirs, size_t *n)
+{
+	ck_assert_msg((!ours && !theirs) || (ours && theirs && strcmp(ours, theirs) == 0),
+		      "%s %04x:%04x: ours '%s', libpci '%s'", what, a, b, ours ? ours : "(none)",
+		      theirs ? theirs : "(none)");
+	*n += ours != NULL;
+	free(ours);
+	free(theirs);
+}
+
+/* Every entry of the file, and IDs it does not have, both ways. */
+START_TEST(as_libpci)
+{
+	gpuvirt_ctx *ctx = th_ctx("nogpu");
+	struct pci_access *pacc = pci_alloc();
+	FILE *f = fopen("/usr/share/misc/pci.ids", "r");
+	char line[1024];
+	unsigned vendor = 0, cls = 0;
+	bool in_class = false;
+	size_t vendors = 0, devices = 0, classes = 0;
+
+	ck_assert_ptr_nonnull(f);
+	pci_init(pacc);
+	while (fgets(line, sizeof(line), f)) {
+		struct gv_ids_line l;
+		if (gv_parse_pciids_line(line, strcspn(line, "\n"), &l) < 0)
+			continue;
+		if (l.depth == 0) {
+			in_class = l.is_class;
+			if (in_class) {
+				cls = l.id;
+				same("class", cls, 0, gv_pci_class_name(ctx, cls << 16 | 0xff00),
+				     libpci_name(pacc, PCI_LOOKUP_CLASS, cls << 8 | 0xff, 0), &classes);
+			} else {
+				vendor = l.id;
+				same("vendor", vendor, 0, gv_pci_vendor_name(ctx, (uint16_t)vendor),
+				     libpci_name(pacc, PCI_LOOKUP_VENDOR, vendor, 0), &vendors);
+			}
+		} else if (l.depth == 1 && in_class) {
+			same("subclass", cls, l.id, gv_pci_class_name(ctx, cls << 16 | l.id << 8),
+			     libpci_name(pacc, PCI_LOOKUP_CLASS, cls << 8 | l.id, 0), &classes);
+		} else if (l.depth == 1) {
+			same("device", vendor, l.id, gv_pci_device_name(ctx, (uint16_t)vendor, (uint16_t)l.id),
+			     libpci_name(pacc, PCI_LOOKUP_DEVICE, vendor, l.id), &devices);
+			if (l.id < 0xffff) /* the next ID, mostly absent */
+				same("device", vendor, l.id + 1,
+				     gv_pci_device_name(ctx, (uint16_t)vendor, (uint16_t)(l.id + 1)),
+				     libpci_name(pacc, PCI_LOOKUP_DEVICE, vendor, l.id + 1), &devices);
+		}
+	}
+	fclose(f);
+	same("vendor", 0xfffe, 0, gv_pci_vendor_name(ctx, 0xfffe), libpci_name(pacc, PCI_LOOKUP_VENDOR, 0xfffe, 0),
+	     &vendors);
+	ck_assert_uint_gt(vendors, 2000);
+	ck_assert_uint_gt(devices, 20000);
+	ck_assert_uint_gt(classes, 100);
+	pci_cleanup(pacc);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("names");
+	TCase *tc = tcase_create("pci.ids");
+
+	tcase_add_checked_fixture(tc, NULL, th_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, lines);
+	tcase_add_test(tc, as_libpci);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return th_run(suite());
+}
