@@ -96,7 +96,9 @@ GPUVIRT_EXPORT int gpuvirt_bind_plan_new(gpuvirt_device *dev, const char *target
 	snprintf(p->move.target, sizeof(p->move.target), "%s", target);
 	p->move.group = gpuvirt_device_get_iommu_group(now);
 	gv_move_key_for(p->move.group, gpuvirt_device_get_bdf(now), p->move.key, sizeof(p->move.key));
+	gv_devdirs_hold(ctx);
 	r = plan_checks(p, now);
+	gv_devdirs_release(ctx);
 	gpuvirt_device_unref(now);
 	if (r < 0) {
 		gpuvirt_bind_plan_unref(p);
@@ -229,8 +231,10 @@ GPUVIRT_EXPORT int gpuvirt_unbind(gpuvirt_device *dev, uint32_t flags)
 		return gv_fail(ctx, -EINVAL, "unbind: unknown flags");
 	if ((r = gpuvirt_device_new_from_bdf(ctx, gpuvirt_device_get_bdf(dev), &now)) < 0)
 		return r;
+	gv_devdirs_hold(ctx);
 	if ((r = unit_members(ctx, now, &m)) == 0 && (r = gv_move_undo(ctx, &m)) == 0)
 		r = persistent_records(ctx, &m, flags);
+	gv_devdirs_release(ctx);
 	gv_move_free(&m);
 	gpuvirt_device_unref(now);
 	return r;

@@ -531,6 +531,7 @@ static int try_parent(gpuvirt_ctx *ctx, const struct request *rq, const gpuvirt_
 	snprintf(key, sizeof(key), "gpu-%s", p->parent);
 	if ((r = gv_lock_take(ctx, key, rq->flags & GPUVIRT_INSTANCE_WAIT, &fd)) < 0)
 		return r;
+	gv_devdirs_hold(ctx); /* the parent's and its VFs' directories: walked once */
 	/* Check again under the lock: another process may have taken the last one. */
 	if ((r = fresh_profile(ctx, p, &now)) == 0 && now->available > 0) {
 		if (now->mechanism == GPUVIRT_MECHANISM_MDEV)
@@ -542,6 +543,7 @@ static int try_parent(gpuvirt_ctx *ctx, const struct request *rq, const gpuvirt_
 	} else if (r == 0 || r == -ENOENT) {
 		r = -ENOSPC;
 	}
+	gv_devdirs_release(ctx);
 	gv_lock_release(fd);
 	gpuvirt_profile_unref(now);
 	return r;
@@ -633,7 +635,9 @@ GPUVIRT_EXPORT int gpuvirt_instance_destroy(gpuvirt_instance *inst, uint32_t fla
 	snprintf(key, sizeof(key), "gpu-%s", inst->parent);
 	if ((r = gv_lock_take(ctx, key, flags & GPUVIRT_INSTANCE_WAIT, &fd)) < 0)
 		return r;
+	gv_devdirs_hold(ctx);
 	r = release_locked(ctx, inst, flags);
+	gv_devdirs_release(ctx);
 	gv_lock_release(fd);
 	if (r == 0)
 		inst->active = false;

@@ -41,9 +41,13 @@ int gv_state_dir(gpuvirt_ctx *ctx, const char *rel, mode_t mode)
 	struct stat st;
 	int r, fd;
 
-	if ((r = gv_mkdir_p(ctx, rel, mode)) < 0)
-		return gv_fail(ctx, r, "cannot make %s under %s: %s", rel, ctx->root, gpuvirt_strerror(r));
+	/* Mostly there already: made only when it is not. */
 	fd = gv_open(ctx, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	if (fd == -ENOENT) {
+		if ((r = gv_mkdir_p(ctx, rel, mode)) < 0)
+			return gv_fail(ctx, r, "cannot make %s under %s: %s", rel, ctx->root, gpuvirt_strerror(r));
+		fd = gv_open(ctx, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	}
 	if (fd < 0)
 		return gv_fail(ctx, fd == -ELOOP || fd == -ENOTDIR ? -EPERM : fd, "%s under %s is not a directory: %s", rel,
 			       ctx->root, gpuvirt_strerror(fd));

@@ -360,7 +360,9 @@ int gv_move_apply(gpuvirt_ctx *ctx, struct gv_move *m)
 
 	if ((r = gv_lock_take(ctx, m->key, m->flags & GPUVIRT_BIND_WAIT, &fd)) < 0)
 		return r;
+	gv_devdirs_hold(ctx); /* the members' directories: walked once */
 	r = apply_locked(ctx, m);
+	gv_devdirs_release(ctx);
 	gv_lock_release(fd);
 	return r;
 }
@@ -414,6 +416,7 @@ int gv_move_undo(gpuvirt_ctx *ctx, const struct gv_move *m)
 		return -ENOMEM;
 	if ((r = gv_lock_take(ctx, m->key, m->flags & GPUVIRT_BIND_WAIT, &fd)) < 0)
 		goto out;
+	gv_devdirs_hold(ctx);
 	r = gv_journal_read(ctx, m->key, j);
 	if (r == -ENOENT) {
 		if ((r = gv_holders_refuse(ctx, m->members, m->nmembers, "", false)) == 0)
@@ -423,6 +426,7 @@ int gv_move_undo(gpuvirt_ctx *ctx, const struct gv_move *m)
 	} else if (r == 0) {
 		r = undo_journal(ctx, m, j);
 	}
+	gv_devdirs_release(ctx);
 	gv_lock_release(fd);
 out:
 	free(j);

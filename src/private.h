@@ -44,6 +44,12 @@ struct gpuvirt_ctx {
 	long write_timeout_ms; /* deadline of a kernel write that can block */
 	uint64_t generation;   /* bumped by every write to the host */
 	void *open_files;      /* holders.c: the processes' open files, while a run of checks holds them */
+	int devdirs_held;      /* sysfs-dir.c: holds of device directories */
+	struct gv_devdir {
+		char bdf[GV_BDF_LEN];
+		int fd; /* O_PATH | O_DIRECTORY */
+	} devdirs[8];
+	size_t ndevdirs;
 };
 
 void gv_log(gpuvirt_ctx *ctx, int priority, const char *fmt, ...) GV_PRINTF(3, 4);
@@ -74,6 +80,9 @@ void gv_sysfs_force_fallback(bool on);
 /* Open rel under the root; symlinks resolve inside the root; EAGAIN from
  * openat2() is retried. Returns fd or -errno. */
 int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode);
+/* openat2() with RESOLVE_NO_MAGICLINKS and `resolve`, EAGAIN retried:
+ * fd, -errno, or -ENOSYS where openat2() cannot be used (then the walker). */
+int gv_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve);
 /* Open an existing regular file (O_RDONLY or O_WRONLY) without ever opening
  * anything else: a FIFO, socket or device node is -EMEDIUMTYPE ("Not a
  * regular file") with a message in ctx naming the file, a directory -EISDIR. */
@@ -127,6 +136,16 @@ ssize_t gv_dir_readlink_base(gpuvirt_ctx *ctx, struct gv_dir *dir, const char *n
 int gv_dir_exists(gpuvirt_ctx *ctx, struct gv_dir *dir, const char *sub);
 /* Sorted names of a directory's entries without "." and "..". */
 int gv_list_dir(gpuvirt_ctx *ctx, const char *rel, char ***names, size_t *count);
+/* Device directories held open for one operation (a bind, an unbind, under
+ * its lock): while held, gv_open() of sys/bus/pci/devices/<bdf>/... resolves
+ * the rest from the device's directory, opened once (RESOLVE_BENEATH; a
+ * path that leads out of it goes the long way). Holds nest; the last
+ * release closes them. */
+void gv_devdirs_hold(gpuvirt_ctx *ctx);
+void gv_devdirs_release(gpuvirt_ctx *ctx);
+/* gv_open() through a held device directory, or -EOPNOTSUPP where rel is
+ * not under one (or none is held). */
+int gv_devdir_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode);
 /* Write a sysfs attribute in one write(): 0 or the kernel's -errno. */
 int gv_write_attr(gpuvirt_ctx *ctx, const char *rel, const char *value);
 /* The same in a detached process, waited for at most timeout_ms: past it

@@ -217,30 +217,43 @@ static int walk_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
 	return r;
 }
 
+int gv_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.mode = (flags & O_CREAT) ? mode : 0,
+		.resolve = resolve | RESOLVE_NO_MAGICLINKS,
+	};
+
+	if (!atomic_load(&openat2_works) || atomic_load(&fallback_forced))
+		return -ENOSYS;
+	for (int tries = 0; tries < EAGAIN_TRIES; tries++) {
+		int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+		if (fd >= 0)
+			return fd;
+		if (errno == EAGAIN || errno == EINTR)
+			continue; /* a rename or mount raced the walk: the kernel asks us to retry */
+		if (errno == ENOSYS) /* kernels before 5.6, valgrind, some seccomp filters */
+			atomic_store(&openat2_works, 0);
+		return -errno;
+	}
+	return -EAGAIN;
+}
+
 int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
 {
+	int fd;
+
 	if (!gv_path_is_safe(rel))
 		return -EXDEV;
 	flags |= O_CLOEXEC;
-	if (atomic_load(&openat2_works) && !atomic_load(&fallback_forced)) {
-		struct open_how how = {
-			.flags = (uint64_t)flags,
-			.mode = (flags & O_CREAT) ? mode : 0,
-			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-		};
-		for (int tries = 0; tries < EAGAIN_TRIES; tries++) {
-			int fd = (int)syscall(SYS_openat2, ctx->root_fd, rel, &how, sizeof(how));
-			if (fd >= 0)
-				return fd;
-			if (errno == EAGAIN || errno == EINTR)
-				continue; /* a rename or mount raced the walk: the kernel asks us to retry */
-			if (errno != ENOSYS)
-				return -errno;
-			/* Kernels before 5.6, valgrind, some seccomp filters. */
-			atomic_store(&openat2_works, 0);
-			break;
-		}
-	}
+	/* Under a device directory held open for an operation: from there. */
+	fd = gv_devdir_open(ctx, rel, flags, mode);
+	if (fd != -EOPNOTSUPP)
+		return fd;
+	fd = gv_openat2(ctx->root_fd, rel, flags, mode, RESOLVE_IN_ROOT);
+	if (fd != -ENOSYS && fd != -EAGAIN)
+		return fd;
 	return walk_open(ctx, rel, flags, mode);
 }
 
@@ -465,6 +478,12 @@ int gv_mkdir_p(gpuvirt_ctx *ctx, const char *rel, mode_t mode)
 
 	if (!gv_path_is_safe(rel) || len >= sizeof(part))
 		return -EXDEV;
+	/* Mostly it is there already: one walk says so. */
+	int fd = gv_open(ctx, rel, O_PATH | O_DIRECTORY, 0);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
 	for (size_t i = 0; i <= len; i++) {
 		if (rel[i] != '/' && rel[i] != '\0')
 			continue;

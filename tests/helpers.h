@@ -23,6 +23,8 @@ void th_remove(const char *root, const char *rel);
 const char *th_fuse_host(const char *name, const char **backing);
 /* The pid of a process that has ended (a journal's owner that is gone). */
 int th_dead_pid(void);
+/* The process's open descriptors now. */
+int th_count_fds(void);
 /* Removes the hosts built by this test; install with tcase_add_checked_fixture. */
 void th_teardown(void);
 /* Run a suite in fork mode; returns the process exit status. */

@@ -6,7 +6,6 @@
  * the process's open descriptors must not change and its resident memory
  * must stay within a small allowance: a leak of one descriptor or a few
  * hundred bytes per cycle fails. GPUVIRT_STRESS_CYCLES changes the count. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,18 +23,6 @@ static int cycles(void)
 	int n = s ? atoi(s) : 1000;
 
 	return n >= 200 ? n : 200;
-}
-
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n - 3; /* ".", "..", and the listing's own descriptor */
 }
 
 static long rss_kb(void)
@@ -60,7 +47,7 @@ struct flat {
 /* Called after each cycle: record at cycle 100, compare afterwards. */
 static void watch(struct flat *w, int cycle, const char *what)
 {
-	int fds = open_fds();
+	int fds = th_count_fds();
 	long rss = rss_kb();
 
 	if (cycle == 100) {

@@ -179,6 +179,50 @@ START_TEST(bounded_write)
 }
 END_TEST
 
+/* Device directories held for an operation: links under a device still
+ * resolve inside the root (a link out of the directory goes the long way),
+ * the directory is walked once (a rename of the bus's entry does not reach
+ * a held one), and the last release closes what the holds opened. */
+START_TEST(held_device_dirs)
+{
+	const char *host = th_host("workstation");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	char buf[64], secret[PATH_MAX], rel[PATH_MAX + 64];
+	const char *dev = "sys/bus/pci/devices/0000:01:00.0";
+	int fd, fds_before;
+
+	snprintf(secret, sizeof(secret), "%s-secret", host);
+	fd = open(secret, O_WRONLY | O_CREAT, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "secret\n", 7), 7);
+	close(fd);
+	snprintf(rel, sizeof(rel), "../../../../../../../../../../..%s", secret);
+	th_symlink(host, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/escape-rel", rel);
+	th_symlink(host, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/escape-abs", secret);
+	fds_before = th_count_fds();
+	gv_devdirs_hold(ctx);
+	gv_devdirs_hold(ctx);
+	ck_assert_int_eq(gv_read_text(ctx, "sys/bus/pci/devices/0000:01:00.0/escape-rel", buf, sizeof(buf)), -ENOENT);
+	ck_assert_int_eq(gv_read_text(ctx, "sys/bus/pci/devices/0000:01:00.0/escape-abs", buf, sizeof(buf)), -ENOENT);
+	ck_assert_int_eq(gv_read_text(ctx, "sys/bus/pci/devices/0000:01:00.0/vendor", buf, sizeof(buf)), 7);
+	ck_assert_str_eq(buf, "0x10de\n");
+	ck_assert_int_eq(gv_readlink_base(ctx, "sys/bus/pci/devices/0000:01:00.0/driver", buf, sizeof(buf)), 6);
+	ck_assert_str_eq(buf, "nvidia");
+	ck_assert_int_eq(gv_exists(ctx, "sys/bus/pci/devices/0000:01:00.0/driver/0000:01:00.0/vendor"), 1);
+	/* Walked once: with the bus's entry gone, the held directory answers. */
+	th_remove(host, dev);
+	ck_assert_int_eq(gv_read_text(ctx, "sys/bus/pci/devices/0000:01:00.0/vendor", buf, sizeof(buf)), 7);
+	gv_devdirs_release(ctx);
+	ck_assert_int_eq(gv_read_text(ctx, "sys/bus/pci/devices/0000:01:00.0/vendor", buf, sizeof(buf)), 7);
+	gv_devdirs_release(ctx);
+	/* Released: the next open walks, and finds no entry. */
+	ck_assert_int_eq(gv_read_text(ctx, "sys/bus/pci/devices/0000:01:00.0/vendor", buf, sizeof(buf)), -ENOENT);
+	ck_assert_int_eq(th_count_fds(), fds_before);
+	unlink(secret);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sysfs");
@@ -189,6 +233,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, read_bounds);
 	tcase_add_loop_test(tc, only_regular_files, 0, 2);
 	tcase_add_test(tc, bounded_write);
+	tcase_add_test(tc, held_device_dirs);
 	suite_add_tcase(s, tc);
 	return s;
 }
