@@ -12,12 +12,8 @@
  * (without the numbers). */
 #include <errno.h>
 #include <stdio.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "private.h"
 
@@ -95,22 +91,11 @@ static int index_tops(struct gv_pciids *db)
 static struct gv_pciids *db_open(void)
 {
 	struct gv_pciids *db = calloc(1, sizeof(*db));
-	struct stat st;
-	int fd = -1;
 
 	if (!db)
 		return NULL;
-	for (size_t i = 0; i < sizeof(ids_paths) / sizeof(ids_paths[0]) && fd < 0; i++)
-		fd = open(ids_paths[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (m != MAP_FAILED) {
-			db->map = m;
-			db->len = (size_t)st.st_size;
-		}
-	}
-	if (fd >= 0)
-		close(fd);
+	for (size_t i = 0; i < sizeof(ids_paths) / sizeof(ids_paths[0]) && !db->map; i++)
+		gv_map_local_file(ids_paths[i], &db->map, &db->len);
 	if (!db->map || index_tops(db) < 0) {
 		gv_pci_db_free(db);
 		return NULL;
@@ -122,8 +107,7 @@ void gv_pci_db_free(struct gv_pciids *db)
 {
 	if (!db)
 		return;
-	if (db->map)
-		munmap((void *)db->map, db->len);
+	gv_unmap_local_file(db->map, db->len);
 	for (size_t i = 0; i < db->ntops; i++)
 		free(db->tops[i].kids);
 	free(db->tops);

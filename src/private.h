@@ -158,6 +158,10 @@ int gv_mkdir_p(gpuvirt_ctx *ctx, const char *rel, mode_t mode);
  * caller chose), NUL-terminated; -EMEDIUMTYPE for anything but a regular file,
  * -EFBIG when it does not fit. */
 ssize_t gv_read_local_file(const char *path, char *buf, size_t size);
+/* The same file mapped read-only (a database read in place: pci.ids);
+ * -ENODATA when empty. Unmap with gv_unmap_local_file(). */
+int gv_map_local_file(const char *path, const char **map, size_t *len);
+void gv_unmap_local_file(const char *map, size_t len);
 /* Start time of a process of this machine (not under the root): 0 when it
  * is gone (or a zombie: it has ended, only its parent has not reaped it),
  * UINT64_MAX when that cannot be told. */

@@ -28,6 +28,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -713,22 +714,23 @@ uint64_t gv_process_start(pid_t pid)
 
 /* ---- files of this machine named by the caller (not under the root) ---- */
 
-ssize_t gv_read_local_file(const char *path, char *buf, size_t size)
+/* A regular file of this machine, opened for reading without ever opening
+ * anything else: fd or -errno. */
+static int open_local_regular(const char *path)
 {
 	struct stat st;
 	char self[64];
-	ssize_t n;
 	int pfd, fd;
 
-	if (!path || path[0] != '/' || size < 2)
+	if (!path || path[0] != '/')
 		return -EINVAL;
 	pfd = open(path, O_PATH | O_CLOEXEC);
 	if (pfd < 0)
 		return -errno;
 	if (fstat(pfd, &st) < 0) {
-		n = -errno;
+		fd = -errno;
 		close(pfd);
-		return n;
+		return fd;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(pfd);
@@ -738,10 +740,20 @@ ssize_t gv_read_local_file(const char *path, char *buf, size_t size)
 	fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 && errno == ENOENT)
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	n = fd < 0 ? -errno : 0;
+	fd = fd < 0 ? -errno : fd;
 	close(pfd);
-	if (fd < 0)
-		return n;
+	return fd;
+}
+
+ssize_t gv_read_local_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	if (size < 2)
+		return -EINVAL;
+	if ((fd = open_local_regular(path)) < 0)
+		return fd;
 	n = read_all(fd, buf, size);
 	close(fd);
 	if (n < 0)
@@ -750,4 +762,34 @@ ssize_t gv_read_local_file(const char *path, char *buf, size_t size)
 		return -EFBIG;
 	buf[n] = '\0';
 	return n;
+}
+
+int gv_map_local_file(const char *path, const char **map, size_t *len)
+{
+	struct stat st;
+	void *m;
+	int fd = open_local_regular(path), r = 0;
+
+	*map = NULL;
+	*len = 0;
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (st.st_size <= 0)
+		r = -ENODATA;
+	else if ((m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+		r = -errno;
+	else {
+		*map = m;
+		*len = (size_t)st.st_size;
+	}
+	close(fd);
+	return r;
+}
+
+void gv_unmap_local_file(const char *map, size_t len)
+{
+	if (map)
+		munmap((void *)map, len);
 }

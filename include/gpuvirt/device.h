@@ -216,7 +216,7 @@ uint8_t gpuvirt_device_get_revision(const gpuvirt_device *dev);
 int gpuvirt_device_is_gpu(const gpuvirt_device *dev);
 
 /**
- * @brief Vendor name from the PCI ID database (libpci, pci.ids).
+ * @brief Vendor name from the PCI ID database (pci.ids).
  * @param dev  the device.
  * @return the name, borrowed; NULL when unknown.
  * @since 1.0
@@ -224,7 +224,7 @@ int gpuvirt_device_is_gpu(const gpuvirt_device *dev);
 const char *gpuvirt_device_get_vendor_name(const gpuvirt_device *dev);
 
 /**
- * @brief Device name from the PCI ID database (libpci, pci.ids).
+ * @brief Device name from the PCI ID database (pci.ids).
  * @param dev  the device.
  * @return the name, borrowed; NULL when unknown.
  * @since 1.0
