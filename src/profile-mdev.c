@@ -23,11 +23,52 @@ static int type_attr(gpuvirt_ctx *ctx, struct gv_dir *t, const char *attr, char 
 	return gv_fail(ctx, (int)n, "cannot read %s/%s under %s: %s", t->rel, attr, ctx->root, gpuvirt_strerror((int)n));
 }
 
+/* The host's instances: each one's parent and type, from sys/bus/mdev/devices
+ * once (an instance's links name both), rather than a listing of every
+ * type's devices/ folder. */
+struct instance_list {
+	struct instance_of {
+		char parent[64], type[64];
+	} *v;
+	size_t n;
+};
+
+static int list_instances(gpuvirt_ctx *ctx, struct instance_list *il)
+{
+	struct gv_dir bus;
+	int r = gv_dir_open(ctx, "sys/bus/mdev/devices", &bus);
+
+	memset(il, 0, sizeof(*il));
+	if (r == -ENOENT || r == -ENOTDIR)
+		return 0; /* no instance on this host */
+	if (r < 0)
+		return gv_fail(ctx, r, "cannot list sys/bus/mdev/devices under %s: %s", ctx->root, gpuvirt_strerror(r));
+	if (bus.count && !(il->v = calloc(bus.count, sizeof(*il->v))))
+		r = -ENOMEM;
+	for (size_t i = 0; i < bus.count && r == 0; i++)
+		if (gv_mdev_lookup(ctx, bus.ents[i].name, il->v[il->n].parent, sizeof(il->v[il->n].parent),
+				   il->v[il->n].type, sizeof(il->v[il->n].type)) == 0)
+			il->n++;
+	gv_dir_close(&bus);
+	return r;
+}
+
+static uint32_t instances_of(const struct instance_list *il, const char *parent, const char *type)
+{
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < il->n; i++)
+		n += strcmp(il->v[i].parent, parent) == 0 && strcmp(il->v[i].type, type) == 0;
+	return n;
+}
+
 /* Where the types are listed: the parent's name in sys/class/mdev_bus, the
- * GPU it belongs to (the PF of a VF parent) and its NUMA node. */
+ * GPU it belongs to (the PF of a VF parent) and its NUMA node; the host's
+ * instances. */
 struct mdev_parent {
 	const char *name, *gpu;
 	int numa;
+	const struct instance_list *instances;
 };
 
 /* One type: its directory opened and listed once, its files read from it. */
@@ -62,7 +103,7 @@ static int type_profile(gpuvirt_ctx *ctx, const struct gv_dir *types, const char
 			a = 0;
 		}
 		p->available = (uint32_t)a;
-		p->instances = gv_dir_type(&t, "devices") < 0 ? 0 : (uint32_t)gv_attr_count(ctx, "%s/devices", rel);
+		p->instances = instances_of(mp->instances, mp->name, type);
 		if (mp->gpu != mp->name && !(p->vf_parent = strdup(mp->name))) {
 			gpuvirt_profile_unref(p);
 			p = NULL;
@@ -73,10 +114,11 @@ static int type_profile(gpuvirt_ctx *ctx, const struct gv_dir *types, const char
 }
 
 /* A parent's types; `only` filters by parent or GPU. */
-static int parent_profiles(gpuvirt_ctx *ctx, const char *name, const struct gv_strv *only, struct plist *out)
+static int parent_profiles(gpuvirt_ctx *ctx, const char *name, const struct gv_strv *only,
+			   const struct instance_list *il, struct plist *out)
 {
 	char pf[GV_BDF_LEN] = "", rel[256], buf[64];
-	struct mdev_parent mp = {.name = name, .gpu = name, .numa = -1};
+	struct mdev_parent mp = {.name = name, .gpu = name, .numa = -1, .instances = il};
 	struct gv_dir dir, types;
 	bool wanted = !only;
 	long v;
@@ -105,6 +147,7 @@ static int parent_profiles(gpuvirt_ctx *ctx, const char *name, const struct gv_s
 
 int gv_mdev_profiles(gpuvirt_ctx *ctx, const struct gv_strv *only, struct plist *out)
 {
+	struct instance_list il;
 	struct gv_dir parents;
 	int r = gv_dir_open(ctx, "sys/class/mdev_bus", &parents);
 
@@ -112,8 +155,10 @@ int gv_mdev_profiles(gpuvirt_ctx *ctx, const struct gv_strv *only, struct plist 
 		return 0; /* no mdev parent on this host */
 	if (r < 0)
 		return gv_fail(ctx, r, "cannot list sys/class/mdev_bus under %s: %s", ctx->root, gpuvirt_strerror(r));
+	r = list_instances(ctx, &il);
 	for (size_t i = 0; i < parents.count && r == 0; i++)
-		r = parent_profiles(ctx, parents.ents[i].name, only, out);
+		r = parent_profiles(ctx, parents.ents[i].name, only, &il, out);
+	free(il.v);
 	gv_dir_close(&parents);
 	return r;
 }

@@ -49,7 +49,6 @@ ssize_t gv_attr_str(gpuvirt_ctx *ctx, char *buf, size_t size, const char *fmt, .
 ssize_t gv_dir_attr_str(gpuvirt_ctx *ctx, struct gv_dir *dir, const char *name, char *buf, size_t size);
 /* A number attribute, or dflt when it is absent or unreadable. */
 long gv_attr_long(gpuvirt_ctx *ctx, long dflt, const char *fmt, ...) GV_PRINTF(3, 4);
-size_t gv_attr_count(gpuvirt_ctx *ctx, const char *fmt, ...) GV_PRINTF(2, 3);
 /* Every profile of the host, or of one GPU (and its VFs). */
 int gv_profiles_collect(gpuvirt_ctx *ctx, gpuvirt_device *only, struct plist *out);
 

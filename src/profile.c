@@ -128,22 +128,6 @@ long gv_attr_long(gpuvirt_ctx *ctx, long dflt, const char *fmt, ...)
 	return v;
 }
 
-size_t gv_attr_count(gpuvirt_ctx *ctx, const char *fmt, ...)
-{
-	char rel[512], **names;
-	va_list ap;
-	size_t n = 0;
-	int r;
-
-	va_start(ap, fmt);
-	r = gv_vpath(rel, sizeof(rel), fmt, ap);
-	va_end(ap);
-	if (r < 0 || gv_list_dir(ctx, rel, &names, &n) < 0)
-		return 0;
-	gv_names_free(names, n);
-	return n;
-}
-
 GPUVIRT_EXPORT gpuvirt_profile *gpuvirt_profile_ref(gpuvirt_profile *p)
 {
 	if (p)

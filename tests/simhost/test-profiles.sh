@@ -24,6 +24,10 @@ avail() { # PARENT PROFILE
 d=json.load(sys.stdin); print(([p["available"] for p in d["profiles"] if p["parent"]==sys.argv[1] and p["id"]==sys.argv[2]] + [0])[0])' "$1" "$2"
 }
 field() { $PY -c 'import json,sys; print(json.load(sys.stdin)["instance"][sys.argv[1]])' "$1"; }
+used() { # PARENT PROFILE: its instances, as profiles counts them
+	gv profiles --json | $PY -c 'import json,sys
+d=json.load(sys.stdin); print(([p["instances"] for p in d["profiles"] if p["parent"]==sys.argv[1] and p["id"]==sys.argv[2]] + ["none"])[0])' "$1" "$2"
+}
 count_instances() { gv instances --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)["instances"]))'; }
 T1=0000:3b:00.0
 T2=0000:d8:00.0
@@ -37,6 +41,8 @@ U1=$(field uuid <<<"$out")
 check_eq "sysfsdev path for QEMU" "$M/sys/bus/mdev/devices/$U1" "$(field sysfs_path <<<"$out")"
 check_true "the mdev exists" test -e "$M/sys/bus/mdev/devices/$U1"
 check_eq "one left" 1 "$(avail $T1 nvidia-233)"
+check_eq "one instance counted on its GPU" 1 "$(used $T1 nvidia-233)"
+check_eq "none on the other GPU" 0 "$(used $T2 nvidia-233)"
 check_eq "one type per GPU: T4-1B now closed" 0 "$(avail $T1 nvidia-222)"
 expect_err "exhausted" "$GPUVIRT --root $M create nvidia-222 --gpu $T1"
 U2=$(gv create "GRID T4-8Q" --gpu $T1 --json | field uuid)     # by name
