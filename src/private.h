@@ -77,6 +77,9 @@ int gv_vpath(char *buf, size_t size, const char *fmt, va_list ap) GV_PRINTF(3, 0
 int gv_path_is_safe(const char *rel);
 /* Tests only: resolve paths with the userspace walker instead of openat2(). */
 void gv_sysfs_force_fallback(bool on);
+/* Tests only: openat2() says EAGAIN whatever is asked (renames racing every
+ * walk): what it resolves must go the other way. */
+void gv_sysfs_force_eagain(bool on);
 /* Open rel under the root; symlinks resolve inside the root; EAGAIN from
  * openat2() is retried. Returns fd or -errno. */
 int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode);

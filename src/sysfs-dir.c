@@ -331,8 +331,10 @@ static int held_dir(gpuvirt_ctx *ctx, const char *bdf)
 		return -EOPNOTSUPP; /* a unit this large goes the long way */
 	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s", bdf);
 	fd = gv_openat2(ctx->root_fd, rel, O_PATH | O_DIRECTORY, 0, RESOLVE_IN_ROOT);
+	if (fd == -ENOSYS || fd == -EAGAIN)
+		return -EOPNOTSUPP; /* the walker, the long way */
 	if (fd < 0)
-		return fd == -ENOSYS ? -EOPNOTSUPP : fd;
+		return fd;
 	memcpy(ctx->devdirs[ctx->ndevdirs].bdf, bdf, GV_BDF_LEN);
 	ctx->devdirs[ctx->ndevdirs++].fd = fd;
 	return fd;
@@ -362,6 +364,7 @@ int gv_devdir_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
 		return fd < 0 ? -errno : fd;
 	}
 	fd = gv_openat2(dfd, rest + 1, flags, mode, RESOLVE_BENEATH);
-	/* A link out of the device's directory (driver/unbind): the long way. */
-	return fd == -EXDEV || fd == -ENOSYS ? -EOPNOTSUPP : fd;
+	/* A link out of the device's directory (driver/unbind), or renames
+	 * racing every try: the long way (it ends in the walker). */
+	return fd == -EXDEV || fd == -ENOSYS || fd == -EAGAIN ? -EOPNOTSUPP : fd;
 }

@@ -91,6 +91,15 @@ void gv_sysfs_force_fallback(bool on)
 	atomic_store(&fallback_forced, on);
 }
 
+/* Tests only: openat2() answers EAGAIN every time, as under a storm of
+ * renames elsewhere on the system. */
+static atomic_bool eagain_forced;
+
+void gv_sysfs_force_eagain(bool on)
+{
+	atomic_store(&eagain_forced, on);
+}
+
 /* How often an EAGAIN from openat2() is retried before the walker does the
  * resolution itself (the walker cannot be raced that way: it never asks the
  * kernel to check ".."). */
@@ -228,6 +237,8 @@ int gv_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t res
 
 	if (!atomic_load(&openat2_works) || atomic_load(&fallback_forced))
 		return -ENOSYS;
+	if (atomic_load(&eagain_forced))
+		return -EAGAIN;
 	for (int tries = 0; tries < EAGAIN_TRIES; tries++) {
 		int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 		if (fd >= 0)
