@@ -157,6 +157,11 @@ int gv_write_attr(gpuvirt_ctx *ctx, const char *rel, const char *value);
 int gv_write_attr_bounded(gpuvirt_ctx *ctx, const char *rel, const char *value, long timeout_ms, pid_t *writer);
 /* mkdir -p under the root; the last component gets `mode`. */
 int gv_mkdir_p(gpuvirt_ctx *ctx, const char *rel, mode_t mode);
+/* Replace a file atomically: a temporary beside it, fsync, rename, fsync. */
+int gv_write_file_atomic(gpuvirt_ctx *ctx, const char *rel, const char *content);
+int gv_unlink(gpuvirt_ctx *ctx, const char *rel);
+
+/* ---- this machine's own files (local.c) ---- */
 /* A regular file of this machine named by an absolute path (a table the
  * caller chose), NUL-terminated; -EMEDIUMTYPE for anything but a regular file,
  * -EFBIG when it does not fit. */
@@ -169,9 +174,6 @@ void gv_unmap_local_file(const char *map, size_t len);
  * is gone (or a zombie: it has ended, only its parent has not reaped it),
  * UINT64_MAX when that cannot be told. */
 uint64_t gv_process_start(pid_t pid);
-/* Replace a file atomically: a temporary beside it, fsync, rename, fsync. */
-int gv_write_file_atomic(gpuvirt_ctx *ctx, const char *rel, const char *content);
-int gv_unlink(gpuvirt_ctx *ctx, const char *rel);
 
 /* ---- string vectors (util.c) ---- */
 struct gv_strv {

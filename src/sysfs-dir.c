@@ -19,7 +19,6 @@
  * The rules of sysfs.c hold: ENOENT/ENOTDIR are "absent", everything else is
  * an error naming the file. */
 #include <dirent.h>
-#include <linux/openat2.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -300,71 +299,4 @@ int gv_list_dir(gpuvirt_ctx *ctx, const char *rel, char ***names_out, size_t *co
 	}
 	gv_dir_close(&d);
 	return r;
-}
-
-/* ---- device directories held for an operation ---------------------------- */
-
-void gv_devdirs_hold(gpuvirt_ctx *ctx)
-{
-	ctx->devdirs_held++;
-}
-
-void gv_devdirs_release(gpuvirt_ctx *ctx)
-{
-	if (ctx->devdirs_held > 0 && --ctx->devdirs_held == 0) {
-		for (size_t i = 0; i < ctx->ndevdirs; i++)
-			close(ctx->devdirs[i].fd);
-		ctx->ndevdirs = 0;
-	}
-}
-
-/* The held directory of a device, opened on first use: fd or -errno. */
-static int held_dir(gpuvirt_ctx *ctx, const char *bdf)
-{
-	char rel[64];
-	int fd;
-
-	for (size_t i = 0; i < ctx->ndevdirs; i++)
-		if (strcmp(ctx->devdirs[i].bdf, bdf) == 0)
-			return ctx->devdirs[i].fd;
-	if (ctx->ndevdirs == sizeof(ctx->devdirs) / sizeof(ctx->devdirs[0]))
-		return -EOPNOTSUPP; /* a unit this large goes the long way */
-	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s", bdf);
-	fd = gv_openat2(ctx->root_fd, rel, O_PATH | O_DIRECTORY, 0, RESOLVE_IN_ROOT);
-	if (fd == -ENOSYS || fd == -EAGAIN)
-		return -EOPNOTSUPP; /* the walker, the long way */
-	if (fd < 0)
-		return fd;
-	memcpy(ctx->devdirs[ctx->ndevdirs].bdf, bdf, GV_BDF_LEN);
-	ctx->devdirs[ctx->ndevdirs++].fd = fd;
-	return fd;
-}
-
-int gv_devdir_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
-{
-	static const char prefix[] = "sys/bus/pci/devices/";
-	char bdf[GV_BDF_LEN], canon[GV_BDF_LEN];
-	const char *rest;
-	int dfd, fd;
-
-	if (!ctx->devdirs_held || strncmp(rel, prefix, sizeof(prefix) - 1) != 0)
-		return -EOPNOTSUPP;
-	rel += sizeof(prefix) - 1;
-	rest = strchr(rel, '/');
-	if ((rest ? (size_t)(rest - rel) : strlen(rel)) != GV_BDF_LEN - 1)
-		return -EOPNOTSUPP;
-	memcpy(bdf, rel, GV_BDF_LEN - 1);
-	bdf[GV_BDF_LEN - 1] = '\0';
-	if (gv_parse_bdf(bdf, canon) < 0 || strcmp(canon, bdf) != 0 || (dfd = held_dir(ctx, bdf)) == -EOPNOTSUPP)
-		return -EOPNOTSUPP;
-	if (dfd < 0)
-		return dfd;
-	if (!rest || !rest[1]) { /* the directory itself */
-		fd = (flags & O_PATH) ? fcntl(dfd, F_DUPFD_CLOEXEC, 0) : openat(dfd, ".", flags | O_CLOEXEC);
-		return fd < 0 ? -errno : fd;
-	}
-	fd = gv_openat2(dfd, rest + 1, flags, mode, RESOLVE_BENEATH);
-	/* A link out of the device's directory (driver/unbind), or renames
-	 * racing every try: the long way (it ends in the walker). */
-	return fd == -EXDEV || fd == -ENOSYS || fd == -EAGAIN ? -EOPNOTSUPP : fd;
 }

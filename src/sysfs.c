@@ -16,7 +16,10 @@
  *   sysfs and procfs attribute is). A FIFO, socket or device node is refused
  *   without being opened, so nothing blocks and no device sees an open().
  * - A write that the kernel may block (an unbind while a process holds the
- *   device) can be bounded: it runs in a detached process with a deadline. */
+ *   device) can be bounded: it runs in a detached process with a deadline.
+ * - While an operation holds device directories, a path under one resolves
+ *   from its directory opened once (RESOLVE_BENEATH); anything else (a link
+ *   out of it, an EAGAIN that does not end) goes the long way. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +31,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -267,6 +269,73 @@ int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
 	if (fd != -ENOSYS && fd != -EAGAIN)
 		return fd;
 	return walk_open(ctx, rel, flags, mode);
+}
+
+/* ---- device directories held for an operation ---------------------------- */
+
+void gv_devdirs_hold(gpuvirt_ctx *ctx)
+{
+	ctx->devdirs_held++;
+}
+
+void gv_devdirs_release(gpuvirt_ctx *ctx)
+{
+	if (ctx->devdirs_held > 0 && --ctx->devdirs_held == 0) {
+		for (size_t i = 0; i < ctx->ndevdirs; i++)
+			close(ctx->devdirs[i].fd);
+		ctx->ndevdirs = 0;
+	}
+}
+
+/* The held directory of a device, opened on first use: fd or -errno. */
+static int held_dir(gpuvirt_ctx *ctx, const char *bdf)
+{
+	char rel[64];
+	int fd;
+
+	for (size_t i = 0; i < ctx->ndevdirs; i++)
+		if (strcmp(ctx->devdirs[i].bdf, bdf) == 0)
+			return ctx->devdirs[i].fd;
+	if (ctx->ndevdirs == sizeof(ctx->devdirs) / sizeof(ctx->devdirs[0]))
+		return -EOPNOTSUPP; /* a unit this large goes the long way */
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s", bdf);
+	fd = gv_openat2(ctx->root_fd, rel, O_PATH | O_DIRECTORY, 0, RESOLVE_IN_ROOT);
+	if (fd == -ENOSYS || fd == -EAGAIN)
+		return -EOPNOTSUPP; /* the walker, the long way */
+	if (fd < 0)
+		return fd;
+	memcpy(ctx->devdirs[ctx->ndevdirs].bdf, bdf, GV_BDF_LEN);
+	ctx->devdirs[ctx->ndevdirs++].fd = fd;
+	return fd;
+}
+
+int gv_devdir_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
+{
+	static const char prefix[] = "sys/bus/pci/devices/";
+	char bdf[GV_BDF_LEN], canon[GV_BDF_LEN];
+	const char *rest;
+	int dfd, fd;
+
+	if (!ctx->devdirs_held || strncmp(rel, prefix, sizeof(prefix) - 1) != 0)
+		return -EOPNOTSUPP;
+	rel += sizeof(prefix) - 1;
+	rest = strchr(rel, '/');
+	if ((rest ? (size_t)(rest - rel) : strlen(rel)) != GV_BDF_LEN - 1)
+		return -EOPNOTSUPP;
+	memcpy(bdf, rel, GV_BDF_LEN - 1);
+	bdf[GV_BDF_LEN - 1] = '\0';
+	if (gv_parse_bdf(bdf, canon) < 0 || strcmp(canon, bdf) != 0 || (dfd = held_dir(ctx, bdf)) == -EOPNOTSUPP)
+		return -EOPNOTSUPP;
+	if (dfd < 0)
+		return dfd;
+	if (!rest || !rest[1]) { /* the directory itself */
+		fd = (flags & O_PATH) ? fcntl(dfd, F_DUPFD_CLOEXEC, 0) : openat(dfd, ".", flags | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	fd = gv_openat2(dfd, rest + 1, flags, mode, RESOLVE_BENEATH);
+	/* A link out of the device's directory (driver/unbind), or renames
+	 * racing every try: the long way (it ends in the walker). */
+	return fd == -EXDEV || fd == -ENOSYS || fd == -EAGAIN ? -EOPNOTSUPP : fd;
 }
 
 static const char *file_kind(mode_t m)
@@ -696,111 +765,4 @@ int gv_write_attr_bounded(gpuvirt_ctx *ctx, const char *rel, const char *value, 
 	if (r != -ETIMEDOUT)
 		*writer = 0;
 	return r;
-}
-
-/* ---- this machine's processes (not under the root) -------------------- */
-
-uint64_t gv_process_start(pid_t pid)
-{
-	char rel[64], buf[1024];
-	int fd;
-	ssize_t n;
-	uint64_t start = 0;
-	char state = '?';
-
-	if (pid <= 0)
-		return 0;
-	snprintf(rel, sizeof(rel), "/proc/%ld/stat", (long)pid);
-	fd = open(rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) /* no /proc at all tells nothing */
-		return (errno == ENOENT || errno == ESRCH) && access("/proc/self", F_OK) == 0 ? 0 : UINT64_MAX;
-	n = read_all(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return n == 0 || n == -ESRCH ? 0 : UINT64_MAX;
-	if (gv_parse_proc_stat_start(buf, (size_t)n, &state, &start) < 0)
-		return UINT64_MAX;
-	return state == 'Z' || state == 'X' ? 0 : start;
-}
-
-/* ---- files of this machine named by the caller (not under the root) ---- */
-
-/* A regular file of this machine, opened for reading without ever opening
- * anything else: fd or -errno. */
-static int open_local_regular(const char *path)
-{
-	struct stat st;
-	char self[64];
-	int pfd, fd;
-
-	if (!path || path[0] != '/')
-		return -EINVAL;
-	pfd = open(path, O_PATH | O_CLOEXEC);
-	if (pfd < 0)
-		return -errno;
-	if (fstat(pfd, &st) < 0) {
-		fd = -errno;
-		close(pfd);
-		return fd;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(pfd);
-		return S_ISDIR(st.st_mode) ? -EISDIR : -EMEDIUMTYPE;
-	}
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
-	fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 && errno == ENOENT)
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	fd = fd < 0 ? -errno : fd;
-	close(pfd);
-	return fd;
-}
-
-ssize_t gv_read_local_file(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	if (size < 2)
-		return -EINVAL;
-	if ((fd = open_local_regular(path)) < 0)
-		return fd;
-	n = read_all(fd, buf, size);
-	close(fd);
-	if (n < 0)
-		return n;
-	if ((size_t)n >= size)
-		return -EFBIG;
-	buf[n] = '\0';
-	return n;
-}
-
-int gv_map_local_file(const char *path, const char **map, size_t *len)
-{
-	struct stat st;
-	void *m;
-	int fd = open_local_regular(path), r = 0;
-
-	*map = NULL;
-	*len = 0;
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0)
-		r = -errno;
-	else if (st.st_size <= 0)
-		r = -ENODATA;
-	else if ((m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
-		r = -errno;
-	else {
-		*map = m;
-		*len = (size_t)st.st_size;
-	}
-	close(fd);
-	return r;
-}
-
-void gv_unmap_local_file(const char *map, size_t len)
-{
-	if (map)
-		munmap((void *)map, len);
 }
