@@ -164,8 +164,10 @@ static int derive_groups(struct gpuvirt_device_iter *it, const struct gv_dir *gr
 
 	if (!by_group)
 		return -ENOMEM;
-	memcpy(by_group, it->devs, it->ndevs * sizeof(*by_group));
-	qsort(by_group, it->ndevs, sizeof(*by_group), cmp_group);
+	if (it->ndevs)
+		memcpy(by_group, it->devs, it->ndevs * sizeof(*by_group));
+	if (it->ndevs > 1)
+		qsort(by_group, it->ndevs, sizeof(*by_group), cmp_group);
 	while (i < it->ndevs && r == 0) {
 		size_t j = i + 1;
 		int g = gpuvirt_device_get_iommu_group(by_group[i]);

@@ -84,7 +84,8 @@ static int index_tops(struct gv_pciids *db)
 		}
 		db->tops[db->ntops++] = (struct top){.id = l.id, .is_class = l.is_class, .next = pos, .line = start};
 	}
-	qsort(db->tops, db->ntops, sizeof(*db->tops), cmp_top);
+	if (db->ntops > 1)
+		qsort(db->tops, db->ntops, sizeof(*db->tops), cmp_top);
 	return 0;
 }
 
@@ -130,7 +131,7 @@ static struct top *find_top(const struct gv_pciids *db, bool is_class, unsigned 
 {
 	struct top key = {.id = id, .is_class = is_class};
 
-	return bsearch(&key, db->tops, db->ntops, sizeof(*db->tops), cmp_top);
+	return db->ntops ? bsearch(&key, db->tops, db->ntops, sizeof(*db->tops), cmp_top) : NULL;
 }
 
 static char *name_of(const struct gv_ids_line *l)
@@ -178,7 +179,8 @@ static int index_children(const struct gv_pciids *db, struct top *t)
 		}
 		t->kids[t->nkids++] = (struct child){.id = l.id, .line = start, .len = len};
 	}
-	qsort(t->kids, t->nkids, sizeof(*t->kids), cmp_child);
+	if (t->nkids > 1)
+		qsort(t->kids, t->nkids, sizeof(*t->kids), cmp_child);
 	return 0;
 }
 
