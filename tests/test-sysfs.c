@@ -219,11 +219,17 @@ START_TEST(held_device_dirs)
 	ck_assert_int_eq(gv_readlink_base(ctx, "sys/bus/pci/devices/0000:01:00.0/driver", buf, sizeof(buf)), 6);
 	ck_assert_str_eq(buf, "nvidia");
 	ck_assert_int_eq(gv_exists(ctx, "sys/bus/pci/devices/0000:01:00.0/driver/0000:01:00.0/vendor"), 1);
-	/* Walked once: with the bus's entry gone, the held directory answers. */
+	/* Walked once: with the bus's entry gone, the held directory answers.
+	 * Without openat2 (valgrind, old kernels) nothing is held: every open
+	 * is the walker's, and the entry is gone. */
+	fd = gv_openat2(AT_FDCWD, "/", O_PATH | O_DIRECTORY, 0, 0);
+	int held = fd >= 0 ? 7 : -ENOENT;
+	if (fd >= 0)
+		close(fd);
 	th_remove(host, dev);
-	ck_assert_int_eq(gv_read_text(ctx, "sys/bus/pci/devices/0000:01:00.0/vendor", buf, sizeof(buf)), 7);
+	ck_assert_int_eq(gv_read_text(ctx, "sys/bus/pci/devices/0000:01:00.0/vendor", buf, sizeof(buf)), held);
 	gv_devdirs_release(ctx);
-	ck_assert_int_eq(gv_read_text(ctx, "sys/bus/pci/devices/0000:01:00.0/vendor", buf, sizeof(buf)), 7);
+	ck_assert_int_eq(gv_read_text(ctx, "sys/bus/pci/devices/0000:01:00.0/vendor", buf, sizeof(buf)), held);
 	gv_devdirs_release(ctx);
 	/* Released: the next open walks, and finds no entry. */
 	ck_assert_int_eq(gv_read_text(ctx, "sys/bus/pci/devices/0000:01:00.0/vendor", buf, sizeof(buf)), -ENOENT);
