@@ -104,9 +104,8 @@ static int read_int_attr(struct gpuvirt_device *d, struct gv_dir *dir, const cha
 	return 0;
 }
 
-/* vendor, device, class and revision from their own files, where config
- * cannot tell them. */
-static int read_identity_files(struct gpuvirt_device *d, struct gv_dir *dir)
+/* vendor and device from their own files. */
+static int read_id_files(struct gpuvirt_device *d, struct gv_dir *dir)
 {
 	uint32_t v;
 	int r;
@@ -117,6 +116,18 @@ static int read_identity_files(struct gpuvirt_device *d, struct gv_dir *dir)
 	if ((r = read_hex_attr(d, dir, "device", 0xffff, &v)) < 0)
 		return r;
 	d->device = (uint16_t)v;
+	return 0;
+}
+
+/* vendor, device, class and revision from their own files, where config
+ * cannot tell them. */
+static int read_identity_files(struct gpuvirt_device *d, struct gv_dir *dir)
+{
+	uint32_t v;
+	int r;
+
+	if ((r = read_id_files(d, dir)) < 0)
+		return r;
 	if ((r = read_hex_attr(d, dir, "class", 0xffffff, &v)) < 0)
 		return r;
 	d->class_code = v;
@@ -130,7 +141,6 @@ static int read_identity_files(struct gpuvirt_device *d, struct gv_dir *dir)
  * has read them, otherwise its own files. */
 static int read_vf_ids(struct gpuvirt_device *d, struct gv_dir *dir, struct gv_load_hints *h)
 {
-	uint32_t v;
 	int r;
 
 	if (h && d->physfn && strcmp(h->vf_pf, d->physfn) == 0) {
@@ -138,12 +148,8 @@ static int read_vf_ids(struct gpuvirt_device *d, struct gv_dir *dir, struct gv_l
 		d->device = h->vf_device;
 		return 0;
 	}
-	if ((r = read_hex_attr(d, dir, "vendor", 0xffff, &v)) < 0)
+	if ((r = read_id_files(d, dir)) < 0)
 		return r;
-	d->vendor = (uint16_t)v;
-	if ((r = read_hex_attr(d, dir, "device", 0xffff, &v)) < 0)
-		return r;
-	d->device = (uint16_t)v;
 	if (h && d->physfn) {
 		memcpy(h->vf_pf, d->physfn, GV_BDF_LEN);
 		h->vf_vendor = d->vendor;

@@ -90,6 +90,8 @@ int gv_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t res
  * anything else: a FIFO, socket or device node is -EMEDIUMTYPE ("Not a
  * regular file") with a message in ctx naming the file, a directory -EISDIR. */
 int gv_open_regular(gpuvirt_ctx *ctx, const char *rel, int accmode);
+/* "a FIFO", "a socket", ...: what a file that is not a regular one is. */
+const char *gv_file_kind(mode_t mode);
 /* Read a text attribute into buf (NUL-terminated). Returns length or -errno;
  * -EFBIG when it does not fit. */
 ssize_t gv_read_text(gpuvirt_ctx *ctx, const char *rel, char *buf, size_t size);

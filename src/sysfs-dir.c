@@ -161,21 +161,12 @@ static int full_path(const struct gv_dir *d, const char *name, char *buf, size_t
 	return gv_path(buf, size, "%s/%s", d->rel, name);
 }
 
-/* A FIFO, socket or device node where an attribute should be. */
+/* A FIFO, socket or device node where an attribute should be: refused in
+ * the words gv_open_regular() uses. */
 static int refuse_kind(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *name, int type)
 {
-	static const struct {
-		int type;
-		const char *what;
-	} kinds[] = {{DT_FIFO, "a FIFO"}, {DT_CHR, "a character device"}, {DT_BLK, "a block device"},
-		     {DT_SOCK, "a socket"}};
-	const char *what = "not a regular file";
-
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (kinds[i].type == type)
-			what = kinds[i].what;
 	return gv_fail(ctx, -EMEDIUMTYPE, "%s/%s under %s is %s, not an attribute file: refused", d->rel, name,
-		       ctx->root, what);
+		       ctx->root, gv_file_kind(DTTOIF(type)));
 }
 
 ssize_t gv_dir_read(gpuvirt_ctx *ctx, struct gv_dir *d, const char *name, void *buf, size_t size)

@@ -338,7 +338,7 @@ int gv_devdir_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
 	return fd == -EXDEV || fd == -ENOSYS || fd == -EAGAIN ? -EOPNOTSUPP : fd;
 }
 
-static const char *file_kind(mode_t m)
+const char *gv_file_kind(mode_t m)
 {
 	switch (m & S_IFMT) {
 	case S_IFIFO: return "a FIFO";
@@ -370,7 +370,7 @@ int gv_open_regular(gpuvirt_ctx *ctx, const char *rel, int accmode)
 		if (S_ISDIR(st.st_mode))
 			return -EISDIR;
 		return gv_fail(ctx, -EMEDIUMTYPE, "%s under %s is %s, not an attribute file: refused", rel, ctx->root,
-			       file_kind(st.st_mode));
+			       gv_file_kind(st.st_mode));
 	}
 	/* Open the very file we checked, not whatever the name means now. */
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
