@@ -146,6 +146,17 @@ START_TEST(only_regular_files)
 	ck_assert_int_eq(gv_read_text(ctx, "run-sock", buf, sizeof(buf)), -EMEDIUMTYPE);
 	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "a socket"));
 	close(sock);
+	/* This machine's own files (a vGPU table, pci.ids): a FIFO is refused
+	 * unopened, read or mapped. */
+	{
+		const char *map;
+		size_t len;
+		snprintf(path, sizeof(path), "%s/local-fifo", host);
+		ck_assert_int_eq(mkfifo(path, 0644), 0);
+		ck_assert_int_eq(gv_read_local_file(path, buf, sizeof(buf)), -EMEDIUMTYPE);
+		ck_assert_int_eq(gv_map_local_file(path, &map, &len), -EMEDIUMTYPE);
+		ck_assert_ptr_null(map);
+	}
 	/* A directory is not an attribute either. */
 	ck_assert_int_eq(gv_read_text(ctx, "sys/bus/pci/devices", buf, sizeof(buf)), -EISDIR);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
