@@ -9,8 +9,11 @@
  * their own: a group's PCI functions are exactly the functions whose
  * iommu_group link names it, and every one of them is being read. Only the
  * list of groups (sys/kernel/iommu_groups) is read, to tell a group whose
- * directory is missing. A pass that stops at an error falls back to listing
- * the groups of what it read, so what is yielded is the same either way.
+ * directory is missing. A PF's VFs likewise are the functions whose physfn
+ * link names it (the kernel makes both links together), so its virtfnN
+ * links are not read. A pass that stops at an error falls back to listing
+ * the groups and reading the virtfnN links of what it read, so what is
+ * yielded is the same either way.
  * What a pass reads once is shared through gv_load_hints: driverctl's
  * records, a PF's VF IDs. */
 #include <errno.h>
@@ -181,6 +184,31 @@ static int derive_groups(struct gpuvirt_device_iter *it, const struct gv_dir *gr
 	return r;
 }
 
+static int cmp_bdf(const void *key, const void *dev)
+{
+	return strcmp(key, gpuvirt_device_get_bdf(*(gpuvirt_device *const *)dev));
+}
+
+/* Each PF's VFs from the VFs' physfn links. The pass reads in address
+ * order (the listing's, sorted), so a PF's VFs come in the order of their
+ * routing IDs, which is the order of virtfnN. */
+static int derive_vfs(struct gpuvirt_device_iter *it)
+{
+	gpuvirt_device **pf = NULL;
+	int r = 0;
+
+	for (size_t i = 0; i < it->ndevs && r == 0; i++) {
+		const char *name = gpuvirt_device_get_physfn(it->devs[i]);
+		if (!name)
+			continue;
+		if (!pf || strcmp(gpuvirt_device_get_bdf(*pf), name) != 0)
+			pf = bsearch(name, it->devs, it->ndevs, sizeof(*it->devs), cmp_bdf);
+		if (pf)
+			r = gv_device_add_vf(*pf, it->devs[i]);
+	}
+	return r;
+}
+
 /* Yield only what was read before i, then err. */
 static void drop_from(struct gpuvirt_device_iter *it, size_t i, int err)
 {
@@ -199,7 +227,7 @@ static void load_all(struct gpuvirt_device_iter *it)
 	size_t cap = 0;
 
 	it->loaded = true;
-	it->hints.derive_groups = gerr == 0 || gerr == -ENOENT || gerr == -ENOTDIR;
+	it->hints.whole_pass = gerr == 0 || gerr == -ENOENT || gerr == -ENOTDIR;
 	while ((r = load_next(it, &d)) > 0) {
 		if (it->ndevs == cap) {
 			gpuvirt_device **nd = realloc(it->devs, (cap = cap ? 2 * cap : 64) * sizeof(*nd));
@@ -213,14 +241,15 @@ static void load_all(struct gpuvirt_device_iter *it)
 		it->devs[it->ndevs++] = d;
 	}
 	it->err = r;
-	if (it->hints.derive_groups && r == 0) {
-		if ((r = derive_groups(it, &groups)) < 0)
+	if (it->hints.whole_pass && r == 0) {
+		if ((r = derive_groups(it, &groups)) < 0 || (r = derive_vfs(it)) < 0)
 			drop_from(it, 0, r);
-	} else if (it->hints.derive_groups) {
-		/* A pass cut short: what it read lists its own groups. */
+	} else if (it->hints.whole_pass) {
+		/* A pass cut short: what it read lists its own groups and VFs. */
 		for (size_t i = 0; i < it->ndevs; i++)
-			if (gpuvirt_device_get_iommu_group(it->devs[i]) >= 0 &&
-			    (r = gv_device_read_group_members(it->devs[i])) < 0) {
+			if ((gpuvirt_device_get_iommu_group(it->devs[i]) >= 0 &&
+			     (r = gv_device_read_group_members(it->devs[i])) < 0) ||
+			    (r = gv_device_read_vfs(it->devs[i])) < 0) {
 				drop_from(it, i, r); /* yield what is whole, then this error */
 				break;
 			}
@@ -228,7 +257,7 @@ static void load_all(struct gpuvirt_device_iter *it)
 	/* The caller may clear the context's message before it reaches the
 	 * error: keep it for then. */
 	memcpy(it->errmsg, it->ctx->error, sizeof(it->errmsg));
-	it->hints.derive_groups = false;
+	it->hints.whole_pass = false;
 	gv_dir_close(&groups);
 }
 

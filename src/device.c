@@ -264,7 +264,7 @@ static int read_iommu_group(struct gpuvirt_device *d, struct gv_dir *dir, struct
 	free(group);
 	d->iommu_group = (int)v;
 	/* A pass over every function tells the members without the listing. */
-	return h && h->derive_groups ? 0 : gv_device_read_group_members(d);
+	return h && h->whole_pass ? 0 : gv_device_read_group_members(d);
 }
 
 int gv_device_add_group_member(gpuvirt_device *d, const char *bdf)
@@ -308,7 +308,7 @@ static int read_virtfns(struct gpuvirt_device *d, struct gv_dir *dir)
 	return r < 0 ? r : 0;
 }
 
-static int read_sriov(struct gpuvirt_device *d, struct gv_dir *dir)
+static int read_sriov(struct gpuvirt_device *d, struct gv_dir *dir, const struct gv_load_hints *h)
 {
 	int r;
 
@@ -319,7 +319,8 @@ static int read_sriov(struct gpuvirt_device *d, struct gv_dir *dir)
 		return 0;
 	if ((r = read_int_attr(d, dir, "sriov_numvfs", 0, 65535, 0, &d->sriov_num)) < 0)
 		return r;
-	return read_virtfns(d, dir);
+	/* A whole pass tells the VFs by their physfn links. */
+	return h && h->whole_pass ? 0 : read_virtfns(d, dir);
 }
 
 static int read_drm(struct gpuvirt_device *d, struct gv_dir *dir)
@@ -433,6 +434,30 @@ static void compute_modes(struct gpuvirt_device *d, struct gv_dir *dir)
 	}
 }
 
+int gv_device_add_vf(gpuvirt_device *pf, const gpuvirt_device *vf)
+{
+	if (vf->modes & GPUVIRT_MODE_NVIDIA_VGPU)
+		pf->modes |= GPUVIRT_MODE_NVIDIA_VGPU;
+	return gv_strv_push(&pf->vfs, vf->bdf);
+}
+
+int gv_device_read_vfs(gpuvirt_device *d)
+{
+	char path[256];
+	struct gv_dir dir;
+	int r = gv_path(path, sizeof(path), "sys/bus/pci/devices/%s", d->bdf);
+
+	if (r < 0 || d->sriov_total < 0)
+		return r;
+	if ((r = gv_dir_open(d->ctx, path, &dir)) < 0)
+		return gv_fail(d->ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
+	gv_strv_free(&d->vfs);
+	if ((r = read_virtfns(d, &dir)) == 0)
+		compute_modes(d, &dir);
+	gv_dir_close(&dir);
+	return r;
+}
+
 /* driverctl's record: the driver it binds at boot. */
 static int read_persistent(struct gpuvirt_device *d, struct gv_load_hints *h)
 {
@@ -481,7 +506,7 @@ static int device_load(struct gpuvirt_device *d, struct gv_load_hints *h)
 		r = read_identity(d, &dir, h);
 	if (r == -ENOENT && gv_exists(ctx, path) == 0) /* vanished after the listing */
 		r = gv_fail(ctx, -ENODEV, "%s: device vanished while it was read", d->bdf);
-	if (r == 0 && (r = read_links(d, &dir, h)) == 0 && (r = read_sriov(d, &dir)) == 0 &&
+	if (r == 0 && (r = read_links(d, &dir, h)) == 0 && (r = read_sriov(d, &dir, h)) == 0 &&
 	    (r = read_optional(d, &dir)) == 0 && (r = read_persistent(d, h)) == 0) {
 		compute_modes(d, &dir);
 		d->names_done = false;

@@ -50,6 +50,7 @@ struct gpuvirt_ctx {
 		int fd; /* O_PATH | O_DIRECTORY */
 	} devdirs[8];
 	size_t ndevdirs;
+	int sys_fills; /* sysfs-dir.c: 0 not yet asked, 1 getdents64 fills its buffer under sys/, -1 not */
 };
 
 void gv_log(gpuvirt_ctx *ctx, int priority, const char *fmt, ...) GV_PRINTF(3, 4);
@@ -215,13 +216,20 @@ struct gv_load_hints {
 	uint16_t vf_vendor, vf_device;
 	/* Every function is being read: the caller fills the IOMMU group
 	 * members from their links (gv_device_add_group_member) instead of
-	 * each device listing its group. */
-	bool derive_groups;
+	 * each device listing its group, and a PF's VFs from their physfn
+	 * links (gv_device_add_vf) instead of its virtfnN links. */
+	bool whole_pass;
 };
 /* Read one function (hints: NULL, or those of a pass). */
 int gv_device_load(gpuvirt_ctx *ctx, const char *bdf, struct gv_load_hints *hints, gpuvirt_device **out);
 int gv_device_read_group_members(gpuvirt_device *dev);
 int gv_device_add_group_member(gpuvirt_device *dev, const char *bdf);
+/* A VF of pf read in the same whole pass, added in address order (the
+ * order of routing IDs, so of virtfnN); its vendor vGPU interface is the
+ * PF's too. */
+int gv_device_add_vf(gpuvirt_device *pf, const gpuvirt_device *vf);
+/* A PF's VFs from its virtfnN links (a whole pass cut short). */
+int gv_device_read_vfs(gpuvirt_device *dev);
 /* Display controllers and processing accelerators (class 03xxxx, 1200xx). */
 bool gv_class_is_gpu(uint32_t class_code);
 /* A function a VM can take: not a bridge. */

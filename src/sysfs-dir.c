@@ -25,12 +25,44 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "private.h"
 
 /* getdents64 buffer: a sysfs device directory (~40 entries) fits many times. */
 #define LIST_CHUNK 32768
+/* The largest record getdents64 can return: its header and a 255-byte name
+ * with its NUL, rounded up to 8. */
+#define LIST_RECORD_MAX 280
+
+/* File systems whose getdents64 fills the buffer while entries remain:
+ * kernfs (sysfs), ext2/3/4 and tmpfs each emit until an entry does not fit
+ * or the directory ends. On them a listing that left room for the largest
+ * record is the whole directory, and the call that would return 0 is not
+ * made. FUSE, NFS and the rest may answer a part at a time: those are read
+ * until getdents64 says 0. */
+#define FS_SYSFS 0x62656572
+#define FS_EXT4 0xEF53
+#define FS_TMPFS 0x01021994
+
+/* Whether the directories under sys/ fill getdents64's buffer: asked of the
+ * file system once per context, at its first listing there (sys/ is one
+ * file system on a host; what is mounted inside it is never listed). */
+static bool sys_fills(gpuvirt_ctx *ctx, const struct gv_dir *d)
+{
+	struct statfs fs;
+
+	if (strncmp(d->rel, "sys/", 4) != 0)
+		return false;
+	if (!ctx->sys_fills) {
+		ctx->sys_fills = -1;
+		if (fstatfs(d->fd, &fs) == 0 &&
+		    (fs.f_type == FS_SYSFS || fs.f_type == FS_EXT4 || fs.f_type == FS_TMPFS))
+			ctx->sys_fills = 1;
+	}
+	return ctx->sys_fills > 0;
+}
 
 static int cmp_entry(const void *a, const void *b)
 {
@@ -60,8 +92,9 @@ static int pool_add(struct gv_dir *d, size_t *cap, const struct dirent64 *de)
 	return 0;
 }
 
-/* Every entry but "." and "..", into the pool. */
-static int list_all(struct gv_dir *d)
+/* Every entry but "." and "..", into the pool; `fills`: a call that
+ * left room for another record was the last (see sys_fills). */
+static int list_all(struct gv_dir *d, bool fills)
 {
 	char *buf = malloc(LIST_CHUNK);
 	size_t cap = 0;
@@ -81,6 +114,8 @@ static int list_all(struct gv_dir *d)
 			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 				r = pool_add(d, &cap, de) < 0 ? -ENOMEM : 1;
 		}
+		if (r > 0 && fills && n <= LIST_CHUNK - LIST_RECORD_MAX)
+			r = 0;
 	}
 	free(buf);
 	return r;
@@ -117,7 +152,7 @@ int gv_dir_open(gpuvirt_ctx *ctx, const char *rel, struct gv_dir *d)
 	d->fd = gv_open(ctx, rel, O_RDONLY | O_DIRECTORY, 0);
 	if (d->fd < 0)
 		return d->fd;
-	if ((r = list_all(d)) < 0 || (r = index_pool(d)) < 0) {
+	if ((r = list_all(d, sys_fills(ctx, d))) < 0 || (r = index_pool(d)) < 0) {
 		gv_dir_close(d);
 		return r;
 	}

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -430,9 +432,23 @@ START_TEST(refresh_sees_changes)
 }
 END_TEST
 
-/* A pass over every function tells each IOMMU group's members from the
- * functions' links: the same members as each device's own listing, on every
- * host (shared groups, a foreign member, VFs, a real kernel's recording). */
+/* The VFs and modes of a device from a pass as from a lookup of it alone. */
+static void same_vfs(gpuvirt_device *d, gpuvirt_device *one, const char *host, size_t *pfs)
+{
+	size_t n = gpuvirt_device_get_vf_count(d);
+
+	ck_assert_msg(n == gpuvirt_device_get_vf_count(one), "%s on %s: %zu VFs", gpuvirt_device_get_bdf(d), host, n);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_str_eq(gpuvirt_device_get_vf(d, i), gpuvirt_device_get_vf(one, i));
+	ck_assert_uint_eq(gpuvirt_device_get_modes(d), gpuvirt_device_get_modes(one));
+	*pfs += n > 0;
+}
+
+/* A pass over every function tells each IOMMU group's members and each PF's
+ * VFs from the functions' links: the same members as each device's own
+ * listing and the same VFs, in the same order, as its virtfnN links, on
+ * every host (shared groups, a foreign member, VFs, a real kernel's
+ * recording). */
 START_TEST(all_pass_groups_as_listed)
 {
 	static const char *const hosts[] = {"workstation", "bad-group", "a100x8", "t4", "amd-mxgpu",
@@ -441,7 +457,7 @@ START_TEST(all_pass_groups_as_listed)
 		gpuvirt_ctx *ctx = th_ctx(hosts[h]);
 		gpuvirt_device_iter *it;
 		gpuvirt_device *d, *one;
-		size_t shared = 0;
+		size_t shared = 0, pfs = 0;
 
 		ck_assert_int_eq(gpuvirt_device_iter_new(ctx, GPUVIRT_DEVICES_ALL, &it), 0);
 		while (gpuvirt_device_iter_next(it, &d) == 1) {
@@ -453,14 +469,52 @@ START_TEST(all_pass_groups_as_listed)
 				ck_assert_str_eq(gpuvirt_device_get_iommu_group_member(d, i),
 						 gpuvirt_device_get_iommu_group_member(one, i));
 			shared += n > 1;
+			same_vfs(d, one, hosts[h], &pfs);
 			gpuvirt_device_unref(one);
 			gpuvirt_device_unref(d);
 		}
 		gpuvirt_device_iter_unref(it);
 		if (strcmp(hosts[h], "workstation") == 0 || strcmp(hosts[h], "bad-group") == 0)
 			ck_assert_uint_gt(shared, 1); /* the case that matters is there */
+		if (strcmp(hosts[h], "a100x8") == 0)
+			ck_assert_uint_eq(pfs, 8); /* and the PFs with VFs */
 		gpuvirt_ctx_unref(ctx);
 	}
+}
+END_TEST
+
+/* A pass cut short by an unreadable file: what it yields before the error
+ * has its groups and its VFs as a lookup has them (read from the links,
+ * the pass being incomplete). */
+START_TEST(all_pass_cut_short_keeps_vfs)
+{
+	const char *host = th_host("a100x8");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	gpuvirt_device_iter *it;
+	gpuvirt_device *d, *one;
+	char path[4096];
+	size_t pfs = 0, yielded = 0;
+	int r;
+
+	/* The last function in the listing, a VF of the last PF. */
+	snprintf(path, sizeof(path), "%s/sys/devices/pci0000:00/0000:00:08.0/0000:bd:00.7/numa_node", host);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(gpuvirt_device_iter_new(ctx, GPUVIRT_DEVICES_ALL, &it), 0);
+	while ((r = gpuvirt_device_iter_next(it, &d)) == 1) {
+		one = get(ctx, gpuvirt_device_get_bdf(d));
+		same_vfs(d, one, "a100x8 (cut short)", &pfs);
+		ck_assert_uint_eq(gpuvirt_device_get_iommu_group_member_count(d),
+				  gpuvirt_device_get_iommu_group_member_count(one));
+		gpuvirt_device_unref(one);
+		gpuvirt_device_unref(d);
+		yielded++;
+	}
+	ck_assert_int_eq(r, -EMEDIUMTYPE);
+	ck_assert_uint_eq(yielded, 48);
+	ck_assert_uint_eq(pfs, 8);
+	gpuvirt_device_iter_unref(it);
+	gpuvirt_ctx_unref(ctx);
 }
 END_TEST
 
@@ -554,6 +608,7 @@ static Suite *suite(void)
 	tcase_add_test(broken, vanishing_mid_scan);
 	tcase_add_test(broken, vanishing_mid_scan_gpus);
 	tcase_add_test(broken, all_pass_group_dir_missing);
+	tcase_add_test(broken, all_pass_cut_short_keeps_vfs);
 	tcase_add_test(broken, vf_ids_per_pf);
 	tcase_add_test(hosts, all_pass_groups_as_listed);
 	tcase_add_test(broken, refresh_sees_changes);

@@ -19,7 +19,7 @@ This is a benchmark, not a timed test: times are printed, never asserted.
 With --assert, the counts that are stable are: system calls per function of
 the inventory (--max-syscalls) and the 16-GPU inventory's heap (--max-heap).
 
-usage: bench.py [--build DIR] [--runs N] [--sizes 2k,8k,20k] [--quick] [--assert]
+usage: bench.py [--build DIR] [--runs N] [--sizes 2k,8k,20k] [--only ROWS] [--quick] [--assert]
 Needs root for the peers' namespace and the FUSE host; without it those
 rows say why they are missing."""
 import argparse
@@ -200,6 +200,8 @@ def main():
     ap.add_argument("--assert", dest="check", action="store_true", help="fail on the stable counts")
     ap.add_argument("--max-syscalls", type=float, default=20.5, help="per function, inventory (19.9 now)")
     ap.add_argument("--max-heap", type=int, default=1 << 20, help="bytes, 16-GPU inventory")
+    ap.add_argument("--only", default="inventory,profiles,bind,heap",
+                    help="which rows: inventory, profiles (with check), bind, heap")
     a = ap.parse_args()
     if a.quick:
         a.sizes, a.runs, a.rounds = "2k", 2, 1
@@ -209,11 +211,14 @@ def main():
             return 1
     b = Bench(a)
     try:
-        for size in a.sizes.split(","):
+        only = a.only.split(",")
+        for size in a.sizes.split(",") if "inventory" in only else ():
             b.inventory(size)
-        b.profiles_and_check()
-        b.bind()
-        peak = b.heap()
+        if "profiles" in only:
+            b.profiles_and_check()
+        if "bind" in only:
+            b.bind()
+        peak = b.heap() if "heap" in only else None
         b.print(peak)
     finally:
         shutil.rmtree(b.tmp, ignore_errors=True)
