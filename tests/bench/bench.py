@@ -198,7 +198,7 @@ def main():
     ap.add_argument("--sizes", default="2k,8k,20k")
     ap.add_argument("--quick", action="store_true", help="2k only, 2 runs: proves the benchmark works")
     ap.add_argument("--assert", dest="check", action="store_true", help="fail on the stable counts")
-    ap.add_argument("--max-syscalls", type=float, default=20.5, help="per function, inventory (19.9 now)")
+    ap.add_argument("--max-syscalls", type=float, default=20.5, help="per function, inventory (18.4 now)")
     ap.add_argument("--max-heap", type=int, default=1 << 20, help="bytes, 16-GPU inventory")
     ap.add_argument("--only", default="inventory,profiles,bind,heap",
                     help="which rows: inventory, profiles (with check), bind, heap")
