@@ -145,6 +145,16 @@ static const struct gv_refusal *unit_refuses(const struct gv_unit *u, const char
 	return NULL;
 }
 
+/* Whether the unit looked for the holders of `bdf`: a member that would
+ * change drivers (no holder of it, or the unit would have refused). */
+static bool unit_looked_at(const struct gv_unit *u, const char *bdf)
+{
+	for (size_t i = 0; i < u->nmembers; i++)
+		if (strcmp(u->members[i].bdf, bdf) == 0)
+			return strcmp(u->members[i].driver, u->target) != 0;
+	return false;
+}
+
 /* Who holds the GPU or a function that moves with it: a VM (VFIO nodes,
  * instances, VFs in use) or the host (DRM, nvidia, kfd, sound nodes).
  * Binding refuses both; force takes only the host's. */
@@ -152,7 +162,8 @@ static int check_holders(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *de
 {
 	const char *bdf = gpuvirt_device_get_bdf(dev);
 	const struct gv_refusal *no = unit_refuses(u, "gpu.driver.in_use");
-	struct gv_holders own;
+	const struct gv_holder *first = NULL;
+	struct gv_holders own = {0};
 	int e;
 
 	if (no && no->lifted_by == 0)
@@ -165,12 +176,15 @@ static int check_holders(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *de
 		    r, bdf, "gpu.driver.in_use", W,
 		    "Stop what uses the GPU (a display manager, a compute job) before binding, or bind with --force",
 		    "%s", no->message);
-	/* Already passed through: a VM holding it is where it should be. */
-	if ((e = gv_holders_collect(ctx, &bdf, 1, &own)) < 0)
+	/* Already passed through: a VM holding it is where it should be. The
+	 * unit looked for its holders unless it is on the target already. */
+	if (!unit_looked_at(u, bdf) && (e = gv_holders_collect(ctx, &bdf, 1, &own)) < 0)
 		return e;
-	if (own.n) {
+	for (size_t i = 0; i < own.n && !first; i++)
+		first = strcmp(own.v[i].device, bdf) == 0 ? &own.v[i] : NULL;
+	if (first) {
 		char one[256];
-		gv_holder_describe(&own.v[0], one, sizeof(one));
+		gv_holder_describe(first, one, sizeof(one));
 		e = gv_report_add(r, bdf, "gpu.driver.in_use", I, NULL, "in use where it is: %s%s", one,
 				  own.n > 1 ? ", ..." : "");
 	} else {

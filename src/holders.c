@@ -23,7 +23,7 @@
 
 #include "private.h"
 
-/* ---- the open files of every process, read once per question ----------- */
+/* ---- what holders are found in, read once per question ----------------- */
 
 struct open_file {
 	long pid;
@@ -31,9 +31,19 @@ struct open_file {
 	char path[96]; /* only /dev/ nodes that can hold a device */
 };
 
+/* A live mdev instance and the name of its parent's folder. */
+struct live_mdev {
+	char uuid[37];
+	char parent[64];
+};
+
+/* The open files of every process and the live mdev instances: read once
+ * for a question about several devices, or once for a run of checks. */
 struct open_files {
 	struct open_file *v;
 	size_t n;
+	struct live_mdev *mdev;
+	size_t nmdev;
 };
 
 /* Copy a string, cut to the field (the names compared here are short). */
@@ -114,7 +124,6 @@ static int scan_processes(gpuvirt_ctx *ctx, struct open_files *of)
 	size_t np;
 	int r;
 
-	memset(of, 0, sizeof(*of));
 	r = gv_list_dir(ctx, "proc", &pids, &np);
 	if (r == -ENOENT)
 		return 0; /* a host without proc/ shows no process */
@@ -127,23 +136,74 @@ static int scan_processes(gpuvirt_ctx *ctx, struct open_files *of)
 	return r;
 }
 
-/* The open files to look at: the context's snapshot while a run of checks
- * holds one (one scan of proc/ for every GPU), else a fresh scan. A change
- * to the host never runs under a snapshot: it must see the host as it is. */
-static int open_files_for(gpuvirt_ctx *ctx, struct open_files *of, bool *borrowed)
+/* The live mdev instances: sys/bus/mdev/devices/<uuid> links into its
+ * parent's folder ("../../../devices/.../<parent>/<uuid>"). One that goes
+ * while we read is simply not there. */
+static int scan_mdevs(gpuvirt_ctx *ctx, struct open_files *of)
+{
+	char **names, rel[128], target[512];
+	size_t n;
+	int r;
+
+	r = gv_list_dir(ctx, "sys/bus/mdev/devices", &names, &n);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return gv_fail(ctx, r, "cannot list sys/bus/mdev/devices: %s", gpuvirt_strerror(r));
+	if (n && !(of->mdev = calloc(n, sizeof(*of->mdev))))
+		r = -ENOMEM;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		char *last, *prev;
+		if (gv_path(rel, sizeof(rel), "sys/bus/mdev/devices/%s", names[i]) < 0 ||
+		    gv_readlink(ctx, rel, target, sizeof(target)) <= 0 || !(last = strrchr(target, '/')))
+			continue;
+		*last = '\0';
+		prev = strrchr(target, '/');
+		copy_str(of->mdev[of->nmdev].uuid, sizeof(of->mdev[0].uuid), names[i]);
+		copy_str(of->mdev[of->nmdev++].parent, sizeof(of->mdev[0].parent), prev ? prev + 1 : target);
+	}
+	gv_names_free(names, n);
+	return r;
+}
+
+static void open_files_free(struct open_files *of)
+{
+	free(of->v);
+	free(of->mdev);
+	memset(of, 0, sizeof(*of));
+}
+
+/* Processes, and with `mdevs` the live instances, read now. */
+static int scan_host(gpuvirt_ctx *ctx, struct open_files *of, bool mdevs)
+{
+	int r;
+
+	memset(of, 0, sizeof(*of));
+	if ((r = scan_processes(ctx, of)) == 0 && mdevs)
+		r = scan_mdevs(ctx, of);
+	if (r < 0)
+		open_files_free(of);
+	return r;
+}
+
+/* What to look in: the context's snapshot while a run of checks holds one
+ * (proc/ and the instances read once for every GPU), else a fresh read. A
+ * change to the host never runs under a snapshot: it must see the host as
+ * it is. */
+static int open_files_for(gpuvirt_ctx *ctx, struct open_files *of, bool *borrowed, bool mdevs)
 {
 	*borrowed = ctx->open_files != NULL;
 	if (*borrowed) {
 		*of = *(struct open_files *)ctx->open_files;
 		return 0;
 	}
-	return scan_processes(ctx, of);
+	return scan_host(ctx, of, mdevs);
 }
 
 static void open_files_done(struct open_files *of, bool borrowed)
 {
 	if (!borrowed)
-		free(of->v);
+		open_files_free(of);
 }
 
 int gv_holders_snapshot(gpuvirt_ctx *ctx, bool on)
@@ -152,7 +212,7 @@ int gv_holders_snapshot(gpuvirt_ctx *ctx, bool on)
 	int r = 0;
 
 	if (of) {
-		free(of->v);
+		open_files_free(of);
 		free(of);
 		ctx->open_files = NULL;
 	}
@@ -160,7 +220,7 @@ int gv_holders_snapshot(gpuvirt_ctx *ctx, bool on)
 		return 0;
 	if (!(of = calloc(1, sizeof(*of))))
 		return -ENOMEM;
-	if ((r = scan_processes(ctx, of)) < 0) {
+	if ((r = scan_host(ctx, of, true)) < 0) {
 		free(of);
 		return r;
 	}
@@ -216,9 +276,17 @@ static const char *bus_of(const char *name)
 	return strlen(name) == 36 ? "mdev" : "pci";
 }
 
-/* Names listed in a folder of the device ("vfio-dev", "drm", "sound"). */
-static void each_entry(gpuvirt_ctx *ctx, const char *bdf, const char *sub, const char *prefix, bool vm,
-		       const char *node_prefix, struct nodes *nd)
+/* Entries of a device's folder that name a node: "card0" in drm/ is
+ * /dev/dri/card0. */
+struct node_kind {
+	const char *entry, *node;
+	bool vm;
+};
+
+/* A folder of the device ("vfio-dev", "drm", "sound") listed once for
+ * every kind of node it can name. */
+static void each_entry(gpuvirt_ctx *ctx, const char *bdf, const char *sub, const struct node_kind *k, size_t nk,
+		       struct nodes *nd)
 {
 	char rel[128], **names;
 	size_t n;
@@ -227,13 +295,17 @@ static void each_entry(gpuvirt_ctx *ctx, const char *bdf, const char *sub, const
 	    gv_list_dir(ctx, rel, &names, &n) < 0)
 		return;
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(names[i], prefix, strlen(prefix)) == 0)
-			add_node(nd, vm, node_prefix, names[i] + strlen(prefix));
+		for (size_t j = 0; j < nk; j++)
+			if (strncmp(names[i], k[j].entry, strlen(k[j].entry)) == 0)
+				add_node(nd, k[j].vm, k[j].node, names[i] + strlen(k[j].entry));
 	gv_names_free(names, n);
 }
 
 static void device_nodes(gpuvirt_ctx *ctx, const char *bdf, struct nodes *nd)
 {
+	static const struct node_kind vfio[] = {{"vfio", "/dev/vfio/devices/vfio", true}},
+				      drm[] = {{"card", "/dev/dri/card", false}, {"renderD", "/dev/dri/renderD", false}},
+				      sound[] = {{"card", "/dev/snd/controlC", false}};
 	char rel[128], buf[64], drv[GV_DRIVER_LEN] = "";
 	ssize_t n;
 
@@ -241,12 +313,11 @@ static void device_nodes(gpuvirt_ctx *ctx, const char *bdf, struct nodes *nd)
 	if (gv_path(rel, sizeof(rel), "sys/bus/%s/devices/%s/iommu_group", bus_of(bdf), bdf) == 0 &&
 	    gv_readlink_base(ctx, rel, buf, sizeof(buf)) > 0)
 		add_node(nd, true, "/dev/vfio/", buf);
-	each_entry(ctx, bdf, "vfio-dev", "vfio", true, "/dev/vfio/devices/vfio", nd);
+	each_entry(ctx, bdf, "vfio-dev", vfio, 1, nd);
 	if (strlen(bdf) == 36)
 		return; /* an mdev has only its VFIO nodes */
-	each_entry(ctx, bdf, "drm", "card", false, "/dev/dri/card", nd);
-	each_entry(ctx, bdf, "drm", "renderD", false, "/dev/dri/renderD", nd);
-	each_entry(ctx, bdf, "sound", "card", false, "/dev/snd/controlC", nd);
+	each_entry(ctx, bdf, "drm", drm, 2, nd);
+	each_entry(ctx, bdf, "sound", sound, 1, nd);
 	/* NVIDIA's per-GPU node: its minor is in the driver's proc file. */
 	if (gv_path(rel, sizeof(rel), "proc/driver/nvidia/gpus/%s/information", bdf) == 0) {
 		char info[2048];
@@ -302,28 +373,13 @@ static int add_instance(struct gv_holders *h, const char *bdf, const char *uuid,
 }
 
 /* mdev instances whose parent is `parent` (a PF or a VF). */
-static int mdev_holders(gpuvirt_ctx *ctx, const char *bdf, const char *parent, struct gv_holders *h)
+static int mdev_holders(const char *bdf, const char *parent, const struct open_files *of, struct gv_holders *h)
 {
-	char **names, rel[128], target[512];
-	size_t n;
-	int r;
+	int r = 0;
 
-	r = gv_list_dir(ctx, "sys/bus/mdev/devices", &names, &n);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return gv_fail(ctx, r, "cannot list sys/bus/mdev/devices: %s", gpuvirt_strerror(r));
-	for (size_t i = 0; i < n && r == 0; i++) {
-		char *last, *prev;
-		if (gv_path(rel, sizeof(rel), "sys/bus/mdev/devices/%s", names[i]) < 0 ||
-		    gv_readlink(ctx, rel, target, sizeof(target)) <= 0 || !(last = strrchr(target, '/')))
-			continue;
-		*last = '\0';
-		prev = strrchr(target, '/');
-		if (strcmp(prev ? prev + 1 : target, parent) == 0)
-			r = add_instance(h, bdf, names[i], parent);
-	}
-	gv_names_free(names, n);
+	for (size_t i = 0; i < of->nmdev && r == 0; i++)
+		if (strcmp(of->mdev[i].parent, parent) == 0)
+			r = add_instance(h, bdf, of->mdev[i].uuid, parent);
 	return r;
 }
 
@@ -334,7 +390,7 @@ static int vf_holders(gpuvirt_ctx *ctx, const char *pf, const char *vf, const st
 	long type;
 	int r;
 
-	if ((r = mdev_holders(ctx, pf, vf, h)) < 0)
+	if ((r = mdev_holders(pf, vf, of, h)) < 0)
 		return r;
 	if (gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/nvidia/current_vgpu_type", vf) == 0 &&
 	    gv_exists(ctx, rel) == 1 && (type = gv_mut_read_vendor_type(ctx, vf)) > 0) {
@@ -368,7 +424,7 @@ static int device_holders(gpuvirt_ctx *ctx, const char *bdf, const struct open_f
 	size_t n;
 	int r;
 
-	if ((r = process_holders(ctx, bdf, of, h)) < 0 || (r = mdev_holders(ctx, bdf, bdf, h)) < 0)
+	if ((r = process_holders(ctx, bdf, of, h)) < 0 || (r = mdev_holders(bdf, bdf, of, h)) < 0)
 		return r;
 	if (gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s", bdf) < 0 || gv_list_dir(ctx, rel, &names, &n) < 0)
 		return 0;
@@ -391,7 +447,7 @@ int gv_holders_collect(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, stru
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = open_files_for(ctx, &of, &borrowed)) < 0)
+	if ((r = open_files_for(ctx, &of, &borrowed, true)) < 0)
 		return r;
 	for (size_t i = 0; i < n && r == 0; i++)
 		r = device_holders(ctx, bdfs[i], &of, out);
@@ -499,7 +555,7 @@ int gv_instance_holders(gpuvirt_ctx *ctx, const char *uuid_or_vf, struct gv_hold
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = open_files_for(ctx, &of, &borrowed)) < 0)
+	if ((r = open_files_for(ctx, &of, &borrowed, false)) < 0)
 		return r;
 	r = process_holders(ctx, uuid_or_vf, &of, &all);
 	open_files_done(&of, borrowed);

@@ -43,7 +43,7 @@ struct gpuvirt_ctx {
 	char *root_env;	      /* GPUVIRT_ROOT, only while gpuvirt_ctx_new() runs */
 	long write_timeout_ms; /* deadline of a kernel write that can block */
 	uint64_t generation;   /* bumped by every write to the host */
-	void *open_files;      /* holders.c: the processes' open files, while a run of checks holds them */
+	void *open_files;      /* holders.c: the processes' open files and live instances, while a run of checks holds them */
 	int devdirs_held;      /* sysfs-dir.c: holds of device directories */
 	struct gv_devdir {
 		char bdf[GV_BDF_LEN];

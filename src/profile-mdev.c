@@ -62,39 +62,130 @@ static uint32_t instances_of(const struct instance_list *il, const char *parent,
 	return n;
 }
 
+/* The files of a type that do not change while its driver is loaded (name,
+ * description, device API) are read from the first parent of a model and
+ * shared with the other parents of the same model: same driver, PCI IDs
+ * (subsystem and revision included) and type. Each parent's own
+ * available_instances is still read. A parent whose model cannot be told
+ * shares nothing. */
+struct type_consts {
+	char name[256], desc[1024], api[64];
+};
+
+struct seen_types {
+	struct seen_type {
+		char *key; /* "<model>/<type>" */
+		struct type_consts c;
+	} *v;
+	size_t n;
+};
+
+static const struct type_consts *seen_find(const struct seen_types *s, const char *model, const char *type)
+{
+	size_t ml = strlen(model);
+
+	if (!model[0])
+		return NULL;
+	for (size_t i = 0; i < s->n; i++)
+		if (strncmp(s->v[i].key, model, ml) == 0 && s->v[i].key[ml] == '/' &&
+		    strcmp(s->v[i].key + ml + 1, type) == 0)
+			return &s->v[i].c;
+	return NULL;
+}
+
+/* Remember a type's files; running out of memory only costs the sharing. */
+static void seen_add(struct seen_types *s, const char *model, const char *type, const struct type_consts *c)
+{
+	struct seen_type *v;
+	char *key;
+
+	if (!model[0] || asprintf(&key, "%s/%s", model, type) < 0)
+		return;
+	if (!(v = realloc(s->v, (s->n + 1) * sizeof(*v)))) {
+		free(key);
+		return;
+	}
+	s->v = v;
+	v[s->n].key = key;
+	v[s->n++].c = *c;
+}
+
+static void seen_free(struct seen_types *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].key);
+	free(s->v);
+}
+
 /* Where the types are listed: the parent's name in sys/class/mdev_bus, the
- * GPU it belongs to (the PF of a VF parent) and its NUMA node; the host's
- * instances. */
+ * GPU it belongs to (the PF of a VF parent), its NUMA node and its model
+ * ("" when it cannot be told); the host's instances and the types seen. */
 struct mdev_parent {
 	const char *name, *gpu;
 	int numa;
+	char model[96];
 	const struct instance_list *instances;
+	struct seen_types *seen;
 };
 
-/* One type: its directory opened and listed once, its files read from it. */
-static int type_profile(gpuvirt_ctx *ctx, const struct gv_dir *types, const char *type, const struct mdev_parent *mp,
+/* A type's files from its directory, opened and listed once: -ENOENT when
+ * the type is gone since the listing. */
+static int read_type(gpuvirt_ctx *ctx, const char *rel, struct type_consts *c, char *avail, size_t asize)
+{
+	struct gv_dir t;
+	int r = gv_dir_open(ctx, rel, &t);
+
+	if (r == -ENOENT)
+		return r;
+	if (r < 0)
+		return gv_fail(ctx, r, "cannot read %s under %s: %s", rel, ctx->root, gpuvirt_strerror(r));
+	if ((r = type_attr(ctx, &t, "name", c->name, sizeof(c->name))) == 0 &&
+	    (r = type_attr(ctx, &t, "description", c->desc, sizeof(c->desc))) == 0 &&
+	    (r = type_attr(ctx, &t, "device_api", c->api, sizeof(c->api))) == 0)
+		r = type_attr(ctx, &t, "available_instances", avail, asize);
+	gv_dir_close(&t);
+	return r;
+}
+
+/* A type of a model already seen: only its available_instances, opened
+ * beneath the parent's open mdev_supported_types. */
+static int read_avail(gpuvirt_ctx *ctx, struct gv_dir *types, const char *type, char *avail, size_t asize)
+{
+	char name[320];
+	ssize_t n;
+
+	if (gv_path(name, sizeof(name), "%s/available_instances", type) < 0)
+		return -ENOENT;
+	if ((n = gv_dir_attr_str(ctx, types, name, avail, asize)) >= 0 || n == -ENOENT)
+		return n < 0 ? -ENOENT : 0; /* -ENOENT: the type is gone */
+	return gv_fail(ctx, (int)n, "cannot read %s/%s under %s: %s", types->rel, name, ctx->root,
+		       gpuvirt_strerror((int)n));
+}
+
+/* One type of a parent as a profile. */
+static int type_profile(gpuvirt_ctx *ctx, struct gv_dir *types, const char *type, const struct mdev_parent *mp,
 			struct plist *out)
 {
-	char rel[512], name[256], desc[1024], api[64], avail[32];
-	struct gv_dir t;
+	const struct type_consts *seen = seen_find(mp->seen, mp->model, type);
+	struct type_consts own;
+	char rel[512], avail[32];
 	gpuvirt_profile *p;
 	long a;
 	int r;
 
 	if (gv_path(rel, sizeof(rel), "%s/%s", types->rel, type) < 0)
 		return 0;
-	if ((r = gv_dir_open(ctx, rel, &t)) == -ENOENT)
+	r = seen ? read_avail(ctx, types, type, avail, sizeof(avail)) : read_type(ctx, rel, &own, avail, sizeof(avail));
+	if (r == -ENOENT)
 		return 0; /* gone since the listing */
 	if (r < 0)
-		return gv_fail(ctx, r, "cannot read %s under %s: %s", rel, ctx->root, gpuvirt_strerror(r));
-	if ((r = type_attr(ctx, &t, "name", name, sizeof(name))) < 0 ||
-	    (r = type_attr(ctx, &t, "description", desc, sizeof(desc))) < 0 ||
-	    (r = type_attr(ctx, &t, "device_api", api, sizeof(api))) < 0 ||
-	    (r = type_attr(ctx, &t, "available_instances", avail, sizeof(avail))) < 0) {
-		gv_dir_close(&t);
 		return r;
+	if (!seen) {
+		seen_add(mp->seen, mp->model, type, &own);
+		seen = &own;
 	}
-	p = gv_profile_alloc(type, name, desc[0] ? desc : NULL, api[0] ? api : NULL, mp->gpu, GPUVIRT_MECHANISM_MDEV);
+	p = gv_profile_alloc(type, seen->name, seen->desc[0] ? seen->desc : NULL, seen->api[0] ? seen->api : NULL,
+			     mp->gpu, GPUVIRT_MECHANISM_MDEV);
 	if (p) {
 		p->numa = mp->numa;
 		if (gv_parse_int(avail, strlen(avail), 0, 1L << 30, &a) < 0) {
@@ -109,16 +200,41 @@ static int type_profile(gpuvirt_ctx *ctx, const struct gv_dir *types, const char
 			p = NULL;
 		}
 	}
-	gv_dir_close(&t);
 	return gv_plist_add(out, p);
+}
+
+/* A parent's model: its driver and the IDs from its config space (a VF's
+ * vendor and device from their own files); "" when any of it is unreadable. */
+static void parent_model(gpuvirt_ctx *ctx, struct gv_dir *dir, char *model, size_t size)
+{
+	char drv[64], id[16];
+	uint8_t cfg[64];
+	struct gv_pci_ids ids;
+	uint32_t v[2];
+	ssize_t n;
+
+	model[0] = '\0';
+	if (gv_dir_readlink_base(ctx, dir, "driver", drv, sizeof(drv)) <= 0 ||
+	    (n = gv_dir_read(ctx, dir, "config", cfg, sizeof(cfg))) < 0 || gv_parse_config(cfg, (size_t)n, &ids) < 0)
+		return;
+	if (!ids.has_ids) {
+		for (int i = 0; i < 2; i++)
+			if (gv_dir_attr_str(ctx, dir, i ? "device" : "vendor", id, sizeof(id)) <= 0 ||
+			    gv_parse_hex(id, strlen(id), 0xffff, &v[i]) < 0)
+				return;
+		ids.vendor = (uint16_t)v[0];
+		ids.device = (uint16_t)v[1];
+	}
+	snprintf(model, size, "%s %04x:%04x %04x:%04x r%02x", drv, ids.vendor, ids.device, ids.subsystem_vendor,
+		 ids.subsystem_device, ids.revision);
 }
 
 /* A parent's types; `only` filters by parent or GPU. */
 static int parent_profiles(gpuvirt_ctx *ctx, const char *name, const struct gv_strv *only,
-			   const struct instance_list *il, struct plist *out)
+			   const struct instance_list *il, struct seen_types *seen, struct plist *out)
 {
 	char pf[GV_BDF_LEN] = "", rel[256], buf[64];
-	struct mdev_parent mp = {.name = name, .gpu = name, .numa = -1, .instances = il};
+	struct mdev_parent mp = {.name = name, .gpu = name, .numa = -1, .instances = il, .seen = seen};
 	struct gv_dir dir, types;
 	bool wanted = !only;
 	long v;
@@ -131,9 +247,11 @@ static int parent_profiles(gpuvirt_ctx *ctx, const char *name, const struct gv_s
 		mp.gpu = pf;
 	for (size_t k = 0; only && k < only->n && !wanted; k++)
 		wanted = strcmp(only->v[k], name) == 0 || strcmp(only->v[k], mp.gpu) == 0;
-	if (gv_dir_attr_str(ctx, &dir, "numa_node", buf, sizeof(buf)) > 0 &&
+	if (wanted && gv_dir_attr_str(ctx, &dir, "numa_node", buf, sizeof(buf)) > 0 &&
 	    gv_parse_int(buf, strlen(buf), -1, 1L << 30, &v) == 0)
 		mp.numa = (int)v;
+	if (wanted)
+		parent_model(ctx, &dir, mp.model, sizeof(mp.model));
 	gv_dir_close(&dir);
 	if (!wanted || gv_path(rel, sizeof(rel), "sys/class/mdev_bus/%s/mdev_supported_types", name) < 0 ||
 	    gv_dir_open(ctx, rel, &types) < 0)
@@ -147,6 +265,7 @@ static int parent_profiles(gpuvirt_ctx *ctx, const char *name, const struct gv_s
 
 int gv_mdev_profiles(gpuvirt_ctx *ctx, const struct gv_strv *only, struct plist *out)
 {
+	struct seen_types seen = {0};
 	struct instance_list il;
 	struct gv_dir parents;
 	int r = gv_dir_open(ctx, "sys/class/mdev_bus", &parents);
@@ -157,7 +276,8 @@ int gv_mdev_profiles(gpuvirt_ctx *ctx, const struct gv_strv *only, struct plist 
 		return gv_fail(ctx, r, "cannot list sys/class/mdev_bus under %s: %s", ctx->root, gpuvirt_strerror(r));
 	r = list_instances(ctx, &il);
 	for (size_t i = 0; i < parents.count && r == 0; i++)
-		r = parent_profiles(ctx, parents.ents[i].name, only, &il, out);
+		r = parent_profiles(ctx, parents.ents[i].name, only, &il, &seen, out);
+	seen_free(&seen);
 	free(il.v);
 	gv_dir_close(&parents);
 	return r;

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <linux/openat2.h>
 #include <unistd.h>
 
 #include "private.h"
@@ -204,26 +205,82 @@ static int refuse_kind(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *nam
 		       ctx->root, gv_file_kind(DTTOIF(type)));
 }
 
-ssize_t gv_dir_read(gpuvirt_ctx *ctx, struct gv_dir *d, const char *name, void *buf, size_t size)
+/* The type of the entry a name starts with: a file of the directory, or
+ * the first folder of a longer name. */
+static int first_type(const struct gv_dir *d, const char *name)
 {
-	char path[512];
-	int type = strchr(name, '/') ? DT_LNK : gv_dir_type(d, name), fd;
-	ssize_t n;
+	const char *slash = strchr(name, '/');
+	char first[256];
 
-	if (type == -ENOENT)
-		return -ENOENT;
-	if (type == DT_UNKNOWN && (type = stat_type(d, name)) < 0)
+	if (!slash)
+		return gv_dir_type(d, name);
+	if ((size_t)(slash - name) >= sizeof(first))
+		return -ENAMETOOLONG;
+	memcpy(first, name, (size_t)(slash - name));
+	first[slash - name] = '\0';
+	return gv_dir_type(d, first);
+}
+
+/* A file below a folder of the directory: its kind told first (a FIFO,
+ * socket or device node is refused unopened), then opened beneath the
+ * directory with no link on the way (one openat2). -EOPNOTSUPP: a link on
+ * the way or no openat2, for the contained path. */
+static int open_beneath(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *name)
+{
+	struct stat st;
+	int fd;
+
+	if (fstatat(d->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ELOOP ? -EOPNOTSUPP : -errno;
+	if (S_ISLNK(st.st_mode))
+		return -EOPNOTSUPP;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return refuse_kind(ctx, d, name, IFTODT(st.st_mode));
+	fd = gv_openat2(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0,
+			RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+	if (fd == -ELOOP || fd == -EXDEV || fd == -ENOSYS || fd == -EAGAIN)
+		return -EOPNOTSUPP;
+	return fd;
+}
+
+/* The file `name` of the directory opened for reading: fd, -EOPNOTSUPP for
+ * the contained path (a link, or a folder the listing cannot vouch for),
+ * or -errno. */
+static int open_in(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *name)
+{
+	int type = first_type(d, name), fd;
+
+	if (type == DT_UNKNOWN && !strchr(name, '/') && (type = stat_type(d, name)) < 0)
 		return type;
+	if (type < 0)
+		return type;
+	if (strchr(name, '/'))
+		return type == DT_DIR ? open_beneath(ctx, d, name) : -EOPNOTSUPP;
 	if (type == DT_DIR)
 		return -EISDIR;
 	if (type == DT_FIFO || type == DT_CHR || type == DT_BLK || type == DT_SOCK)
 		return refuse_kind(ctx, d, name, type);
-	fd = type == DT_REG ? openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) : -1;
-	if (fd < 0 && type == DT_REG && errno != ELOOP)
-		return -errno;
-	if (fd < 0) /* a link, or a name with a '/': the contained path */
+	if (type != DT_REG)
+		return -EOPNOTSUPP;
+	fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP ? -EOPNOTSUPP : -errno;
+	return fd;
+}
+
+ssize_t gv_dir_read(gpuvirt_ctx *ctx, struct gv_dir *d, const char *name, void *buf, size_t size)
+{
+	char path[512];
+	int fd = open_in(ctx, d, name);
+	ssize_t n;
+
+	if (fd == -EOPNOTSUPP) /* a link, or a name with a '/': the contained path */
 		return full_path(d, name, path, sizeof(path)) < 0 ? -ENAMETOOLONG
 								   : gv_read_bin(ctx, path, buf, size);
+	if (fd < 0)
+		return fd;
 	/* sysfs serves an attribute in one read, so a short read is its end; an
 	 * error (EAGAIN from a busy attribute, EINTR) is read again in full. */
 	n = read(fd, buf, size);

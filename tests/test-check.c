@@ -421,6 +421,39 @@ START_TEST(boot_vga_and_driver_in_use)
 }
 END_TEST
 
+/* Holders in a run of checks: proc/ and the live instances are read once
+ * for every GPU, each GPU gets its own; a GPU already on vfio-pci that a VM
+ * holds is in use where it should be. */
+START_TEST(holders_of_each_gpu)
+{
+	const char *root = th_host("t4"), *D8 = "0000:d8:00.0";
+	const char *uuid = "4b20d080-1b54-4048-85b3-a6a62d165c01";
+	char rel[256], target[256];
+	gpuvirt_report *r;
+
+	snprintf(rel, sizeof(rel), "sys/devices/pci0000:00/0000:00:02.0/0000:d8:00.0/%s/uevent", uuid);
+	th_write(root, rel, "MDEV_TYPE=nvidia-232\n");
+	snprintf(rel, sizeof(rel), "sys/bus/mdev/devices/%s", uuid);
+	snprintf(target, sizeof(target), "../../../devices/pci0000:00/0000:00:02.0/0000:d8:00.0/%s", uuid);
+	th_symlink(root, rel, target);
+	r = check_root(root);
+	ck_assert_int_eq(sev(r, D8, "gpu.driver.in_use"), FAIL);
+	ck_assert_ptr_nonnull(strstr(msg(r, D8, "gpu.driver.in_use"), uuid));
+	ck_assert_int_eq(sev(r, T4, "gpu.driver.in_use"), PASS);
+	gpuvirt_report_unref(r);
+
+	th_remove(root, "sys/devices/pci0000:00/0000:00:01.0/0000:3b:00.0/driver");
+	th_symlink(root, "sys/devices/pci0000:00/0000:00:01.0/0000:3b:00.0/driver", "../../../../bus/pci/drivers/vfio-pci");
+	th_write(root, "proc/900/comm", "qemu-system-x86\n");
+	th_symlink(root, "proc/900/fd/5", "/dev/vfio/2");
+	r = check_root(root);
+	ck_assert_int_eq(sev(r, T4, "gpu.driver.in_use"), INFO);
+	ck_assert_str_eq(msg(r, T4, "gpu.driver.in_use"), "in use where it is: pid 900 (qemu-system-x86) has /dev/vfio/2 open");
+	ck_assert_int_eq(sev(r, D8, "gpu.driver.in_use"), FAIL);
+	gpuvirt_report_unref(r);
+}
+END_TEST
+
 START_TEST(vgpu_capable_and_active)
 {
 	const char *root = th_host("t4");
@@ -759,6 +792,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, group_isolation_driverless_member);
 	tcase_add_test(tc, reset);
 	tcase_add_test(tc, boot_vga_and_driver_in_use);
+	tcase_add_test(tc, holders_of_each_gpu);
 	tcase_add_test(tc, vgpu_capable_and_active);
 	tcase_add_test(tc, vgpu_evidence_outranks_the_table);
 	tcase_add_test(tc, vgpu_table_file);

@@ -3,6 +3,7 @@
  * checks (allocation itself runs on the FUSE host: simhost/test-profiles.sh). */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -160,6 +161,78 @@ START_TEST(existing_instances)
 }
 END_TEST
 
+/* Overwrite `len` bytes of a device's config space at `off`. */
+static void poke_config(const char *root, const char *bdf, long off, const void *bytes, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s/config", root, bdf);
+	ck_assert_ptr_nonnull(f = fopen(path, "r+b"));
+	ck_assert_int_eq(fseek(f, off, SEEK_SET), 0);
+	ck_assert_uint_eq(fwrite(bytes, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void expect_profile(gpuvirt_ctx *ctx, const char *parent, const char *id, const char *name, uint32_t avail)
+{
+	gpuvirt_profile *p = find(ctx, NULL, parent, id);
+
+	ck_assert_str_eq(gpuvirt_profile_get_name(p), name);
+	ck_assert_uint_eq(gpuvirt_profile_get_available(p), avail);
+	gpuvirt_profile_unref(p);
+}
+
+/* A type's name, description and device API are read from the first parent
+ * of its model and shared with the others of the same driver, IDs and
+ * type; each parent's available_instances is its own. */
+START_TEST(type_files_shared_by_model)
+{
+	const char *root = th_host("t4");
+	const char *d8 = "sys/devices/pci0000:00/0000:00:02.0/0000:d8:00.0/mdev_supported_types/nvidia-232";
+	const uint8_t other[] = {0xb9, 0x1e}, vf[] = {0xff, 0xff, 0xff, 0xff};
+	char rel[512];
+	gpuvirt_ctx *ctx;
+
+	snprintf(rel, sizeof(rel), "%s/available_instances", d8);
+	th_write(root, rel, "3\n");
+	snprintf(rel, sizeof(rel), "%s/name", d8);
+	th_write(root, rel, "GRID T4-4Q as read at d8\n");
+	ctx = th_ctx_at(root);
+	expect_profile(ctx, "0000:3b:00.0", "nvidia-232", "GRID T4-4Q", 4);
+	expect_profile(ctx, "0000:d8:00.0", "nvidia-232", "GRID T4-4Q", 3); /* 3b's name, its own count */
+	gpuvirt_ctx_unref(ctx);
+
+	/* The same IDs told by a VF's vendor and device files: still shared. */
+	poke_config(root, "0000:d8:00.0", 0, vf, sizeof(vf));
+	th_write(root, "sys/devices/pci0000:00/0000:00:02.0/0000:d8:00.0/vendor", "0x10de\n");
+	th_write(root, "sys/devices/pci0000:00/0000:00:02.0/0000:d8:00.0/device", "0x1eb8\n");
+	ctx = th_ctx_at(root);
+	expect_profile(ctx, "0000:d8:00.0", "nvidia-232", "GRID T4-4Q", 3);
+	gpuvirt_ctx_unref(ctx);
+
+	/* Another device ID (in the file, then in config): its own files. */
+	th_write(root, "sys/devices/pci0000:00/0000:00:02.0/0000:d8:00.0/device", "0x1eb9\n");
+	ctx = th_ctx_at(root);
+	expect_profile(ctx, "0000:d8:00.0", "nvidia-232", "GRID T4-4Q as read at d8", 3);
+	gpuvirt_ctx_unref(ctx);
+	poke_config(root, "0000:d8:00.0", 0, "\xde\x10", 2);
+	poke_config(root, "0000:d8:00.0", 2, other, sizeof(other));
+	ctx = th_ctx_at(root);
+	expect_profile(ctx, "0000:d8:00.0", "nvidia-232", "GRID T4-4Q as read at d8", 3);
+	expect_profile(ctx, "0000:3b:00.0", "nvidia-232", "GRID T4-4Q", 4);
+	gpuvirt_ctx_unref(ctx);
+
+	/* The same IDs under another driver: its own files. */
+	poke_config(root, "0000:d8:00.0", 2, "\xb8\x1e", 2);
+	th_remove(root, "sys/devices/pci0000:00/0000:00:02.0/0000:d8:00.0/driver");
+	th_symlink(root, "sys/devices/pci0000:00/0000:00:02.0/0000:d8:00.0/driver", "../../../../bus/pci/drivers/other");
+	ctx = th_ctx_at(root);
+	expect_profile(ctx, "0000:d8:00.0", "nvidia-232", "GRID T4-4Q as read at d8", 3);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
 	gpuvirt_ctx *ctx = th_ctx("t4");
@@ -207,6 +280,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, nvidia_vendor_on_vfs);
 	tcase_add_test(tc, sriov_gvtg_and_mbochs);
 	tcase_add_test(tc, existing_instances);
+	tcase_add_test(tc, type_files_shared_by_model);
 	tcase_add_test(tc, bad_arguments);
 	suite_add_tcase(s, tc);
 	return s;

@@ -163,6 +163,45 @@ START_TEST(listings_whole)
 }
 END_TEST
 
+/* A file below a folder of a listed directory (an mdev type's
+ * available_instances from its parent's mdev_supported_types): read beneath
+ * it; what is no regular file is refused unopened, naming it; a link on the
+ * way goes the contained path and never leaves the root; a first folder the
+ * listing lacks is absent with no system call. */
+START_TEST(reads_below_a_listing)
+{
+	const char *host = th_host("nogpu");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	struct gv_dir d;
+	char buf[64], path[4096];
+
+	th_write(host, "top/t1/avail", "7\n");
+	th_write(host, "top/t2/avail", "");
+	th_write(host, "secret/avail", "outside\n");
+	th_symlink(host, "top/out", "../../../../secret");
+	th_symlink(host, "top/in", "t1");
+	snprintf(path, sizeof(path), "%s/top/t2/avail", host);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	ck_assert_int_eq(gv_dir_open(ctx, "top", &d), 0);
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "t1/avail", buf, sizeof(buf)), 2);
+	ck_assert_str_eq(buf, "7\n");
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "t2/avail", buf, sizeof(buf)), -EMEDIUMTYPE);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "top/t2/avail"));
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "a FIFO"));
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "t1", buf, sizeof(buf)), -EISDIR);
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "t1/none", buf, sizeof(buf)), -ENOENT);
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "t3/avail", buf, sizeof(buf)), -ENOENT);
+	/* Links: resolved inside the root (../../../../secret stops at it). */
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "in/avail", buf, sizeof(buf)), 2);
+	ck_assert_str_eq(buf, "7\n");
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "out/avail", buf, sizeof(buf)), 8);
+	ck_assert_str_eq(buf, "outside\n"); /* the root's own secret/, not the machine's */
+	gv_dir_close(&d);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 /* What sits where an attribute should be is opened only if it is a regular
  * file: a FIFO would block a reader for ever, a device node would see an
  * open() from root. Answers come at once, naming the file. */
@@ -313,6 +352,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, links_stay_inside_root, 0, 2);
 	tcase_add_test(tc, read_bounds);
 	tcase_add_test(tc, listings_whole);
+	tcase_add_test(tc, reads_below_a_listing);
 	tcase_add_loop_test(tc, only_regular_files, 0, 2);
 	tcase_add_test(tc, bounded_write);
 	tcase_add_test(tc, held_device_dirs);
