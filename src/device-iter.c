@@ -46,7 +46,7 @@ GPUVIRT_EXPORT int gpuvirt_device_iter_new(gpuvirt_ctx *ctx, uint32_t flags, gpu
 		return -EINVAL;
 	*out = NULL;
 	gv_clear_error(ctx);
-	if (flags & ~(uint32_t)GPUVIRT_DEVICES_ALL)
+	if (flags & ~(uint32_t)(GPUVIRT_DEVICES_ALL | GPUVIRT_DEVICES_NO_VFS))
 		return gv_fail(ctx, -EINVAL, "unknown device iterator flags 0x%x", flags);
 	it = calloc(1, sizeof(*it));
 	if (!it)
@@ -261,11 +261,8 @@ static void load_all(struct gpuvirt_device_iter *it)
 	gv_dir_close(&groups);
 }
 
-GPUVIRT_EXPORT int gpuvirt_device_iter_next(gpuvirt_device_iter *it, gpuvirt_device **dev)
+static int next_any(gpuvirt_device_iter *it, gpuvirt_device **dev)
 {
-	if (!it || !dev)
-		return -EINVAL;
-	*dev = NULL;
 	if (!(it->flags & GPUVIRT_DEVICES_ALL))
 		return load_next(it, dev);
 	if (!it->loaded)
@@ -278,6 +275,18 @@ GPUVIRT_EXPORT int gpuvirt_device_iter_next(gpuvirt_device_iter *it, gpuvirt_dev
 	if (it->err < 0)
 		memcpy(it->ctx->error, it->errmsg, sizeof(it->errmsg));
 	return it->err;
+}
+
+GPUVIRT_EXPORT int gpuvirt_device_iter_next(gpuvirt_device_iter *it, gpuvirt_device **dev)
+{
+	int r;
+
+	if (!it || !dev)
+		return -EINVAL;
+	*dev = NULL;
+	while ((r = next_any(it, dev)) > 0 && (it->flags & GPUVIRT_DEVICES_NO_VFS) && gpuvirt_device_get_physfn(*dev))
+		*dev = gpuvirt_device_unref(*dev); /* a VF, left out */
+	return r;
 }
 
 GPUVIRT_EXPORT gpuvirt_device_iter *gpuvirt_device_iter_unref(gpuvirt_device_iter *it)

@@ -93,17 +93,17 @@ try:
     check(p.returncode == 0 and json.loads(p.stdout)["root"] == ws, "a relative --root is taken from the working directory")
     rc, out, _ = run("version")
     check(rc == 0 and re.fullmatch(r"gpuvirt 1\.\d+\.\d+", out.strip()), "version: %r" % out)
-    # Exit codes: 2 for usage errors, 1 for failures with a message on stderr.
-    check(run()[0] == 2, "no command is a usage error")
-    check(run("frobnicate")[0] == 2, "unknown command")
-    check(run("show")[0] == 2, "show without BDF")
-    check(run("list", "--bogus")[0] == 2, "unknown option")
+    # Exit codes: one table for every command (cli.h, gpuvirt.1): 64 usage, 70 operational.
+    check(run()[0] == 64, "no command is a usage error")
+    check(run("frobnicate")[0] == 64, "unknown command")
+    check(run("show")[0] == 64, "show without BDF")
+    check(run("list", "--bogus")[0] == 64, "unknown option")
     rc, out, err = run("show", "0000:09:00.0", "--root", ws)
-    check(rc == 1 and "0000:09:00.0" in err and out == "", "unknown device: exit 1, message names it")
+    check(rc == 70 and "0000:09:00.0" in err and out == "", "unknown device: exit 70, message names it")
     rc, _, err = run("show", "../../etc/passwd", "--root", ws)
-    check(rc == 1 and "not a PCI address" in err, "path trick refused")
+    check(rc == 64 and "not a PCI address" in err, "path trick refused as usage")
     rc, _, err = run("list", "--root", "/nonexistent")
-    check(rc == 1 and "/nonexistent" in err, "bad root")
+    check(rc == 70 and "/nonexistent" in err, "bad root: 70")
     nogpu = host("nogpu")
     rc, out, _ = run("list", "--root", nogpu)
     check(rc == 0 and "No GPUs found" in out, "empty host")
@@ -141,6 +141,103 @@ try:
     check(rc == 70 and "0000:09:00.0" in err, "unknown device: 70, named")
     rc, out, _ = run("report", "--root", bad)
     check(rc == 0 and "passthrough: no" in out and "(gpu.iommu_group.isolated)" in out, "report gains verdicts")
+
+    # The table, command by command: a bad option, an option of another
+    # command, a malformed BDF or UUID, a missing or extra argument are all
+    # 64 with a line naming the command and its help; a well-formed address
+    # that is not there is 70.
+    operand = {"show": "BDF", "check": "BDF", "bind": "BDF", "unbind": "BDF", "profiles": "BDF",
+               "create": None, "destroy": "UUID"}
+    needs = {"show": 1, "bind": 1, "unbind": 1, "create": 1, "destroy": 1}
+    for cmd in ["list", "show", "report", "check", "bind", "unbind", "recover", "profiles", "create", "destroy",
+                "instances", "version", "help"]:
+        args = ["nvidia-230"] if cmd == "create" else ["0000:3b:00.0"] if needs.get(cmd) and cmd != "destroy" else \
+            ["aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"] if cmd == "destroy" else []
+        rc, _, err = run(cmd, *args, "--bogus", "--root", t4)
+        check(rc == 64 and ("gpuvirt %s:" % cmd) in err and ("gpuvirt help %s" % cmd) in err,
+              "%s --bogus: 64 naming the command (%d %r)" % (cmd, rc, err))
+        other = "--policy=pack" if cmd != "create" else "--all"
+        rc, _, err = run(cmd, *args, other, "--root", t4)
+        check(rc == 64 and "does not apply to %s" % cmd in err, "%s %s: 64 (%d %r)" % (cmd, other, rc, err))
+        rc, out, _ = run(cmd, "--help")
+        check(rc == 0 and ("gpuvirt [--root DIR] [--verbose] %s" % cmd in out or cmd in ("version", "help"))
+              and "Exit status" in out, "%s --help" % cmd)
+        if needs.get(cmd):
+            rc, _, err = run(cmd, "--root", t4)
+            check(rc == 64, "%s without its argument: 64 (%d)" % (cmd, rc))
+        if operand.get(cmd) == "BDF":
+            rc, _, err = run(cmd, "not-a-bdf", "--root", t4)
+            check(rc == 64 and "not a PCI address" in err, "%s not-a-bdf: 64 (%d %r)" % (cmd, rc, err))
+            rc, _, err = run(cmd, "0000:09:00.0", "--root", t4)
+            check(rc == 70 and "0000:09:00.0" in err, "%s on an absent device: 70 (%d %r)" % (cmd, rc, err))
+        if operand.get(cmd) == "UUID":
+            check(run(cmd, "nope", "--root", t4)[0] == 64, "%s nope: 64" % cmd)
+            check(run(cmd, "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", "--root", t4)[0] == 70, "%s absent: 70" % cmd)
+        if not needs.get(cmd) and cmd not in ("check", "profiles", "help"):
+            check(run(cmd, "extra", "--root", t4)[0] == 64, "%s extra: 64" % cmd)
+    for bad_value in (["create", "nvidia-230", "--policy", "bogus"], ["create", "nvidia-230", "--numa", "x"],
+                      ["create", "nvidia-230", "--uuid", "nope"], ["create", "nvidia-230", "--gpu", "zz"],
+                      ["bind", "3b:00.0", "--timeout", "soon"], ["list", "--root"]):
+        rc, _, err = run(*bad_value, *(["--root", t4] if bad_value[-1] != "--root" else []))
+        check(rc == 64 and "Try 'gpuvirt help" in err, "%s: 64 (%d %r)" % (" ".join(bad_value), rc, err))
+    rc, out, _ = run("help")
+    check(rc == 0 and all(c in out for c in ("list", "bind", "instances")) and "64" in out and "70" in out,
+          "help lists the commands and the exit table")
+    rc, out, _ = run("help", "create")
+    check(rc == 0 and "--policy" in out and "--dry-run" in out, "help create")
+    check(run("help", "frobnicate")[0] == 64, "help for an unknown command")
+    rc, out, _ = run("--version")
+    check(rc == 0 and re.fullmatch(r"gpuvirt 1\.\d+\.\d+", out.strip()), "--version")
+
+    # The man page: renders without a warning and names every command and
+    # every option that `COMMAND --help` lists.
+    import os
+    page = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(HOSTS)))), "docs", "gpuvirt.1")
+    text = open(page).read().replace("\\-", "-")
+    for cmd in ["list", "show", "report", "check", "bind", "unbind", "recover", "profiles", "create", "destroy",
+                "instances", "version", "help"]:
+        check(".B %s" % cmd in text, "gpuvirt.1 has %s" % cmd)
+        for opt in set(re.findall(r"--[a-z][a-z-]+", run(cmd, "--help")[1])):
+            check(opt in text, "gpuvirt.1 has %s's %s" % (cmd, opt))
+    check("64" in text and "70" in text and "EXIT STATUS" in text, "gpuvirt.1 has the exit table")
+    if shutil.which("man"):
+        m = subprocess.run(["man", "--warnings", "-l", page], capture_output=True, text=True,
+                           env={"MANWIDTH": "80", "LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"})
+        check(m.returncode == 0 and m.stderr == "" and "EXIT STATUS" in m.stdout, "man renders it: %r" % m.stderr)
+
+    # --json on every command that prints data.
+    for args in (["report"], ["bind", "3b:00.0", "--dry-run"], ["create", "nvidia-230", "--dry-run"], ["recover"],
+                 ["instances"], ["profiles"], ["check"], ["show", "3b:00.0"], ["list"]):
+        rc, out, err = run(*args, "--json", "--root", t4)
+        try:
+            doc = json.loads(out)
+        except ValueError:
+            doc = None
+        check(rc == 0 and isinstance(doc, dict) and doc.get("root") == t4, "%s --json (%d %r)" % (args, rc, err))
+    rc, out, _ = run("bind", "3b:00.0", "--dry-run", "--json", "--root", t4)
+    doc = json.loads(out)
+    check(doc["dry_run"] is True and doc["devices"] == ["0000:3b:00.0"] and doc["target"] == "vfio-pci" and
+          doc["steps"][0] == {"device": "0000:3b:00.0", "action": "override",
+                              "path": "sys/bus/pci/devices/0000:3b:00.0/driver_override", "value": "vfio-pci"},
+          "bind --dry-run --json: the plan")
+    rc, out, _ = run("report", "--json", "--root", bad)
+    doc = json.loads(out)
+    check(list(doc) == ["gpuvirt_version", "root", "worst", "host_findings", "devices", "verdicts", "profiles"] and
+          doc["worst"] == "fail", "report --json keys %s" % list(doc))
+    # report on a host without GPUs leads with the host's problems.
+    rc, out, _ = run("report", "--root", off)
+    lines = out.splitlines()
+    check(rc == 0 and lines[2].startswith("Worst finding: fail") and lines[3] == "Host problems:" and
+          any("FAIL: " in l for l in lines[4:8]), "report leads with the worst: %r" % lines[:6])
+
+    # VFs marked; --pf leaves them out (the library's GPUVIRT_DEVICES_NO_VFS).
+    rc, out, _ = run("list", "--root", a100)
+    rows = out.splitlines()[1:]
+    check(len(rows) == 40 and sum(",vf" in r.split()[6] for r in rows) == 32, "VFs marked in MODES")
+    rc, out, _ = run("list", "--pf", "--json", "--root", a100)
+    check([d["physfn"] for d in json.loads(out)["devices"]] == [None] * 8, "--pf: the 8 boards only")
+    rc, out, _ = run("list", "--all", "--pf", "--json", "--root", a100)
+    check(all(d["physfn"] is None for d in json.loads(out)["devices"]), "--all --pf: no VF")
 finally:
     shutil.rmtree(tmp)
 

@@ -126,6 +126,11 @@ START_TEST(a100_sriov_vendor_vgpu)
 	ck_assert_uint_eq(gpuvirt_device_get_modes(vf), GPUVIRT_MODE_PASSTHROUGH | GPUVIRT_MODE_NVIDIA_VGPU);
 	ck_assert_uint_eq(gpuvirt_device_get_iommu_group_member_count(vf), 1);
 	ck_assert_uint_eq(count_devices(ctx, GPUVIRT_DEVICES_GPUS), 40);
+	/* Physical functions only: the 8 boards; with every function, all
+	 * but the 32 VFs. */
+	ck_assert_uint_eq(count_devices(ctx, GPUVIRT_DEVICES_GPUS | GPUVIRT_DEVICES_NO_VFS), 8);
+	ck_assert_uint_eq(count_devices(ctx, GPUVIRT_DEVICES_ALL | GPUVIRT_DEVICES_NO_VFS),
+			  count_devices(ctx, GPUVIRT_DEVICES_ALL) - 32);
 	gpuvirt_device_unref(pf);
 	gpuvirt_device_unref(vf);
 	gpuvirt_ctx_unref(ctx);
@@ -262,6 +267,7 @@ START_TEST(bad_arguments)
 	ck_assert_int_eq(gpuvirt_device_new_from_bdf(ctx, "0000:09:00.0", &d), -ENODEV);
 	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "0000:09:00.0"));
 	ck_assert_int_eq(gpuvirt_device_iter_new(ctx, 0x80, &it), -EINVAL);
+	ck_assert_int_eq(gpuvirt_device_iter_new(ctx, 1u << 2, &it), -EINVAL); /* the first bit not given a meaning */
 	ck_assert_ptr_null(it);
 	ck_assert_int_eq(gpuvirt_device_iter_new(NULL, 0, &it), -EINVAL);
 	ck_assert_int_eq(gpuvirt_device_iter_next(NULL, &d), -EINVAL);

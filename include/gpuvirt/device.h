@@ -40,7 +40,10 @@ enum gpuvirt_devices_flags {
 	/** Only GPUs: PCI class 0x03xxxx (display) and 0x1200xx (processing accelerator). */
 	GPUVIRT_DEVICES_GPUS = 0,
 	/** Every PCI function of the host. */
-	GPUVIRT_DEVICES_ALL = 1u << 0
+	GPUVIRT_DEVICES_ALL = 1u << 0,
+	/** Physical functions only: no SR-IOV virtual function (one with a
+	 *  `physfn` link). Combines with either of the above. @since 1.2 */
+	GPUVIRT_DEVICES_NO_VFS = 1u << 1
 };
 
 /**
@@ -73,7 +76,8 @@ enum gpuvirt_mode {
  * pass is returned after the functions read before it, as before.
  *
  * @param ctx    the context.
- * @param flags  ::GPUVIRT_DEVICES_GPUS or ::GPUVIRT_DEVICES_ALL.
+ * @param flags  ::GPUVIRT_DEVICES_GPUS or ::GPUVIRT_DEVICES_ALL, with
+ *               ::GPUVIRT_DEVICES_NO_VFS to leave out SR-IOV VFs.
  * @param[out] it receives the iterator, owned by the caller
  *               (release with gpuvirt_device_iter_unref()).
  * @return 0; `-EINVAL` for NULL arguments or unknown flags; `-ENOENT` when the

@@ -16,7 +16,9 @@ pkg-config --print-requires-private gpuvirt | grep -q libudev
 cc -std=c11 -Wall -Werror -o "$tmp/consumer-pc" "$src/consumer.c" $(pkg-config --cflags --libs gpuvirt)
 LD_LIBRARY_PATH="$libdir" "$tmp/consumer-pc" / | grep -q "^gpuvirt $version: "
 [ -x "$tmp/prefix/bin/gpuvirt" ]
-LD_LIBRARY_PATH="$libdir" "$tmp/prefix/bin/gpuvirt" version | grep -q "^gpuvirt $version\$"
+# From any prefix the tool finds its library by itself (RUNPATH $ORIGIN/..).
+env -u LD_LIBRARY_PATH "$tmp/prefix/bin/gpuvirt" version | grep -q "^gpuvirt $version\$"
+[ -s "$tmp/prefix/share/man/man1/gpuvirt.1" ]
 [ -s "$tmp/prefix/share/gpuvirt/vgpu-devices.txt" ]
 [ -e "$libdir/libgpuvirt.a" ] && [ -L "$libdir/libgpuvirt.so" ] && [ -e "$libdir/libgpuvirt.so.1" ]
 cmake -S "$src" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null

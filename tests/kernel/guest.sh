@@ -64,7 +64,7 @@ else
 	check_true "with the remedy" bash -c "'$G' check | grep -A1 'IOMMU is enabled by kernel' | grep -qE -- '-> .*(intel_iommu=on|AMD-Vi)'"
 	rc=0; "$G" check >/dev/null || rc=$?
 	check_eq "gpuvirt check exits 2" 2 "$rc"
-	check_eq "vfio-pci refuses a device without a group" 1 "$("$G" bind $DISP >/dev/null 2>&1; echo $?)"
+	check_eq "vfio-pci refuses a device without a group" 70 "$("$G" bind $DISP >/dev/null 2>&1; echo $?)"
 fi
 
 if [ "$BOOT" = iommu-on ]; then
@@ -107,11 +107,11 @@ EOF
 	for _ in $(seq 100); do [ -s /tmp/holder.ready ] && break; sleep 0.1; done
 	check_true "the holder has the group and the device open" test -s /tmp/holder.ready
 	rc=0; "$G" unbind $DISP 2>/tmp/err || rc=$?
-	check_eq "unbind refused while a process holds it" 1 "$rc"
+	check_eq "unbind refused while a process holds it" 70 "$rc"
 	check_true "naming the process and the node" grep -q "pid $hpid (vfio-holder) has /dev/vfio/$grp open" /tmp/err
 	check_eq "still on vfio-pci" vfio-pci "$(drv $DISP)"
 	rc=0; "$G" bind $DISP --for pci-stub --force 2>/tmp/err || rc=$?
-	check_eq "--force does not take a VM's device" 1 "$rc"
+	check_eq "--force does not take a VM's device" 70 "$rc"
 	check_true "nothing overrides that" grep -q "nothing overrides that" /tmp/err
 	check_true "show names the holder" bash -c "'$G' show $DISP | grep -q 'held by.*pid $hpid (vfio-holder)'"
 	check_eq "check: a VM uses it where it is" info "$(finding gpu.driver.in_use $DISP)"
@@ -122,7 +122,7 @@ EOF
 	t0=$(date +%s%N); rc=0
 	"$G" --root /run/noproc --timeout 1500 unbind $DISP 2>/tmp/err || rc=$?
 	took=$((($(date +%s%N) - t0) / 1000000))
-	check_eq "a blocked unbind ends in a timeout" 1 "$rc"
+	check_eq "a blocked unbind ends in a timeout" 70 "$rc"
 	check_true "within the deadline ($took ms)" test "$took" -lt 6000
 	check_true "saying that recover finishes it" grep -q "gpuvirt recover finishes" /tmp/err
 	check_true "the journal stays" test -e /run/gpuvirt/group-$grp.journal
@@ -137,7 +137,7 @@ EOF
 	umount -l /run/noproc
 	check_true "bind the display again" "$G" bind $DISP --for kvm
 	# The boot VGA device: refused, then taken with --force, then given back.
-	check_eq "the boot VGA is refused" 1 "$("$G" bind $VGA >/dev/null 2>&1; echo $?)"
+	check_eq "the boot VGA is refused" 70 "$("$G" bind $VGA >/dev/null 2>&1; echo $?)"
 	check_true "bind the VGA device with --force" "$G" bind $VGA --force
 	check_eq "VGA on vfio-pci" vfio-pci "$(drv $VGA)"
 	check_true "VGA given back" "$G" unbind $VGA
@@ -146,14 +146,14 @@ EOF
 	check_eq "back on bochs-drm" bochs-drm "$(drv $DISP)"
 	check_eq "override cleared" "(null)" "$(cat /sys/bus/pci/devices/$DISP/driver_override)"
 	rc=0; "$G" bind $DISP --for nvme 2>/tmp/err || rc=$?
-	check_eq "a driver that does not match: exit 1" 1 "$rc"
+	check_eq "a driver that does not match: exit 70" 70 "$rc"
 	check_true "its ID table is named" grep -q "driver nvme does not handle it" /tmp/err
 	check_eq "still on bochs-drm" bochs-drm "$(drv $DISP)"
 	check_eq "no override left" "(null)" "$(cat /sys/bus/pci/devices/$DISP/driver_override)"
 	shared=$(ls /sys/kernel/iommu_groups/"$(basename "$(readlink /sys/bus/pci/devices/0000:00:1f.0/iommu_group)")"/devices | wc -l)
 	check_true "the ICH9 group is shared ($shared functions)" test "$shared" -gt 1
 	rc=0; "$G" bind 0000:00:1f.3 2>/tmp/err || rc=$?
-	check_eq "a shared group is refused" 1 "$rc"
+	check_eq "a shared group is refused" 70 "$rc"
 	check_true "naming a group-mate" grep -q "also holds 0000:00:1f" /tmp/err
 fi
 
@@ -176,7 +176,7 @@ if [ "$BOOT" = iommu-on ]; then
 	hpid=$!
 	for _ in $(seq 100); do [ -s /tmp/holder.ready ] && break; sleep 0.1; done
 	rc=0; "$G" destroy "$u" 2>/tmp/err || rc=$?
-	check_eq "destroy refused while a process holds the instance" 1 "$rc"
+	check_eq "destroy refused while a process holds the instance" 70 "$rc"
 	check_true "naming the process" grep -q "pid $hpid (vfio-holder)" /tmp/err
 	check_true "the instance is still there" test -e /sys/bus/mdev/devices/$u
 	kill $hpid; wait $hpid 2>/dev/null
@@ -212,7 +212,7 @@ u1=$("$G" create "GPUVIRT EDU-1Q" --gpu $EDU --json | $PY -c 'import json,sys; p
 check_true "an instance on the PCI parent" test -L /sys/bus/mdev/devices/"$u1"
 check_eq "the kernel closes the other types" 0 "$(cat /sys/bus/pci/devices/$EDU/mdev_supported_types/gpuvirt-edu-2Q/available_instances)"
 rc=0; "$G" create gpuvirt-edu-2Q --gpu $EDU 2>/tmp/err >/dev/null || rc=$?
-check_eq "one type per parent: the other type is refused" 1 "$rc"
+check_eq "one type per parent: the other type is refused" 70 "$rc"
 check_true "as exhausted, naming the profile" grep -q "profile gpuvirt-edu-2Q is exhausted" /tmp/err
 n=1
 while "$G" create gpuvirt-edu-1Q >/dev/null 2>&1; do n=$((n + 1)); [ $n -gt 10 ] && break; done

@@ -121,7 +121,7 @@ for ((i = 0; i < ${#paths[@]}; i++)); do
 	echo "fail $path $nth EIO" > "$M/.simhost/control"
 	err=$(gv bind $GPU 2>&1 >/dev/null)
 	rc=$?
-	check_true "write $((i + 1)) ($path) failed: exit 1" test $rc = 1
+	check_true "write $((i + 1)) ($path) failed: exit 70" test $rc = 70
 	check_true "write $((i + 1)): the error names the file" grep -q "${path##*/}" <<<"$err"
 	check_eq "write $((i + 1)): every device as it started" "$initial" "$(state)"
 	check_false "write $((i + 1)): no journal left" test -e "$M/run/gpuvirt/group-1.journal"
@@ -174,7 +174,7 @@ EOF2
 # and the journal of the binding is intact.
 echo "full run/gpuvirt ENOSPC" > "$M/.simhost/control"
 err=$(gv unbind $GPU 2>&1 >/dev/null)
-check_eq "unbind on a full disk fails" 1 $?
+check_eq "unbind on a full disk fails" 70 $?
 check_true "saying so ($err)" grep -q "No space left on device" <<<"$err"
 check_eq "nothing moved" "vfio-pci vfio-pci" "$(drv $GPU) $(drv $AUD)"
 check_true "the journal still says bound" grep -q "^state bound\$" "$M/$J"
@@ -190,7 +190,7 @@ echo "load vfio-pci" > "$M/.simhost/control"
 initial=$(state)
 echo "ignore sys/bus/pci/drivers_probe 1" > "$M/.simhost/control"
 err=$(gv bind $GPU 2>&1 >/dev/null)
-check_eq "a probe that binds nothing fails the bind" 1 $?
+check_eq "a probe that binds nothing fails the bind" 70 $?
 check_true "naming the device left without vfio-pci ($err)" grep -q "$GPU" <<<"$err"
 check_eq "everything as it started" "$initial" "$(state)"
 check_false "no journal left" test -e "$M/run/gpuvirt/group-1.journal"
@@ -205,7 +205,7 @@ a=$!
 simhost_wait_delayed begun sys/bus/pci/devices/$GPU/driver_override || fail "the first bind's write not held"
 err=$(gv bind $AUD 2>&1 >/dev/null)
 rc=$?
-check_eq "the second process fails" 1 "$rc"
+check_eq "the second process fails" 70 "$rc"
 check_true "with EBUSY and the holder's pid ($err)" grep -q "being changed by pid $a.*Device or resource busy" <<<"$err"
 wait $a
 check_eq "the first one wins" 0 $?

@@ -193,7 +193,7 @@ for host in t4 a100x8 amd-mxgpu; do
 		before=$(gv profiles --json | grep -v '"root"')
 		echo "fail $path $nth EIO" > "$M/.simhost/control"
 		gv create $args >/dev/null 2>&1
-		check_eq "$host: failing write $((i + 1)) ($path) fails the create" 1 $?
+		check_eq "$host: failing write $((i + 1)) ($path) fails the create" 70 $?
 		check_eq "$host: failing write $((i + 1)): no instance" 0 "$(count_instances)"
 		if [ "$host" != amd-mxgpu ] || [ $i -gt 0 ]; then # enabling VFs stays done
 			check_eq "$host: failing write $((i + 1)): profiles as before" "$before" "$(gv profiles --json | grep -v '"root"')"

@@ -168,4 +168,11 @@ ffi.cdef(CDEF)
 
 # GPUVIRT_LIBRARY names another build (the tests use the one just built);
 # otherwise the dynamic linker finds the installed libgpuvirt.so.1.
-lib = ffi.dlopen(os.environ.get("GPUVIRT_LIBRARY") or "libgpuvirt.so.1")
+_LIBRARY = os.environ.get("GPUVIRT_LIBRARY") or "libgpuvirt.so.1"
+try:
+    lib = ffi.dlopen(_LIBRARY)
+except OSError as e:
+    raise ImportError(
+        "gpuvirt: cannot load the C library %r (%s). Install libgpuvirt, or point GPUVIRT_LIBRARY at "
+        "libgpuvirt.so.1 (for a prefix install: GPUVIRT_LIBRARY=PREFIX/lib/libgpuvirt.so.1, or add PREFIX/lib "
+        "to LD_LIBRARY_PATH)." % (_LIBRARY, e)) from e

@@ -77,6 +77,15 @@ def test_version():
     assert re.fullmatch(r"1\.\d+\.\d+", gpuvirt.version())
 
 
+def test_import_without_the_library_says_how_to_point_at_it():
+    env = dict(os.environ, GPUVIRT_LIBRARY="/nonexistent/libgpuvirt.so.1")
+    p = subprocess.run(["/usr/bin/python3", "-c", "import gpuvirt"], capture_output=True, text=True, env=env)
+    assert p.returncode == 1
+    last = p.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: gpuvirt: cannot load the C library '/nonexistent/libgpuvirt.so.1'")
+    assert "GPUVIRT_LIBRARY" in last and "LD_LIBRARY_PATH" in last
+
+
 def test_devices_and_properties(host):
     with gpuvirt.Context(host("workstation")) as ctx:
         gpus = list(ctx.devices())

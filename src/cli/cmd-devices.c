@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gpuvirt list and show. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_list(gpuvirt_ctx *ctx, const struct options *o)
+{
+	gpuvirt_device **devs;
+	size_t n;
+	int r;
+
+	r = collect_devices(
+	    ctx, (o->all ? GPUVIRT_DEVICES_ALL : GPUVIRT_DEVICES_GPUS) | (o->pf ? GPUVIRT_DEVICES_NO_VFS : 0), &devs,
+	    &n);
+	if (r < 0)
+		return cli_fail(ctx, r, "list");
+	if (o->json) {
+		struct json j;
+		json_header(&j, ctx);
+		json_key(&j, "devices");
+		json_begin_array(&j);
+		for (size_t i = 0; i < n; i++)
+			json_device(&j, devs[i]);
+		json_end_array(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else if (n == 0) {
+		printf(o->all ? "No PCI functions found under %s.\n" : "No GPUs found under %s.\n",
+		       gpuvirt_ctx_get_root(ctx));
+	} else {
+		struct row *rows = calloc(n, sizeof(*rows));
+		if (!rows) {
+			free_devices(devs, n);
+			return cli_fail(ctx, -ENOMEM, "list");
+		}
+		for (size_t i = 0; i < n; i++)
+			device_row(devs[i], &rows[i]);
+		print_table(list_head, rows, n, 8);
+		free(rows);
+	}
+	free_devices(devs, n);
+	return 0;
+}
+
+int cmd_show(gpuvirt_ctx *ctx, const struct options *o)
+{
+	gpuvirt_device *d;
+	gpuvirt_holder **holders;
+	size_t nholders;
+	char modes[128];
+	int r;
+
+	if ((r = cli_open_device(ctx, o, o->argv[0], &d)) != 0)
+		return r;
+	if ((r = collect_holders(ctx, d, &holders, &nholders)) != 0) {
+		gpuvirt_device_unref(d);
+		return r;
+	}
+	if (o->json) {
+		struct json j;
+		json_header(&j, ctx);
+		json_key(&j, "device");
+		json_device(&j, d);
+		json_holders(&j, holders, nholders);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		const char *s;
+		int v;
+		printf("%s\n", gpuvirt_device_get_bdf(d));
+		s = gpuvirt_device_get_vendor_name(d);
+		printf("  %-20s%04x %s\n", "vendor", gpuvirt_device_get_vendor_id(d), s ? s : "");
+		s = gpuvirt_device_get_device_name(d);
+		printf("  %-20s%04x %s\n", "device", gpuvirt_device_get_device_id(d), s ? s : "");
+		printf("  %-20s%04x:%04x\n", "subsystem", gpuvirt_device_get_subsystem_vendor_id(d),
+		       gpuvirt_device_get_subsystem_device_id(d));
+		printf("  %-20s%06x (revision %02x)\n", "class", gpuvirt_device_get_class(d),
+		       gpuvirt_device_get_revision(d));
+		s = gpuvirt_device_get_driver(d);
+		printf("  %-20s%s\n", "driver", s ? s : "(none)");
+		s = gpuvirt_device_get_driver_override(d);
+		printf("  %-20s%s\n", "driver_override", s ? s : "(none)");
+		s = gpuvirt_device_get_persistent_driver(d);
+		printf("  %-20s%s\n", "at boot (driverctl)", s ? s : "(no override recorded)");
+		v = gpuvirt_device_get_iommu_group(d);
+		if (v >= 0)
+			printf("  %-20s%d\n", "iommu group", v);
+		else
+			printf("  %-20s%s\n", "iommu group", "(none: IOMMU off or unsupported)");
+		print_list_line("group members", d, gpuvirt_device_get_iommu_group_member_count,
+				gpuvirt_device_get_iommu_group_member, "-");
+		v = gpuvirt_device_get_numa_node(d);
+		if (v >= 0)
+			printf("  %-20s%d\n", "numa node", v);
+		else
+			printf("  %-20s%s\n", "numa node", "unknown");
+		v = gpuvirt_device_get_boot_vga(d);
+		printf("  %-20s%s\n", "boot vga", v < 0 ? "n/a" : v ? "yes" : "no");
+		if (gpuvirt_device_get_sriov_total_vfs(d) >= 0) {
+			printf("  %-20s%d of %d enabled\n", "sr-iov vfs", gpuvirt_device_get_sriov_num_vfs(d),
+			       gpuvirt_device_get_sriov_total_vfs(d));
+			print_list_line("vfs", d, gpuvirt_device_get_vf_count, gpuvirt_device_get_vf, "-");
+		}
+		if (gpuvirt_device_get_physfn(d))
+			printf("  %-20s%s\n", "physical function", gpuvirt_device_get_physfn(d));
+		print_list_line("reset methods", d, gpuvirt_device_get_reset_method_count,
+				gpuvirt_device_get_reset_method,
+				gpuvirt_device_has_reset_method_info(d) ? "none" : "unknown");
+		print_list_line("drm nodes", d, gpuvirt_device_get_drm_node_count, gpuvirt_device_get_drm_node, "-");
+		modes_string(gpuvirt_device_get_modes(d), modes, sizeof(modes));
+		printf("  %-20s%s\n", "modes", modes);
+		for (size_t i = 0; i < nholders; i++)
+			printf("  %-20s%s%s\n", i ? "" : "held by", vis(gpuvirt_holder_get_description(holders[i])),
+			       gpuvirt_holder_is_vm(holders[i]) == 1 ? " (a VM's)" : "");
+		if (!nholders)
+			printf("  %-20s%s\n", "held by", "nothing");
+	}
+	free_holders(holders, nholders);
+	gpuvirt_device_unref(d);
+	return 0;
+}
