@@ -345,10 +345,11 @@ static long now_ms(void)
  * sleeps elsewhere (a simulated host sends no uevents). */
 int gv_mut_wait_for(gpuvirt_ctx *ctx, const char *rel, long timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	long start = now_ms(), deadline = start + timeout_ms;
 	struct udev *udev = NULL;
 	struct udev_monitor *mon = NULL;
 	int fd = -1, r = -ETIMEDOUT, e;
+	bool said = false;
 
 	if (strcmp(ctx->root, "/") == 0 && (udev = udev_new()) && (mon = udev_monitor_new_from_netlink(udev, "udev")) &&
 	    udev_monitor_filter_add_match_subsystem_devtype(mon, "vfio", NULL) >= 0 &&
@@ -362,6 +363,10 @@ int gv_mut_wait_for(gpuvirt_ctx *ctx, const char *rel, long timeout_ms)
 		}
 		if (left <= 0)
 			goto out;
+		if (!said && now_ms() - start >= 1000) { /* a wait a person would notice: say it once */
+			gv_log(ctx, 5, "waiting up to %ld s for %s to appear", (left + 999) / 1000, rel);
+			said = true;
+		}
 		if (fd >= 0) {
 			struct pollfd pfd = {.fd = fd, .events = POLLIN};
 			if (poll(&pfd, 1, left < 100 ? (int)left : 100) > 0)

@@ -11,6 +11,7 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -202,6 +203,49 @@ START_TEST(reads_below_a_listing)
 }
 END_TEST
 
+/* A wait a person would notice says what it waits for, once, as a notice
+ * (the tool shows it on a terminal or with --verbose); a short one says
+ * nothing. */
+static char said[512];
+static int nsaid;
+
+static void keep_notice(void *userdata, int priority, const char *message)
+{
+	(void)userdata;
+	if (priority == 5) {
+		snprintf(said, sizeof(said), "%s", message);
+		nsaid++;
+	}
+}
+
+START_TEST(long_wait_says_so)
+{
+	const char *host = th_host("nogpu");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	char path[4096];
+	pid_t child;
+	int status;
+
+	gpuvirt_ctx_set_log_fn(ctx, keep_notice, NULL);
+	gpuvirt_ctx_set_log_priority(ctx, 7);
+	th_write(host, "soon", "");
+	ck_assert_int_eq(gv_mut_wait_for(ctx, "soon", 2000), 0);
+	ck_assert_int_eq(nsaid, 0);
+	snprintf(path, sizeof(path), "%s/late", host);
+	if ((child = fork()) == 0) {
+		usleep(1400 * 1000);
+		_exit(close(open(path, O_CREAT | O_WRONLY, 0644)) == 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(gv_mut_wait_for(ctx, "late", 5000), 0);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert_int_eq(nsaid, 1);
+	ck_assert_str_eq(said, "waiting up to 4 s for late to appear");
+	ck_assert_int_eq(gv_mut_wait_for(ctx, "never", 300), -ETIMEDOUT);
+	ck_assert_int_eq(nsaid, 1);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 /* What sits where an attribute should be is opened only if it is a regular
  * file: a FIFO would block a reader for ever, a device node would see an
  * open() from root. Answers come at once, naming the file. */
@@ -353,6 +397,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, read_bounds);
 	tcase_add_test(tc, listings_whole);
 	tcase_add_test(tc, reads_below_a_listing);
+	tcase_add_test(tc, long_wait_says_so);
 	tcase_add_loop_test(tc, only_regular_files, 0, 2);
 	tcase_add_test(tc, bounded_write);
 	tcase_add_test(tc, held_device_dirs);

@@ -169,9 +169,12 @@ static int configure(gpuvirt_ctx *ctx, const struct options *o)
 	char *abs;
 	int r;
 
-	/* The waiting line (a notice) always; everything with --verbose. */
-	gpuvirt_ctx_set_log_fn(ctx, o->verbose ? log_to_stderr : notices_to_stderr, NULL);
-	gpuvirt_ctx_set_log_priority(ctx, o->verbose ? 7 : 5);
+	/* Everything with --verbose; else the lines that say what a wait is
+	 * for (the library's notices), on a terminal only. */
+	if (o->verbose || isatty(STDERR_FILENO)) {
+		gpuvirt_ctx_set_log_fn(ctx, o->verbose ? log_to_stderr : notices_to_stderr, NULL);
+		gpuvirt_ctx_set_log_priority(ctx, o->verbose ? 7 : 5);
+	}
 	if (o->modprobe && (r = gpuvirt_ctx_set_modprobe(ctx, o->modprobe)) < 0)
 		return r == -EINVAL ? cli_usage(o, "--modprobe takes an absolute path, not '%s'", vis(o->modprobe))
 				    : cli_fail(ctx, r, "--modprobe");

@@ -216,12 +216,21 @@ echo "delay sys/bus/pci/drivers/nvidia/bind 1 800" > "$M/.simhost/control"
 "$GPUVIRT" --root "$M" unbind $GPU >/dev/null 2>&1 &
 a=$!
 simhost_wait_delayed begun sys/bus/pci/drivers/nvidia/bind || fail "the unbind's last write not held"
-err=$(gv bind $GPU --wait 2>&1 >/dev/null)
+err=$(gv bind $GPU --wait --verbose 2>&1 >/dev/null)
 check_eq "bind --wait binds once the unbind is done" 0 $?
-check_true "after saying it waits for pid $a ($err)" grep -q "waiting.*$a" <<<"$err"
+check_true "with --verbose, after saying it waits for pid $a ($err)" grep -q "gpuvirt: waiting.*$a" <<<"$err"
 wait $a
 check_eq "the unbind finished first" 0 $?
 check_eq "the waiter bound after the unbind" "vfio-pci vfio-pci" "$(drv $GPU) $(drv $AUD)"
+# Without --verbose and not on a terminal, the wait is silent.
+echo "delay sys/bus/pci/drivers/nvidia/bind 1 800" > "$M/.simhost/control"
+"$GPUVIRT" --root "$M" unbind $GPU >/dev/null 2>&1 &
+a=$!
+simhost_wait_delayed begun sys/bus/pci/drivers/nvidia/bind || fail "the unbind's last write not held"
+err=$(gv bind $GPU --wait 2>&1 >/dev/null)
+check_eq "bind --wait binds again" 0 $?
+check_eq "nothing said off a terminal" "" "$err"
+wait $a
 simhost_cleanup
 
 # ---- the same end state as driverctl ---------------------------------------
