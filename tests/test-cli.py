@@ -150,7 +150,7 @@ try:
                "create": None, "destroy": "UUID"}
     needs = {"show": 1, "bind": 1, "unbind": 1, "create": 1, "destroy": 1}
     for cmd in ["list", "show", "report", "check", "bind", "unbind", "recover", "profiles", "create", "destroy",
-                "instances", "version", "help"]:
+                "instances", "monitor", "version", "help"]:
         args = ["nvidia-230"] if cmd == "create" else ["0000:3b:00.0"] if needs.get(cmd) and cmd != "destroy" else \
             ["aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"] if cmd == "destroy" else []
         rc, _, err = run(cmd, *args, "--bogus", "--root", t4)
@@ -180,6 +180,11 @@ try:
                       ["bind", "3b:00.0", "--timeout", "soon"], ["list", "--root"]):
         rc, _, err = run(*bad_value, *(["--root", t4] if bad_value[-1] != "--root" else []))
         check(rc == 64 and "Try 'gpuvirt help" in err, "%s: 64 (%d %r)" % (" ".join(bad_value), rc, err))
+    # monitor: the running kernel's events only (the real-kernel tier sees
+    # them); elsewhere an operational error that says why.
+    rc, out, err = run("monitor", "--root", t4)
+    check(rc == 70 and "only with the root /" in err and out == "", "monitor off the running host: 70 (%d %r)" % (rc, err))
+    check(run("monitor", "--count", "0", "--root", t4)[0] == 64, "monitor --count 0: 64")
     rc, out, _ = run("help")
     check(rc == 0 and all(c in out for c in ("list", "bind", "instances")) and "64" in out and "70" in out,
           "help lists the commands and the exit table")
@@ -195,7 +200,7 @@ try:
     page = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(HOSTS)))), "docs", "gpuvirt.1")
     text = open(page).read().replace("\\-", "-")
     for cmd in ["list", "show", "report", "check", "bind", "unbind", "recover", "profiles", "create", "destroy",
-                "instances", "version", "help"]:
+                "instances", "monitor", "version", "help"]:
         check(".B %s" % cmd in text, "gpuvirt.1 has %s" % cmd)
         for opt in set(re.findall(r"--[a-z][a-z-]+", run(cmd, "--help")[1])):
             check(opt in text, "gpuvirt.1 has %s's %s" % (cmd, opt))

@@ -32,7 +32,7 @@ START_TEST(on_the_running_host)
 	r = gpuvirt_monitor_new(ctx, &mon);
 	/* Anyone may listen to the kernel's uevents; a sandbox without netlink
 	 * is a failure here, not a pass. (Events themselves are received in
-	 * the real-kernel tier: tests/kernel/monitor-events.c.) */
+	 * the real-kernel tier: `gpuvirt monitor` in tests/kernel/guest.sh.) */
 	ck_assert_msg(r == 0, "monitor: %s", gpuvirt_ctx_get_error(ctx));
 	ck_assert_int_ge(gpuvirt_monitor_get_fd(mon), 0);
 	/* Nothing is plugged in here: no event is waiting, and it does not block. */

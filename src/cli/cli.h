@@ -28,7 +28,7 @@ enum {
 struct options {
 	const char *cmd; /* the command's name, for messages */
 	const char *root, *modprobe, *timeout;
-	const char *target, *gpu, *policy, *numa, *uuid;
+	const char *target, *gpu, *policy, *numa, *uuid, *count;
 	bool all, pf, json, verbose;
 	bool dry_run, allow_group, force, persist, wait;
 	int argc;
@@ -91,5 +91,6 @@ int cmd_profiles(gpuvirt_ctx *ctx, const struct options *o);
 int cmd_create(gpuvirt_ctx *ctx, const struct options *o);
 int cmd_destroy(gpuvirt_ctx *ctx, const struct options *o);
 int cmd_instances(gpuvirt_ctx *ctx, const struct options *o);
+int cmd_monitor(gpuvirt_ctx *ctx, const struct options *o);
 
 #endif

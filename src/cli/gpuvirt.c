@@ -23,7 +23,8 @@ static const struct option longopts[] = {
     {"wait", no_argument, NULL, 'w'},	       {"gpu", required_argument, NULL, 'g'},
     {"policy", required_argument, NULL, 'P'},  {"numa", required_argument, NULL, 'N'},
     {"uuid", required_argument, NULL, 'U'},    {"modprobe", required_argument, NULL, 'M'},
-    {"timeout", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
+    {"timeout", required_argument, NULL, 'T'}, {"count", required_argument, NULL, 'C'},
+    {NULL, 0, NULL, 0},
 };
 #define GLOBAL_OPTS "rvh"
 
@@ -106,6 +107,14 @@ static const struct command {
     {"instances", cmd_instances, "j", 0, 0, "instances [--json]", "the vGPU instances, whoever made them",
      "The vGPU instances on the host, live or defined, whoever made them.\n"
      "  --json  one JSON document\n"},
+    {"monitor", cmd_monitor, "jC", 0, 0, "monitor [--json] [--count N]",
+     "the kernel's PCI and mdev events as they happen",
+     "The kernel's events for PCI functions and mdev instances (add, remove, bind, unbind, change) as\n"
+     "they happen, one line each after a first line that says it listens; SIGINT or SIGTERM ends it.\n"
+     "Only on the running host (the root /).\n"
+     "  --count N  end after N events\n"
+     "  --json     JSON Lines: {\"time\", \"event\", \"subject\", \"kind\": \"pci\" or \"mdev\"}, after\n"
+     "             {\"gpuvirt_version\", \"root\", \"listening\"}\n"},
     {"version", NULL, "", 0, 0, "version", "the tool's and the library's version", "Print the version.\n"},
     {"help", NULL, "", 0, 1, "help [COMMAND]", "this help, or a command's", "Print the help, or a command's.\n"},
 };
@@ -217,6 +226,7 @@ static void take_option(struct options *o, int c, const char *arg)
 	case 'U': o->uuid = arg; break;
 	case 'M': o->modprobe = arg; break;
 	case 'T': o->timeout = arg; break;
+	case 'C': o->count = arg; break;
 	default: break;
 	}
 }

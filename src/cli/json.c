@@ -9,10 +9,18 @@ void json_init(struct json *j, FILE *out)
 	j->depth = 0;
 	j->first[0] = true;
 	j->after_key = false;
+	j->compact = false;
+}
+
+void json_compact(struct json *j)
+{
+	j->compact = true;
 }
 
 static void indent(struct json *j)
 {
+	if (j->compact)
+		return;
 	fputc('\n', j->out);
 	for (int i = 0; i < j->depth; i++)
 		fputs("  ", j->out);
@@ -125,7 +133,7 @@ void json_key(struct json *j, const char *key)
 {
 	before_item(j);
 	write_escaped(j->out, key);
-	fputs(": ", j->out);
+	fputs(j->compact ? ":" : ": ", j->out);
 	j->after_key = true;
 }
 

@@ -11,9 +11,11 @@ struct json {
 	int depth;
 	bool first[32];   /* no member written yet at this depth */
 	bool after_key;
+	bool compact; /* one line, no spaces: a JSON Lines record */
 };
 
 void json_init(struct json *j, FILE *out);
+void json_compact(struct json *j);
 void json_begin_object(struct json *j);
 void json_end_object(struct json *j);
 void json_begin_array(struct json *j);

@@ -69,18 +69,32 @@ fi
 
 if [ "$BOOT" = iommu-on ]; then
 	# ---- binding: vfio-pci, a VFIO container, and back ----------------
-	# The library's monitor receives the kernel's uevents for it.
-	rm -f /tmp/mon.ready
-	"$BUILD/tests/monitor-events" /tmp/mon.ready 60 >/tmp/events 2>/tmp/mon.err &
+	# `gpuvirt monitor` (the library's monitor) in one process receives
+	# the kernel's uevents of a bind made by another.
+	"$G" monitor --json >/tmp/events 2>/tmp/mon.err &
 	mpid=$!
-	for _ in $(seq 100); do [ -e /tmp/mon.ready ] && break; sleep 0.1; done
-	check_true "a monitor on the kernel's uevents" test -e /tmp/mon.ready
+	for _ in $(seq 100); do [ -s /tmp/events ] && break; sleep 0.1; done
+	check_true "gpuvirt monitor listens" grep -q '"listening":\["pci","mdev"\]' /tmp/events
 	check_true "bind the display to vfio-pci" "$G" bind $DISP --for kvm
 	check_eq "on vfio-pci" vfio-pci "$(drv $DISP)"
-	for _ in $(seq 50); do grep -q "^bind $DISP\$" /tmp/events && break; sleep 0.1; done
-	kill $mpid; wait $mpid 2>/dev/null
-	check_true "the monitor received the unbind from bochs-drm" grep -q "^unbind $DISP\$" /tmp/events
-	check_true "and the bind to vfio-pci, in that order" bash -c "grep -E '^(un)?bind $DISP\$' /tmp/events | tail -2 | tr '\n' ' ' | grep -q '^unbind $DISP bind $DISP \$'"
+	for _ in $(seq 50); do grep -q "\"event\":\"bind\",\"subject\":\"$DISP\"" /tmp/events && break; sleep 0.1; done
+	rc=0; kill -TERM $mpid; wait $mpid || rc=$?
+	check_eq "monitor ends with 0 on SIGTERM" 0 "$rc"
+	evs=$($PY -c 'import json,sys
+for l in list(open(sys.argv[1]))[1:]:
+    e = json.loads(l)
+    if e["subject"] == sys.argv[2] and e["event"] in ("bind", "unbind"):
+        print(e["event"], end=" ")' /tmp/events $DISP)
+	check_eq "the monitor received the unbind from bochs-drm and the bind to vfio-pci, in that order" "unbind bind " "$evs"
+	check_true "each event is timed" grep -qE '"time":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z"' /tmp/events
+	rc=0; "$G" monitor --json --count 1 >/tmp/one 2>&1 &
+	mpid=$!
+	for _ in $(seq 100); do [ -s /tmp/one ] && break; sleep 0.1; done
+	echo change >/sys/bus/pci/devices/$DISP/uevent
+	for _ in $(seq 50); do kill -0 $mpid 2>/dev/null || break; sleep 0.1; done
+	kill -0 $mpid 2>/dev/null && kill $mpid # no event came: its one line fails the check below
+	wait $mpid || rc=$?
+	check_eq "--count 1 ends after one event, with 0" "0 2" "$rc $(wc -l </tmp/one)"
 	grp=$(basename "$(readlink /sys/bus/pci/devices/$DISP/iommu_group)")
 	check_true "/dev/vfio/$grp" test -c /dev/vfio/$grp
 	check_true "a VFIO container opens on the group" $PY - "$grp" <<'EOF'

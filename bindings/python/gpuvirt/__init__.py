@@ -9,11 +9,16 @@
         ctx.device("01:00.0").bind("vfio-pci")
         inst = ctx.allocate("nvidia-232", policy="spread")
 
-Every handle is released by the wrapper; errors raise GpuvirtError, an
-OSError whose errno is the library's and whose message is its own.
+Every handle is released by the wrapper. A wrong type raises TypeError and a
+malformed value (a PCI address, a UUID, a policy) ValueError before the
+library is called; what the library refuses or fails raises GpuvirtError, an
+OSError whose errno is the library's and whose message is its own, in
+Python's terms. A closed Context raises ValueError.
 """
+import errno
+import re
 from dataclasses import dataclass
-from typing import Iterator, List, Optional
+from typing import Any, Callable, Iterator, List, Optional, Tuple, Union
 
 from ._ffi import ffi, lib
 
@@ -23,9 +28,20 @@ __all__ = ["Context", "Device", "Finding", "Report", "BindPlan", "Step", "Profil
 _SEVERITIES = {0: "pass", 1: "info", 2: "warn", 3: "fail"}
 _MECHANISMS = {1: "mdev", 2: "nvidia-vendor", 3: "sriov-vf"}
 _TARGETS = {"kvm": "vfio-pci", "xen": "pciback"}
+_VERDICTS = {"passthrough": 0, "share": 1}
+_POLICIES = {"pack": 0, "spread": 1}
+_BDF = re.compile(r"([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\.[0-7]")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# The library's words for its flags, as a Python caller passes them.
+_IN_PYTHON = [("GPUVIRT_BIND_FORCE (--force)", "force=True"), ("GPUVIRT_BIND_ALLOW_GROUP (--allow-group)",
+              "allow_group=True"), ("GPUVIRT_BIND_PERSIST", "persist=True"), ("GPUVIRT_INSTANCE_PERSIST",
+              "persist=True"), ("GPUVIRT_BIND_FORCE", "force=True"), ("GPUVIRT_BIND_ALLOW_GROUP", "allow_group=True"),
+              ("gpuvirt_ctx_set_modprobe", "Context.set_modprobe")]
 
 BIND_ALLOW_GROUP, BIND_FORCE, BIND_PERSIST, BIND_WAIT = 1, 2, 4, 8
 INSTANCE_PERSIST, INSTANCE_WAIT = 1, 2
+
+_Ptr = Any  # a cffi pointer
 
 
 class GpuvirtError(OSError):
@@ -33,19 +49,61 @@ class GpuvirtError(OSError):
     message the context's description of what failed and where."""
 
 
-def _str(p) -> Optional[str]:
+def _str(p: _Ptr) -> Optional[str]:
     # What the host names (an mdev type, a driver) may not be UTF-8: decode as
     # os.fsdecode() does, so that nothing raises and the bytes round-trip.
-    return ffi.string(p).decode("utf-8", "surrogateescape") if p != ffi.NULL else None
+    return str(ffi.string(p).decode("utf-8", "surrogateescape")) if p != ffi.NULL else None
 
 
-def _bytes(s: Optional[str]):
+def _text(p: _Ptr) -> str:
+    return _str(p) or ""
+
+
+def _bytes(s: Optional[str]) -> _Ptr:
     return s.encode("utf-8", "surrogateescape") if s is not None else ffi.NULL
+
+
+def _need(name: str, value: object, kind: Union[type, Tuple[type, ...]], what: str) -> None:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise TypeError("%s must be %s, not %s" % (name, what, type(value).__name__))
+
+
+def _bdf(name: str, value: object) -> str:
+    _need(name, value, str, "a PCI address (str)")
+    assert isinstance(value, str)
+    if not _BDF.fullmatch(value):
+        raise ValueError("%s: %r is not a PCI address (DDDD:BB:DD.F or BB:DD.F)" % (name, value))
+    return value
+
+
+def _uuid(name: str, value: object) -> str:
+    _need(name, value, str, "a UUID (str)")
+    assert isinstance(value, str)
+    if not _UUID.fullmatch(value):
+        raise ValueError("%s: %r is not a UUID" % (name, value))
+    return value
+
+
+def _flag(name: str, value: object) -> bool:
+    _need(name, value, bool, "True or False")
+    return bool(value)
+
+
+def _message(msg: str, r: int) -> str:
+    """The library's message in Python's terms, its errno's name once."""
+    for c, py in _IN_PYTHON:
+        msg = msg.replace(c, py)
+    why = _text(lib.gpuvirt_strerror(r))
+    return msg if why in msg else "%s (%s)" % (msg, why)
+
+
+def _raise(r: int, msg: Optional[str]) -> None:
+    raise GpuvirtError(-r, _message(msg or "libgpuvirt", r))
 
 
 def version() -> str:
     """The library's version."""
-    return _str(lib.gpuvirt_version())
+    return _text(lib.gpuvirt_version())
 
 
 class Context:
@@ -54,100 +112,129 @@ class Context:
     Use it as a context manager, or call close(). Objects made from it keep
     it alive as long as they need it."""
 
-    def __init__(self, root: Optional[str] = None):
+    def __init__(self, root: Optional[str] = None) -> None:
+        if root is not None:
+            _need("root", root, str, "a path (str) or None")
         out = ffi.new("gpuvirt_ctx **")
         r = lib.gpuvirt_ctx_new(out)
         if r < 0:
-            raise GpuvirtError(-r, _str(lib.gpuvirt_strerror(r)))
-        self._ctx = ffi.gc(out[0], lib.gpuvirt_ctx_unref)
+            _raise(r, "cannot create a context")
+        self._ctx: Optional[_Ptr] = ffi.gc(out[0], lib.gpuvirt_ctx_unref)
         if root is not None:
-            self._check(lib.gpuvirt_ctx_set_root(self._ctx, _bytes(root)))
+            self._check(lib.gpuvirt_ctx_set_root(self._live(), _bytes(root)))
 
-    def __enter__(self):
+    def __enter__(self) -> "Context":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def close(self):
+    def __repr__(self) -> str:
+        return "<gpuvirt.Context %s>" % (self.root if self._ctx is not None else "closed")
+
+    def close(self) -> None:
         """Release the context (objects made from it hold their own reference)."""
         if self._ctx is not None:
             ffi.release(self._ctx)
             self._ctx = None
 
+    def _live(self) -> _Ptr:
+        if self._ctx is None:
+            raise ValueError("operation on a closed gpuvirt.Context")
+        return self._ctx
+
     def _check(self, r: int) -> int:
         if r < 0:
-            msg = _str(lib.gpuvirt_ctx_get_error(self._ctx)) if self._ctx is not None else ""
-            raise GpuvirtError(-r, "%s (%s)" % (msg or "libgpuvirt", _str(lib.gpuvirt_strerror(r))))
-        return r
+            _raise(r, _str(lib.gpuvirt_ctx_get_error(self._ctx)) if self._ctx is not None else None)
+        return int(r)
 
     @property
     def root(self) -> str:
-        return _str(lib.gpuvirt_ctx_get_root(self._ctx))
+        return _text(lib.gpuvirt_ctx_get_root(self._live()))
 
-    def set_vgpu_table(self, path: Optional[str]):
+    def set_vgpu_table(self, path: Optional[str]) -> None:
         """Use another table of vGPU-capable devices (None: the default)."""
-        self._check(lib.gpuvirt_ctx_set_vgpu_table(self._ctx, _bytes(path)))
+        if path is not None:
+            _need("path", path, str, "a path (str) or None")
+        self._check(lib.gpuvirt_ctx_set_vgpu_table(self._live(), _bytes(path)))
 
-    def set_modprobe(self, path: Optional[str]):
+    def set_modprobe(self, path: Optional[str]) -> None:
         """The program that loads a missing driver module (None: the default)."""
-        self._check(lib.gpuvirt_ctx_set_modprobe(self._ctx, _bytes(path)))
+        if path is not None:
+            _need("path", path, str, "a path (str) or None")
+        self._check(lib.gpuvirt_ctx_set_modprobe(self._live(), _bytes(path)))
 
-    def set_xl(self, path: Optional[str]):
+    def set_xl(self, path: Optional[str]) -> None:
         """The xl program the Xen checks ask (None: the default)."""
-        self._check(lib.gpuvirt_ctx_set_xl(self._ctx, _bytes(path)))
+        if path is not None:
+            _need("path", path, str, "a path (str) or None")
+        self._check(lib.gpuvirt_ctx_set_xl(self._live(), _bytes(path)))
 
     @property
     def write_timeout(self) -> int:
         """Milliseconds a kernel write that can block is waited for."""
-        return int(lib.gpuvirt_ctx_get_write_timeout(self._ctx))
+        return int(lib.gpuvirt_ctx_get_write_timeout(self._live()))
 
     @write_timeout.setter
-    def write_timeout(self, ms: int):
-        self._check(lib.gpuvirt_ctx_set_write_timeout(self._ctx, ms))
+    def write_timeout(self, ms: int) -> None:
+        _need("write_timeout", ms, int, "milliseconds (int)")
+        if ms <= 0 or ms > 86400000:
+            raise ValueError("write_timeout: %d ms is not between 1 and 86400000" % ms)
+        self._check(lib.gpuvirt_ctx_set_write_timeout(self._live(), ms))
 
     @property
     def generation(self) -> int:
         """How many writes to the host this context has made."""
-        return int(lib.gpuvirt_ctx_get_generation(self._ctx))
+        return int(lib.gpuvirt_ctx_get_generation(self._live()))
 
     def group_holders(self, group: int) -> List["Holder"]:
         """Who holds any device of an IOMMU group."""
-        return _holders(self, lambda it: lib.gpuvirt_holder_iter_new_for_group(self._ctx, group, it))
+        _need("group", group, int, "an IOMMU group number (int)")
+        if group < 0:
+            raise ValueError("group: %d is not an IOMMU group number" % group)
+        ctx = self._live()
+        return _holders(self, lambda it: int(lib.gpuvirt_holder_iter_new_for_group(ctx, group, it)))
 
     # discovery
-    def devices(self, all: bool = False) -> Iterator["Device"]:
-        """The GPUs (or with all=True every PCI function), in address order."""
-        it = ffi.new("gpuvirt_device_iter **")
-        self._check(lib.gpuvirt_device_iter_new(self._ctx, 1 if all else 0, it))
-        it = ffi.gc(it[0], lib.gpuvirt_device_iter_unref)
+    def devices(self, all: bool = False, pf_only: bool = False) -> Iterator["Device"]:
+        """The GPUs (or with all=True every PCI function), in address order;
+        pf_only=True leaves out SR-IOV virtual functions."""
+        flags = (1 if _flag("all", all) else 0) | (2 if _flag("pf_only", pf_only) else 0)
+        out = ffi.new("gpuvirt_device_iter **")
+        self._check(lib.gpuvirt_device_iter_new(self._live(), flags, out))
+        it = ffi.gc(out[0], lib.gpuvirt_device_iter_unref)
         dev = ffi.new("gpuvirt_device **")
         while self._check(lib.gpuvirt_device_iter_next(it, dev)) > 0:
             yield Device(self, ffi.gc(dev[0], lib.gpuvirt_device_unref))
 
     def device(self, bdf: str) -> "Device":
         """One PCI function by address ("0000:01:00.0" or "01:00.0")."""
+        _bdf("bdf", bdf)
         out = ffi.new("gpuvirt_device **")
-        self._check(lib.gpuvirt_device_new_from_bdf(self._ctx, _bytes(bdf), out))
+        self._check(lib.gpuvirt_device_new_from_bdf(self._live(), _bytes(bdf), out))
         return Device(self, ffi.gc(out[0], lib.gpuvirt_device_unref))
 
     # checks
     def check(self, host_only: bool = False) -> "Report":
         """Check the host and every GPU."""
         out = ffi.new("gpuvirt_report **")
-        self._check(lib.gpuvirt_check_host(self._ctx, 1 if host_only else 0, out))
+        self._check(lib.gpuvirt_check_host(self._live(), 1 if _flag("host_only", host_only) else 0, out))
         return Report(ffi.gc(out[0], lib.gpuvirt_report_unref))
 
     def recover(self) -> int:
         """Undo what a crashed bind, unbind or create left half-way; the count."""
-        return self._check(lib.gpuvirt_recover(self._ctx))
+        return self._check(lib.gpuvirt_recover(self._live()))
 
     # profiles and instances
-    def profiles(self, device: Optional["Device"] = None) -> Iterator["Profile"]:
-        """The vGPU profiles of the host, or of one GPU."""
-        it = ffi.new("gpuvirt_profile_iter **")
-        self._check(lib.gpuvirt_profile_iter_new(self._ctx, device._dev if device else ffi.NULL, it))
-        it = ffi.gc(it[0], lib.gpuvirt_profile_iter_unref)
+    def profiles(self, device: Union["Device", str, None] = None) -> Iterator["Profile"]:
+        """The vGPU profiles of the host, or of one GPU (a Device or its address)."""
+        if isinstance(device, str):
+            device = self.device(device)
+        elif device is not None and not isinstance(device, Device):
+            raise TypeError("device must be a Device, a PCI address (str) or None, not %s" % type(device).__name__)
+        out = ffi.new("gpuvirt_profile_iter **")
+        self._check(lib.gpuvirt_profile_iter_new(self._live(), device._dev if device else ffi.NULL, out))
+        it = ffi.gc(out[0], lib.gpuvirt_profile_iter_unref)
         p = ffi.new("gpuvirt_profile **")
         while self._check(lib.gpuvirt_profile_iter_next(it, p)) > 0:
             yield Profile(ffi.gc(p[0], lib.gpuvirt_profile_unref))
@@ -156,75 +243,132 @@ class Context:
                  uuid: Optional[str] = None, persist: bool = False, wait: bool = False) -> "Instance":
         """Allocate an instance of a profile (id or name), on `gpu` or where
         the policy ("pack" or "spread") puts it."""
-        policies = {"pack": 0, "spread": 1}
-        if policy not in policies:
-            raise ValueError("policy must be 'pack' or 'spread'")
+        _need("profile", profile, str, "a profile id or name (str)")
+        if gpu is not None:
+            _bdf("gpu", gpu)
+        _need("policy", policy, str, "'pack' or 'spread'")
+        if policy not in _POLICIES:
+            raise ValueError("policy must be 'pack' or 'spread', not %r" % policy)
+        if numa_node is not None:
+            _need("numa_node", numa_node, int, "a NUMA node (int) or None")
+            if numa_node < 0:
+                raise ValueError("numa_node: %d is not a NUMA node" % numa_node)
+        if uuid is not None:
+            _uuid("uuid", uuid)
         out = ffi.new("gpuvirt_instance **")
-        flags = (INSTANCE_PERSIST if persist else 0) | (INSTANCE_WAIT if wait else 0)
-        self._check(lib.gpuvirt_instance_create(self._ctx, _bytes(profile), _bytes(gpu), policies[policy],
+        flags = (INSTANCE_PERSIST if _flag("persist", persist) else 0) | (INSTANCE_WAIT if _flag("wait", wait) else 0)
+        self._check(lib.gpuvirt_instance_create(self._live(), _bytes(profile), _bytes(gpu), _POLICIES[policy],
                                                 -1 if numa_node is None else numa_node, _bytes(uuid), flags, out))
         return Instance(self, ffi.gc(out[0], lib.gpuvirt_instance_unref))
 
     def instances(self) -> Iterator["Instance"]:
         """Every instance on the host, whoever made it."""
-        it = ffi.new("gpuvirt_instance_iter **")
-        self._check(lib.gpuvirt_instance_iter_new(self._ctx, it))
-        it = ffi.gc(it[0], lib.gpuvirt_instance_iter_unref)
+        out = ffi.new("gpuvirt_instance_iter **")
+        self._check(lib.gpuvirt_instance_iter_new(self._live(), out))
+        it = ffi.gc(out[0], lib.gpuvirt_instance_iter_unref)
         p = ffi.new("gpuvirt_instance **")
         while self._check(lib.gpuvirt_instance_iter_next(it, p)) > 0:
             yield Instance(self, ffi.gc(p[0], lib.gpuvirt_instance_unref))
 
     def instance(self, uuid: str) -> "Instance":
         """One instance by UUID."""
+        _uuid("uuid", uuid)
         out = ffi.new("gpuvirt_instance **")
-        self._check(lib.gpuvirt_instance_new_from_uuid(self._ctx, _bytes(uuid), out))
+        self._check(lib.gpuvirt_instance_new_from_uuid(self._live(), _bytes(uuid), out))
         return Instance(self, ffi.gc(out[0], lib.gpuvirt_instance_unref))
 
 
 class Holder:
     """Who holds a device or an instance: a process, a live instance, a VF in use."""
 
-    def __init__(self, h):
+    def __init__(self, h: _Ptr) -> None:
         self._h = h
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<gpuvirt.Holder %s>" % self.description
 
-    kind = property(lambda s: _str(lib.gpuvirt_holder_kind_to_string(lib.gpuvirt_holder_get_kind(s._h))))
-    device = property(lambda s: _str(lib.gpuvirt_holder_get_device(s._h)))
-    pid = property(lambda s: None if lib.gpuvirt_holder_get_pid(s._h) < 0 else int(lib.gpuvirt_holder_get_pid(s._h)))
-    command = property(lambda s: _str(lib.gpuvirt_holder_get_command(s._h)))
-    path = property(lambda s: _str(lib.gpuvirt_holder_get_path(s._h)))
-    instance = property(lambda s: _str(lib.gpuvirt_holder_get_instance(s._h)))
-    vm = property(lambda s: lib.gpuvirt_holder_is_vm(s._h) == 1)
-    description = property(lambda s: _str(lib.gpuvirt_holder_get_description(s._h)))
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Holder) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> Tuple[Optional[str], Optional[str], Optional[int], Optional[str], Optional[str]]:
+        return (self.kind, self.device, self.pid, self.path, self.instance)
+
+    @property
+    def kind(self) -> Optional[str]:
+        """"process", "instance" or "vf"."""
+        return _str(lib.gpuvirt_holder_kind_to_string(lib.gpuvirt_holder_get_kind(self._h)))
+
+    @property
+    def device(self) -> Optional[str]:
+        return _str(lib.gpuvirt_holder_get_device(self._h))
+
+    @property
+    def pid(self) -> Optional[int]:
+        return _none_if_negative(int(lib.gpuvirt_holder_get_pid(self._h)))
+
+    @property
+    def command(self) -> Optional[str]:
+        return _str(lib.gpuvirt_holder_get_command(self._h))
+
+    @property
+    def path(self) -> Optional[str]:
+        return _str(lib.gpuvirt_holder_get_path(self._h))
+
+    @property
+    def instance(self) -> Optional[str]:
+        return _str(lib.gpuvirt_holder_get_instance(self._h))
+
+    @property
+    def vm(self) -> bool:
+        """A VM's (nothing takes it), not the host's own use."""
+        return bool(lib.gpuvirt_holder_is_vm(self._h) == 1)
+
+    @property
+    def description(self) -> str:
+        return _text(lib.gpuvirt_holder_get_description(self._h))
 
 
-def _holders(ctx: "Context", make) -> List[Holder]:
-    it = ffi.new("gpuvirt_holder_iter **")
-    ctx._check(make(it))
-    it = ffi.gc(it[0], lib.gpuvirt_holder_iter_unref)
+def _holders(ctx: "Context", make: Callable[[_Ptr], int]) -> List[Holder]:
+    out = ffi.new("gpuvirt_holder_iter **")
+    ctx._check(make(out))
+    it = ffi.gc(out[0], lib.gpuvirt_holder_iter_unref)
     h = ffi.new("gpuvirt_holder **")
-    out = []
+    holders = []
     while ctx._check(lib.gpuvirt_holder_iter_next(it, h)) > 0:
-        out.append(Holder(ffi.gc(h[0], lib.gpuvirt_holder_unref)))
-    return out
+        holders.append(Holder(ffi.gc(h[0], lib.gpuvirt_holder_unref)))
+    return holders
 
 
-def _strings(obj, count, get) -> List[str]:
-    return [_str(get(obj, i)) for i in range(count(obj))]
+def _strings(obj: _Ptr, count: Callable[[_Ptr], int], get: Callable[[_Ptr, int], _Ptr]) -> List[str]:
+    return [_text(get(obj, i)) for i in range(count(obj))]
+
+
+def _none_if_negative(v: int) -> Optional[int]:
+    return None if v < 0 else int(v)
 
 
 class Device:
-    """A PCI function, as read when it was looked up (see refresh())."""
+    """A PCI function, as read when it was looked up (see refresh()). Two
+    are equal when they are the same address under the same root."""
 
-    def __init__(self, ctx: Context, dev):
+    def __init__(self, ctx: Context, dev: _Ptr) -> None:
         self._ctx, self._dev = ctx, dev
+        self._root = ctx.root
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<gpuvirt.Device %s %04x:%04x driver=%s>" % (self.bdf, self.vendor_id, self.device_id, self.driver)
 
-    def refresh(self):
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Device) and (self._root, self.bdf) == (other._root, other.bdf)
+
+    def __hash__(self) -> int:
+        return hash((self._root, self.bdf))
+
+    def refresh(self) -> None:
+        """Read it again from the host."""
         self._ctx._check(lib.gpuvirt_device_refresh(self._dev))
 
     @property
@@ -234,27 +378,73 @@ class Device:
 
     def holders(self) -> List["Holder"]:
         """Who holds it now: processes with its nodes open, live instances, VFs in use."""
-        return _holders(self._ctx, lambda it: lib.gpuvirt_holder_iter_new_for_device(self._dev, it))
+        dev = self._dev
+        return _holders(self._ctx, lambda it: int(lib.gpuvirt_holder_iter_new_for_device(dev, it)))
 
-    bdf = property(lambda s: _str(lib.gpuvirt_device_get_bdf(s._dev)))
-    vendor_id = property(lambda s: lib.gpuvirt_device_get_vendor_id(s._dev))
-    device_id = property(lambda s: lib.gpuvirt_device_get_device_id(s._dev))
-    subsystem_vendor_id = property(lambda s: lib.gpuvirt_device_get_subsystem_vendor_id(s._dev))
-    subsystem_device_id = property(lambda s: lib.gpuvirt_device_get_subsystem_device_id(s._dev))
-    class_code = property(lambda s: lib.gpuvirt_device_get_class(s._dev))
-    revision = property(lambda s: lib.gpuvirt_device_get_revision(s._dev))
-    is_gpu = property(lambda s: bool(lib.gpuvirt_device_is_gpu(s._dev)))
-    vendor_name = property(lambda s: _str(lib.gpuvirt_device_get_vendor_name(s._dev)))
-    device_name = property(lambda s: _str(lib.gpuvirt_device_get_device_name(s._dev)))
-    driver = property(lambda s: _str(lib.gpuvirt_device_get_driver(s._dev)))
-    driver_override = property(lambda s: _str(lib.gpuvirt_device_get_driver_override(s._dev)))
-    persistent_driver = property(lambda s: _str(lib.gpuvirt_device_get_persistent_driver(s._dev)))
-    numa_node = property(lambda s: _none_if_negative(lib.gpuvirt_device_get_numa_node(s._dev)))
-    physfn = property(lambda s: _str(lib.gpuvirt_device_get_physfn(s._dev)))
+    @property
+    def bdf(self) -> str:
+        return _text(lib.gpuvirt_device_get_bdf(self._dev))
+
+    @property
+    def vendor_id(self) -> int:
+        return int(lib.gpuvirt_device_get_vendor_id(self._dev))
+
+    @property
+    def device_id(self) -> int:
+        return int(lib.gpuvirt_device_get_device_id(self._dev))
+
+    @property
+    def subsystem_vendor_id(self) -> int:
+        return int(lib.gpuvirt_device_get_subsystem_vendor_id(self._dev))
+
+    @property
+    def subsystem_device_id(self) -> int:
+        return int(lib.gpuvirt_device_get_subsystem_device_id(self._dev))
+
+    @property
+    def class_code(self) -> int:
+        return int(lib.gpuvirt_device_get_class(self._dev))
+
+    @property
+    def revision(self) -> int:
+        return int(lib.gpuvirt_device_get_revision(self._dev))
+
+    @property
+    def is_gpu(self) -> bool:
+        return bool(lib.gpuvirt_device_is_gpu(self._dev))
+
+    @property
+    def vendor_name(self) -> Optional[str]:
+        return _str(lib.gpuvirt_device_get_vendor_name(self._dev))
+
+    @property
+    def device_name(self) -> Optional[str]:
+        return _str(lib.gpuvirt_device_get_device_name(self._dev))
+
+    @property
+    def driver(self) -> Optional[str]:
+        return _str(lib.gpuvirt_device_get_driver(self._dev))
+
+    @property
+    def driver_override(self) -> Optional[str]:
+        return _str(lib.gpuvirt_device_get_driver_override(self._dev))
+
+    @property
+    def persistent_driver(self) -> Optional[str]:
+        return _str(lib.gpuvirt_device_get_persistent_driver(self._dev))
+
+    @property
+    def numa_node(self) -> Optional[int]:
+        return _none_if_negative(int(lib.gpuvirt_device_get_numa_node(self._dev)))
+
+    @property
+    def physfn(self) -> Optional[str]:
+        """An SR-IOV VF's physical function."""
+        return _str(lib.gpuvirt_device_get_physfn(self._dev))
 
     @property
     def iommu_group(self) -> Optional[int]:
-        return _none_if_negative(lib.gpuvirt_device_get_iommu_group(self._dev))
+        return _none_if_negative(int(lib.gpuvirt_device_get_iommu_group(self._dev)))
 
     @property
     def iommu_group_members(self) -> List[str]:
@@ -263,16 +453,16 @@ class Device:
 
     @property
     def boot_vga(self) -> Optional[bool]:
-        v = lib.gpuvirt_device_get_boot_vga(self._dev)
+        v = int(lib.gpuvirt_device_get_boot_vga(self._dev))
         return None if v < 0 else bool(v)
 
     @property
     def sriov_total_vfs(self) -> Optional[int]:
-        return _none_if_negative(lib.gpuvirt_device_get_sriov_total_vfs(self._dev))
+        return _none_if_negative(int(lib.gpuvirt_device_get_sriov_total_vfs(self._dev)))
 
     @property
     def sriov_num_vfs(self) -> Optional[int]:
-        return _none_if_negative(lib.gpuvirt_device_get_sriov_num_vfs(self._dev))
+        return _none_if_negative(int(lib.gpuvirt_device_get_sriov_num_vfs(self._dev)))
 
     @property
     def vfs(self) -> List[str]:
@@ -288,8 +478,8 @@ class Device:
 
     @property
     def modes(self) -> List[str]:
-        m = lib.gpuvirt_device_get_modes(self._dev)
-        return [_str(lib.gpuvirt_mode_to_string(1 << b)) for b in range(32) if m & (1 << b)]
+        m = int(lib.gpuvirt_device_get_modes(self._dev))
+        return [_text(lib.gpuvirt_mode_to_string(1 << b)) for b in range(32) if m & (1 << b)]
 
     def check(self) -> "Report":
         """Check the host and this device."""
@@ -301,27 +491,27 @@ class Device:
                   persist: bool = False, wait: bool = False) -> "BindPlan":
         """Plan handing this device and its IOMMU group to `target`
         ("vfio-pci"/"kvm", "pciback"/"xen", or a driver name)."""
-        flags = ((BIND_ALLOW_GROUP if allow_group else 0) | (BIND_FORCE if force else 0) |
-                 (BIND_PERSIST if persist else 0) | (BIND_WAIT if wait else 0))
+        _need("target", target, str, "a driver name (str)")
+        flags = ((BIND_ALLOW_GROUP if _flag("allow_group", allow_group) else 0) |
+                 (BIND_FORCE if _flag("force", force) else 0) | (BIND_PERSIST if _flag("persist", persist) else 0) |
+                 (BIND_WAIT if _flag("wait", wait) else 0))
         out = ffi.new("gpuvirt_bind_plan **")
         self._ctx._check(lib.gpuvirt_bind_plan_new(self._dev, _bytes(_TARGETS.get(target, target)), flags, out))
         return BindPlan(self._ctx, ffi.gc(out[0], lib.gpuvirt_bind_plan_unref))
 
-    def bind(self, target: str = "vfio-pci", **flags) -> "BindPlan":
+    def bind(self, target: str = "vfio-pci", allow_group: bool = False, force: bool = False, persist: bool = False,
+             wait: bool = False) -> "BindPlan":
         """Plan and apply: all or nothing. Returns the applied plan."""
-        plan = self.bind_plan(target, **flags)
+        plan = self.bind_plan(target, allow_group=allow_group, force=force, persist=persist, wait=wait)
         plan.apply()
         self.refresh()
         return plan
 
-    def unbind(self, persist: bool = False, wait: bool = False):
+    def unbind(self, persist: bool = False, wait: bool = False) -> None:
         """Give the group back to the drivers it had."""
-        self._ctx._check(lib.gpuvirt_unbind(self._dev, (BIND_PERSIST if persist else 0) | (BIND_WAIT if wait else 0)))
+        flags = (BIND_PERSIST if _flag("persist", persist) else 0) | (BIND_WAIT if _flag("wait", wait) else 0)
+        self._ctx._check(lib.gpuvirt_unbind(self._dev, flags))
         self.refresh()
-
-
-def _none_if_negative(v: int) -> Optional[int]:
-    return None if v < 0 else v
 
 
 @dataclass(frozen=True)
@@ -337,19 +527,22 @@ class Finding:
 class Report:
     """The findings of a check run and the per-GPU verdicts."""
 
-    def __init__(self, report):
+    def __init__(self, report: _Ptr) -> None:
         self._r = report
-        it = ffi.new("gpuvirt_finding_iter **")
-        if lib.gpuvirt_finding_iter_new(self._r, it) < 0:
-            raise GpuvirtError(12, "out of memory")
-        it = ffi.gc(it[0], lib.gpuvirt_finding_iter_unref)
+        out = ffi.new("gpuvirt_finding_iter **")
+        if lib.gpuvirt_finding_iter_new(self._r, out) < 0:
+            raise MemoryError("gpuvirt: no memory for the findings")
+        it = ffi.gc(out[0], lib.gpuvirt_finding_iter_unref)
         f = ffi.new("gpuvirt_finding **")
         self.findings: List[Finding] = []
         while lib.gpuvirt_finding_iter_next(it, f) > 0:
             self.findings.append(Finding(
-                _str(lib.gpuvirt_finding_get_code(f[0])), _SEVERITIES[lib.gpuvirt_finding_get_severity(f[0])],
-                _str(lib.gpuvirt_finding_get_subject(f[0])), _str(lib.gpuvirt_finding_get_title(f[0])),
-                _str(lib.gpuvirt_finding_get_message(f[0])), _str(lib.gpuvirt_finding_get_remedy(f[0]))))
+                _text(lib.gpuvirt_finding_get_code(f[0])), _SEVERITIES[lib.gpuvirt_finding_get_severity(f[0])],
+                _str(lib.gpuvirt_finding_get_subject(f[0])), _text(lib.gpuvirt_finding_get_title(f[0])),
+                _text(lib.gpuvirt_finding_get_message(f[0])), _str(lib.gpuvirt_finding_get_remedy(f[0]))))
+
+    def __repr__(self) -> str:
+        return "<gpuvirt.Report worst=%s, %d findings, devices %s>" % (self.worst, len(self.findings), self.devices)
 
     @property
     def worst(self) -> str:
@@ -359,23 +552,37 @@ class Report:
     def devices(self) -> List[str]:
         return _strings(self._r, lib.gpuvirt_report_get_device_count, lib.gpuvirt_report_get_device)
 
-    def _verdict(self, fn, bdf: str) -> bool:
-        r = fn(self._r, _bytes(bdf))
+    def _device(self, bdf: object) -> str:
+        if isinstance(bdf, Device):
+            return bdf.bdf
+        _bdf("bdf", bdf)
+        assert isinstance(bdf, str)
+        full = bdf if len(bdf) == 12 else "0000:" + bdf
+        if full.lower() not in self.devices:
+            raise GpuvirtError(errno.ENOENT, "%s is not a device of this report (it has %s)" %
+                               (bdf, ", ".join(self.devices) or "none"))
+        return full.lower()
+
+    def _verdict(self, fn: Callable[[_Ptr, _Ptr], int], bdf: Union[str, Device]) -> bool:
+        r = fn(self._r, _bytes(self._device(bdf)))
         if r < 0:
-            raise GpuvirtError(-r, "%s: %s" % (bdf, _str(lib.gpuvirt_strerror(r))))
+            _raise(r, "%s: no verdict" % bdf)
         return bool(r)
 
-    def can_passthrough(self, bdf: str) -> bool:
+    def can_passthrough(self, bdf: Union[str, Device]) -> bool:
         return self._verdict(lib.gpuvirt_report_can_passthrough, bdf)
 
-    def can_share(self, bdf: str) -> bool:
+    def can_share(self, bdf: Union[str, Device]) -> bool:
         return self._verdict(lib.gpuvirt_report_can_share, bdf)
 
-    def reasons(self, bdf: str, verdict: str = "passthrough") -> List[str]:
+    def reasons(self, bdf: Union[str, Device], verdict: str = "passthrough") -> List[str]:
         """The codes that decided a verdict ("passthrough" or "share")."""
-        v = {"passthrough": 0, "share": 1}[verdict]
-        n = lib.gpuvirt_report_get_reason_count(self._r, _bytes(bdf), v)
-        return [_str(lib.gpuvirt_report_get_reason(self._r, _bytes(bdf), v, i)) for i in range(n)]
+        _need("verdict", verdict, str, "'passthrough' or 'share'")
+        if verdict not in _VERDICTS:
+            raise ValueError("verdict must be 'passthrough' or 'share', not %r" % verdict)
+        b, v = _bytes(self._device(bdf)), _VERDICTS[verdict]
+        return [_text(lib.gpuvirt_report_get_reason(self._r, b, v, i))
+                for i in range(lib.gpuvirt_report_get_reason_count(self._r, b, v))]
 
 
 @dataclass(frozen=True)
@@ -389,10 +596,15 @@ class Step:
 class BindPlan:
     """The steps that hand a group to a driver; apply() performs them."""
 
-    def __init__(self, ctx: Context, plan):
+    def __init__(self, ctx: Context, plan: _Ptr) -> None:
         self._ctx, self._p = ctx, plan
 
-    target = property(lambda s: _str(lib.gpuvirt_bind_plan_get_target(s._p)))
+    def __repr__(self) -> str:
+        return "<gpuvirt.BindPlan %s to %s, %d steps>" % (", ".join(self.devices), self.target, len(self.steps))
+
+    @property
+    def target(self) -> str:
+        return _text(lib.gpuvirt_bind_plan_get_target(self._p))
 
     @property
     def devices(self) -> List[str]:
@@ -404,62 +616,144 @@ class BindPlan:
         steps = []
         for i in range(lib.gpuvirt_bind_plan_get_step_count(self._p)):
             self._ctx._check(lib.gpuvirt_bind_plan_get_step(self._p, i, *out))
-            steps.append(Step(*(_str(o[0]) for o in out)))
+            steps.append(Step(_str(out[0][0]), _text(out[1][0]), _str(out[2][0]), _str(out[3][0])))
         return steps
 
-    def apply(self):
+    def apply(self) -> None:
         """All or nothing; raises GpuvirtError with the device, file and errno."""
         self._ctx._check(lib.gpuvirt_bind_apply(self._p))
 
 
 class Profile:
-    """A vGPU profile a GPU offers (a snapshot)."""
+    """A vGPU profile a GPU offers (a snapshot). Two are equal when they
+    are the same type on the same parent."""
 
-    def __init__(self, p):
+    def __init__(self, p: _Ptr) -> None:
         self._p = p
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<gpuvirt.Profile %s %s on %s, %d free>" % (self.id, self.name, self.parent, self.available)
 
-    id = property(lambda s: _str(lib.gpuvirt_profile_get_id(s._p)))
-    name = property(lambda s: _str(lib.gpuvirt_profile_get_name(s._p)))
-    description = property(lambda s: _str(lib.gpuvirt_profile_get_description(s._p)))
-    mechanism = property(lambda s: _MECHANISMS.get(lib.gpuvirt_profile_get_mechanism(s._p)))
-    parent = property(lambda s: _str(lib.gpuvirt_profile_get_parent(s._p)))
-    numa_node = property(lambda s: _none_if_negative(lib.gpuvirt_profile_get_numa_node(s._p)))
-    device_api = property(lambda s: _str(lib.gpuvirt_profile_get_device_api(s._p)))
-    available = property(lambda s: lib.gpuvirt_profile_get_available(s._p))
-    instances = property(lambda s: lib.gpuvirt_profile_get_instance_count(s._p))
-    framebuffer_bytes = property(lambda s: lib.gpuvirt_profile_get_framebuffer_bytes(s._p))
-    heads = property(lambda s: lib.gpuvirt_profile_get_heads(s._p))
-    max_instances = property(lambda s: lib.gpuvirt_profile_get_max_instances(s._p))
-    frame_rate_limit = property(lambda s: lib.gpuvirt_profile_get_frame_rate_limit(s._p))
-    vgpu_class = property(lambda s: _str(lib.gpuvirt_profile_get_vgpu_class(s._p)))
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Profile) and (self.parent, self.id) == (other.parent, other.id)
+
+    def __hash__(self) -> int:
+        return hash((self.parent, self.id))
 
     @property
-    def max_resolution(self) -> Optional[tuple]:
+    def id(self) -> str:
+        return _text(lib.gpuvirt_profile_get_id(self._p))
+
+    @property
+    def name(self) -> str:
+        return _text(lib.gpuvirt_profile_get_name(self._p))
+
+    @property
+    def description(self) -> Optional[str]:
+        return _str(lib.gpuvirt_profile_get_description(self._p))
+
+    @property
+    def mechanism(self) -> Optional[str]:
+        """"mdev", "nvidia-vendor" or "sriov-vf"."""
+        return _MECHANISMS.get(lib.gpuvirt_profile_get_mechanism(self._p))
+
+    @property
+    def parent(self) -> str:
+        return _text(lib.gpuvirt_profile_get_parent(self._p))
+
+    @property
+    def numa_node(self) -> Optional[int]:
+        return _none_if_negative(int(lib.gpuvirt_profile_get_numa_node(self._p)))
+
+    @property
+    def device_api(self) -> Optional[str]:
+        return _str(lib.gpuvirt_profile_get_device_api(self._p))
+
+    @property
+    def available(self) -> int:
+        return int(lib.gpuvirt_profile_get_available(self._p))
+
+    @property
+    def instances(self) -> int:
+        return int(lib.gpuvirt_profile_get_instance_count(self._p))
+
+    @property
+    def framebuffer_bytes(self) -> int:
+        return int(lib.gpuvirt_profile_get_framebuffer_bytes(self._p))
+
+    @property
+    def heads(self) -> int:
+        return int(lib.gpuvirt_profile_get_heads(self._p))
+
+    @property
+    def max_instances(self) -> int:
+        return int(lib.gpuvirt_profile_get_max_instances(self._p))
+
+    @property
+    def frame_rate_limit(self) -> int:
+        return int(lib.gpuvirt_profile_get_frame_rate_limit(self._p))
+
+    @property
+    def vgpu_class(self) -> Optional[str]:
+        return _str(lib.gpuvirt_profile_get_vgpu_class(self._p))
+
+    @property
+    def max_resolution(self) -> Optional[Tuple[int, int]]:
         w, h = ffi.new("uint32_t *"), ffi.new("uint32_t *")
         lib.gpuvirt_profile_get_max_resolution(self._p, w, h)
-        return (w[0], h[0]) if w[0] and h[0] else None
+        return (int(w[0]), int(h[0])) if w[0] and h[0] else None
 
 
 class Instance:
-    """An allocated vGPU instance (a snapshot); destroy() releases it."""
+    """An allocated vGPU instance (a snapshot); destroy() releases it. Two
+    are equal when they have the same UUID (or VF) on the same parent."""
 
-    def __init__(self, ctx: Context, inst):
+    def __init__(self, ctx: Context, inst: _Ptr) -> None:
         self._ctx, self._i = ctx, inst
 
-    def __repr__(self):
-        return "<gpuvirt.Instance %s %s on %s>" % (self.uuid, self.profile_id, self.parent)
+    def __repr__(self) -> str:
+        return "<gpuvirt.Instance %s %s on %s>" % (self.uuid or self.vf, self.profile_id, self.parent)
 
-    uuid = property(lambda s: _str(lib.gpuvirt_instance_get_uuid(s._i)))
-    parent = property(lambda s: _str(lib.gpuvirt_instance_get_parent(s._i)))
-    profile_id = property(lambda s: _str(lib.gpuvirt_instance_get_profile_id(s._i)))
-    mechanism = property(lambda s: _MECHANISMS.get(lib.gpuvirt_instance_get_mechanism(s._i)))
-    sysfs_path = property(lambda s: _str(lib.gpuvirt_instance_get_sysfs_path(s._i)))
-    vf = property(lambda s: _str(lib.gpuvirt_instance_get_vf_bdf(s._i)))
-    active = property(lambda s: bool(lib.gpuvirt_instance_is_active(s._i)))
-    persistent = property(lambda s: bool(lib.gpuvirt_instance_is_persistent(s._i)))
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Instance) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> Tuple[Optional[str], Optional[str], str]:
+        return (self.uuid, self.vf, self.parent)
+
+    @property
+    def uuid(self) -> Optional[str]:
+        return _str(lib.gpuvirt_instance_get_uuid(self._i))
+
+    @property
+    def parent(self) -> str:
+        return _text(lib.gpuvirt_instance_get_parent(self._i))
+
+    @property
+    def profile_id(self) -> str:
+        return _text(lib.gpuvirt_instance_get_profile_id(self._i))
+
+    @property
+    def mechanism(self) -> Optional[str]:
+        return _MECHANISMS.get(lib.gpuvirt_instance_get_mechanism(self._i))
+
+    @property
+    def sysfs_path(self) -> Optional[str]:
+        return _str(lib.gpuvirt_instance_get_sysfs_path(self._i))
+
+    @property
+    def vf(self) -> Optional[str]:
+        return _str(lib.gpuvirt_instance_get_vf_bdf(self._i))
+
+    @property
+    def active(self) -> bool:
+        return bool(lib.gpuvirt_instance_is_active(self._i) == 1)
+
+    @property
+    def persistent(self) -> bool:
+        return bool(lib.gpuvirt_instance_is_persistent(self._i) == 1)
 
     def qemu_args(self) -> List[str]:
         """What QEMU needs to attach it."""
@@ -469,8 +763,9 @@ class Instance:
 
     def holders(self) -> List["Holder"]:
         """The processes (VMs) that have the instance open."""
-        return _holders(self._ctx, lambda it: lib.gpuvirt_holder_iter_new_for_instance(self._i, it))
+        inst = self._i
+        return _holders(self._ctx, lambda it: int(lib.gpuvirt_holder_iter_new_for_instance(inst, it)))
 
-    def destroy(self, persist: bool = False, wait: bool = False):
-        self._ctx._check(lib.gpuvirt_instance_destroy(
-            self._i, (INSTANCE_PERSIST if persist else 0) | (INSTANCE_WAIT if wait else 0)))
+    def destroy(self, persist: bool = False, wait: bool = False) -> None:
+        flags = (INSTANCE_PERSIST if _flag("persist", persist) else 0) | (INSTANCE_WAIT if _flag("wait", wait) else 0)
+        self._ctx._check(lib.gpuvirt_instance_destroy(self._i, flags))

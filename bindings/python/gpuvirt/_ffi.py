@@ -5,6 +5,7 @@ They mirror include/gpuvirt/*.h; tests/test_ffi.py compares the two so that
 they cannot drift apart.
 """
 import os
+from typing import Any
 
 import cffi
 
@@ -163,14 +164,14 @@ int gpuvirt_instance_is_active(const gpuvirt_instance *inst);
 int gpuvirt_instance_is_persistent(const gpuvirt_instance *inst);
 """
 
-ffi = cffi.FFI()
+ffi: Any = cffi.FFI()
 ffi.cdef(CDEF)
 
 # GPUVIRT_LIBRARY names another build (the tests use the one just built);
 # otherwise the dynamic linker finds the installed libgpuvirt.so.1.
 _LIBRARY = os.environ.get("GPUVIRT_LIBRARY") or "libgpuvirt.so.1"
 try:
-    lib = ffi.dlopen(_LIBRARY)
+    lib: Any = ffi.dlopen(_LIBRARY)
 except OSError as e:
     raise ImportError(
         "gpuvirt: cannot load the C library %r (%s). Install libgpuvirt, or point GPUVIRT_LIBRARY at "

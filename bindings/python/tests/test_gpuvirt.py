@@ -105,17 +105,80 @@ def test_devices_and_properties(host):
 def test_errors_carry_errno_and_message(host):
     ctx = gpuvirt.Context(host("workstation"))
     with pytest.raises(gpuvirt.GpuvirtError) as e:
-        ctx.device("../../etc/passwd")
-    assert e.value.errno == errno.EINVAL
-    with pytest.raises(gpuvirt.GpuvirtError) as e:
         ctx.device("0000:09:00.0")
     assert e.value.errno == errno.ENODEV and "0000:09:00.0" in str(e.value)
     assert isinstance(e.value, OSError)
+    # The errno's name once, not twice.
+    assert str(e.value).count("No such device") == 1
     with pytest.raises(gpuvirt.GpuvirtError) as e:
         gpuvirt.Context("relative/root")
     assert e.value.errno == errno.EINVAL
     ctx.close()
     ctx.close()  # twice is fine
+
+
+def test_wrong_types_and_values_before_c(host):
+    """TypeError for a wrong type, ValueError for a malformed value, both
+    before the library is called; a closed context says so."""
+    ctx = gpuvirt.Context(host("t4"))
+    for call, exc, words in [
+            (lambda: ctx.device(None), TypeError, "bdf must be a PCI address (str), not NoneType"),
+            (lambda: ctx.device("../../etc/passwd"), ValueError, "'../../etc/passwd' is not a PCI address"),
+            (lambda: gpuvirt.Context(123), TypeError, "root must be a path (str) or None, not int"),
+            (lambda: list(ctx.profiles(42)), TypeError, "device must be a Device, a PCI address (str) or None"),
+            (lambda: list(ctx.devices(all="yes")), TypeError, "all must be True or False, not str"),
+            (lambda: ctx.allocate("nvidia-222", policy="bogus"), ValueError, "policy must be 'pack' or 'spread'"),
+            (lambda: ctx.allocate("nvidia-222", uuid="nope"), ValueError, "'nope' is not a UUID"),
+            (lambda: ctx.allocate("nvidia-222", numa_node=-1), ValueError, "-1 is not a NUMA node"),
+            (lambda: ctx.allocate("nvidia-222", gpu="zz"), ValueError, "'zz' is not a PCI address"),
+            (lambda: ctx.allocate(7), TypeError, "profile must be a profile id or name (str), not int"),
+            (lambda: ctx.instance("nope"), ValueError, "'nope' is not a UUID"),
+            (lambda: ctx.group_holders("2"), TypeError, "group must be an IOMMU group number (int), not str"),
+            (lambda: setattr(ctx, "write_timeout", 0), ValueError, "write_timeout: 0 ms"),
+            (lambda: ctx.device("3b:00.0").bind_plan(force=1), TypeError, "force must be True or False, not int"),
+            (lambda: ctx.check().reasons("0000:3b:00.0", "vgpu"), ValueError,
+             "verdict must be 'passthrough' or 'share', not 'vgpu'")]:
+        with pytest.raises(exc) as e:
+            call()
+        assert words in str(e.value), (words, str(e.value))
+    # A profile list by address, as by Device.
+    assert [p.id for p in ctx.profiles("0000:3b:00.0")] == [p.id for p in ctx.profiles(ctx.device("3b:00.0"))]
+    dev = ctx.device("3b:00.0")
+    ctx.close()
+    for call in (lambda: ctx.device("3b:00.0"), lambda: list(ctx.devices()), lambda: ctx.root, ctx.check):
+        with pytest.raises(ValueError) as e:
+            call()
+        assert str(e.value) == "operation on a closed gpuvirt.Context"
+    assert dev.bdf == "0000:3b:00.0"  # what was made from it keeps its own reference
+
+
+def test_messages_in_pythons_terms(host):
+    with gpuvirt.Context(host("iommu-off")) as ctx:
+        ctx.set_modprobe(os.environ["GPUVIRT_MODPROBE"])
+        with pytest.raises(gpuvirt.GpuvirtError) as e:
+            ctx.device("01:00.0").bind_plan("pci-stub")
+        assert "force=True" in str(e.value) and "GPUVIRT_BIND_FORCE" not in str(e.value), str(e.value)
+
+
+def test_value_objects_compare_and_hash(host):
+    root = host("a100x8")
+    with gpuvirt.Context(root) as a, gpuvirt.Context(root) as b:
+        assert a.device("87:00.0") == b.device("0000:87:00.0")
+        assert a.device("87:00.0") != a.device("87:00.4")
+        assert len({a.device("87:00.0"), b.device("87:00.0"), a.device("87:00.4")}) == 2
+        assert len(set(a.profiles())) == len(list(a.profiles())) and set(a.profiles()) == set(b.profiles())
+        assert [d.bdf for d in a.devices(pf_only=True)] == [d.bdf for d in a.devices() if d.physfn is None]
+        assert repr(a.device("87:00.0")).startswith("<gpuvirt.Device 0000:87:00.0 10de:20b2")
+        assert repr(a).startswith("<gpuvirt.Context /")
+
+
+def test_typed_strictly():
+    """The package is typed (py.typed) and mypy --strict finds nothing."""
+    pkg = os.path.dirname(gpuvirt.__file__)
+    assert os.path.exists(os.path.join(pkg, "py.typed"))
+    p = subprocess.run(["/usr/bin/python3", "-m", "mypy", "--strict", "--cache-dir=/dev/null", pkg],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
 
 
 def test_check(host):
