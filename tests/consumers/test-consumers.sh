@@ -10,7 +10,8 @@ libdir=$(ls -d "$tmp"/prefix/lib*/pkgconfig | head -1 | xargs dirname)
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 pkg-config --exists gpuvirt
 [ "$(pkg-config --modversion gpuvirt)" = "$version" ]
-! pkg-config --print-requires-private gpuvirt | grep -q libpci # names come from pci.ids itself
+# Names come from pci.ids itself: no libpci ("! cmd" would not stop a set -e script).
+if pkg-config --print-requires-private gpuvirt | grep -q libpci; then echo "requires libpci"; exit 1; fi
 pkg-config --print-requires-private gpuvirt | grep -q libudev
 # shellcheck disable=SC2046
 cc -std=c11 -Wall -Werror -o "$tmp/consumer-pc" "$src/consumer.c" $(pkg-config --cflags --libs gpuvirt)
@@ -19,6 +20,15 @@ LD_LIBRARY_PATH="$libdir" "$tmp/consumer-pc" / | grep -q "^gpuvirt $version: "
 # From any prefix the tool finds its library by itself (RUNPATH $ORIGIN/..).
 env -u LD_LIBRARY_PATH "$tmp/prefix/bin/gpuvirt" version | grep -q "^gpuvirt $version\$"
 [ -s "$tmp/prefix/share/man/man1/gpuvirt.1" ]
+# The API's man3 pages, when Doxygen is there: gpuvirt_* and GPUVIRT_* only.
+if [ -d "$tmp/prefix/share/man/man3" ]; then
+	[ -s "$tmp/prefix/share/man/man3/gpuvirt_device.h.3" ] || { echo "no gpuvirt_device.h.3"; exit 1; }
+	[ -s "$tmp/prefix/share/man/man3/gpuvirt_ctx_new.3" ] || { echo "no gpuvirt_ctx_new.3"; exit 1; }
+	if ls "$tmp/prefix/share/man/man3" | grep -v '^gpuvirt_\|^GPUVIRT_'; then
+		echo "man3 pages that are not the API's (above)"
+		exit 1
+	fi
+fi
 [ -s "$tmp/prefix/share/gpuvirt/vgpu-devices.txt" ]
 [ -e "$libdir/libgpuvirt.a" ] && [ -L "$libdir/libgpuvirt.so" ] && [ -e "$libdir/libgpuvirt.so.1" ]
 cmake -S "$src" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
