@@ -556,7 +556,7 @@ GPUVIRT_EXPORT int gpuvirt_instance_create(gpuvirt_ctx *ctx, const char *profile
 	struct candidate *cands = NULL;
 	struct plist all = {0};
 	gpuvirt_device *dev = NULL;
-	char tried[512] = "";
+	char tried[1024] = "";
 	size_t nc = 0;
 	int r;
 
@@ -574,8 +574,8 @@ GPUVIRT_EXPORT int gpuvirt_instance_create(gpuvirt_ctx *ctx, const char *profile
 		r = -ENOSPC;
 		for (size_t i = 0; i < nc && r == -ENOSPC; i++) {
 			size_t l = strlen(tried);
-			snprintf(tried + l, sizeof(tried) - l, "%s%s (%u free)", l ? ", " : "", cands[i].p->parent,
-				 cands[i].p->available);
+			snprintf(tried + l, sizeof(tried) - l, "%s%s: %s", l ? "; " : "", cands[i].p->parent,
+				 cands[i].p->why ? cands[i].p->why : "taken by the time its lock was held");
 			if (cands[i].p->available > 0)
 				r = (flags & GPUVIRT_INSTANCE_DRY_RUN) ? 0 : try_parent(ctx, &rq, cands[i].p);
 			if (r == 0 && (flags & GPUVIRT_INSTANCE_DRY_RUN))
@@ -584,7 +584,7 @@ GPUVIRT_EXPORT int gpuvirt_instance_create(gpuvirt_ctx *ctx, const char *profile
 		if (r == 0 && !(flags & GPUVIRT_INSTANCE_DRY_RUN))
 			r = gpuvirt_instance_new_from_uuid(ctx, rq.uuid, out);
 		else if (r == -ENOSPC)
-			r = gv_fail(ctx, -ENOSPC, "profile %s is exhausted: no room on %s", rq.profile, tried);
+			r = gv_fail(ctx, -ENOSPC, "profile %s has no room: %s", rq.profile, tried);
 	}
 	free(cands);
 	gv_plist_free(&all);

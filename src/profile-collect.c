@@ -78,6 +78,17 @@ int gv_profiles_collect(gpuvirt_ctx *ctx, gpuvirt_device *only, struct plist *ou
 sort:
 	if (out->n)
 		qsort(out->v, out->n, sizeof(out->v[0]), cmp_profile);
+	/* What has no room says why, as a create would. */
+	for (size_t i = 0; i < out->n; i++) {
+		char why[512];
+		if (out->v[i]->available)
+			continue;
+		gv_profile_why_full(out, out->v[i], why, sizeof(why));
+		if (!(out->v[i]->why = strdup(why))) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
 	return 0;
 fail:
 	gv_plist_free(out);

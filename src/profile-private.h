@@ -10,6 +10,7 @@ struct gpuvirt_profile {
 	int refcount;
 	char *id, *name, *description, *device_api, *parent;
 	char *vf_parent; /* mdev types on a VF: the VF (the parent is its PF) */
+	char *why;	 /* nothing available: why (gv_profile_why_full) */
 	int mechanism, numa;
 	uint32_t available, instances;
 	struct gv_profile_info info;
@@ -49,6 +50,10 @@ ssize_t gv_attr_str(gpuvirt_ctx *ctx, char *buf, size_t size, const char *fmt, .
 ssize_t gv_dir_attr_str(gpuvirt_ctx *ctx, struct gv_dir *dir, const char *name, char *buf, size_t size);
 /* A number attribute, or dflt when it is absent or unreadable. */
 long gv_attr_long(gpuvirt_ctx *ctx, long dflt, const char *fmt, ...) GV_PRINTF(3, 4);
+/* Why p has no room on its parent, in words: the rule that blocks it (one
+ * type per GPU, all of its instances taken, other types' instances) and
+ * what is still creatable there. */
+void gv_profile_why_full(const struct plist *all, const gpuvirt_profile *p, char *out, size_t size);
 /* Every profile of the host, or of one GPU (and its VFs). */
 int gv_profiles_collect(gpuvirt_ctx *ctx, gpuvirt_device *only, struct plist *out);
 

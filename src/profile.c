@@ -147,6 +147,7 @@ GPUVIRT_EXPORT gpuvirt_profile *gpuvirt_profile_unref(gpuvirt_profile *p)
 	free(p->device_api);
 	free(p->parent);
 	free(p->vf_parent);
+	free(p->why);
 	free(p);
 	return NULL;
 }
@@ -241,6 +242,11 @@ GPUVIRT_EXPORT uint32_t gpuvirt_profile_get_frame_rate_limit(const gpuvirt_profi
 	return p ? p->info.frame_rate_limit : 0;
 }
 
+GPUVIRT_EXPORT const char *gpuvirt_profile_get_unavailable_reason(const gpuvirt_profile *p)
+{
+	return p ? p->why : NULL;
+}
+
 GPUVIRT_EXPORT const char *gpuvirt_profile_get_vgpu_class(const gpuvirt_profile *p)
 {
 	if (!p)
@@ -254,3 +260,65 @@ GPUVIRT_EXPORT const char *gpuvirt_profile_get_vgpu_class(const gpuvirt_profile 
 	}
 }
 
+/* NVIDIA's drivers run one vGPU type at a time on a GPU (its legacy mdev
+ * types, "nvidia-N", and its vendor interface on VFs). */
+static bool one_type_per_gpu(const gpuvirt_profile *p)
+{
+	return p->mechanism == GPUVIRT_MECHANISM_NVIDIA_VENDOR ||
+	       (p->mechanism == GPUVIRT_MECHANISM_MDEV && strncmp(p->id, "nvidia-", 7) == 0);
+}
+
+/* Append to out (size, used so far in *used). */
+static void add_text(char *out, size_t size, size_t *used, const char *fmt, ...) GV_PRINTF(4, 5);
+static void add_text(char *out, size_t size, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*used + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(out + *used, size - *used, fmt, ap);
+	va_end(ap);
+	*used = k < 0 ? *used : *used + (size_t)k >= size ? size - 1 : *used + (size_t)k;
+}
+
+void gv_profile_why_full(const struct plist *all, const gpuvirt_profile *p, char *out, size_t size)
+{
+	uint32_t others = 0;
+	size_t used = 0;
+	bool any = false;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < all->n; i++)
+		if (strcmp(all->v[i]->parent, p->parent) == 0 && strcmp(all->v[i]->id, p->id) != 0)
+			others += all->v[i]->instances;
+	if (p->mechanism == GPUVIRT_MECHANISM_SRIOV_VF) {
+		add_text(out, size, &used, "each of its %u enabled VFs is taken", p->instances);
+	} else if (others && one_type_per_gpu(p)) {
+		add_text(out, size, &used, "one vGPU type per GPU, and it runs");
+		for (size_t i = 0; i < all->n; i++)
+			if (strcmp(all->v[i]->parent, p->parent) == 0 && all->v[i]->instances && all->v[i] != p)
+				add_text(out, size, &used, " %s (%u instance%s)", all->v[i]->id, all->v[i]->instances,
+					 all->v[i]->instances == 1 ? "" : "s");
+	} else if (p->info.max_instances && p->instances >= p->info.max_instances) {
+		add_text(out, size, &used, "all %u of its %s taken", p->info.max_instances, p->id);
+	} else if (others) {
+		add_text(out, size, &used, "the %u instance%s of its other types use the room", others, others == 1 ? "" : "s");
+	} else if (p->instances && p->info.framebuffer) {
+		add_text(out, size, &used, "its %u instance%s %llu GiB of framebuffer, and the driver offers no more",
+			 p->instances, p->instances == 1 ? " holds" : "s hold",
+			 (unsigned long long)((p->info.framebuffer * p->instances) >> 30));
+	} else {
+		add_text(out, size, &used, "the driver offers none now");
+	}
+	for (size_t i = 0; i < all->n; i++) {
+		const gpuvirt_profile *q = all->v[i];
+		if (strcmp(q->parent, p->parent) != 0 || q == p || !q->available)
+			continue;
+		add_text(out, size, &used, "%s %s (%u free)", any ? "," : "; still creatable there:", q->id, q->available);
+		any = true;
+	}
+	if (!any)
+		add_text(out, size, &used, "; nothing else is creatable there now");
+}

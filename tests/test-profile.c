@@ -233,6 +233,59 @@ START_TEST(type_files_shared_by_model)
 }
 END_TEST
 
+/* A create with no room says which rule blocks it and what is still
+ * creatable there. */
+START_TEST(no_room_names_the_rule)
+{
+	const char *root = th_host("t4"), *uuid = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+	const char *dir = "sys/devices/pci0000:00/0000:00:01.0/0000:3b:00.0";
+	const char *types[] = {"nvidia-223", "nvidia-230", "nvidia-231", "nvidia-232", "nvidia-233", "nvidia-234", "nvidia-319"};
+	char rel[256], target[256];
+	gpuvirt_instance *in = NULL;
+	gpuvirt_ctx *ctx;
+
+	/* A live nvidia-222 on 3b: the driver closes the other types. */
+	snprintf(rel, sizeof(rel), "%s/%s/mdev_type", dir, uuid);
+	th_symlink(root, rel, "../mdev_supported_types/nvidia-222");
+	snprintf(rel, sizeof(rel), "sys/bus/mdev/devices/%s", uuid);
+	snprintf(target, sizeof(target), "../../../devices/pci0000:00/0000:00:01.0/0000:3b:00.0/%s", uuid);
+	th_symlink(root, rel, target);
+	snprintf(rel, sizeof(rel), "%s/mdev_supported_types/nvidia-222/available_instances", dir);
+	th_write(root, rel, "15\n");
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		snprintf(rel, sizeof(rel), "%s/mdev_supported_types/%s/available_instances", dir, types[i]);
+		th_write(root, rel, "0\n");
+	}
+	ctx = th_ctx_at(root);
+	ck_assert_int_eq(gpuvirt_instance_create(ctx, "nvidia-230", "3b:00.0", 0, -1, NULL, GPUVIRT_INSTANCE_DRY_RUN, &in),
+			 -ENOSPC);
+	ck_assert_str_eq(gpuvirt_ctx_get_error(ctx),
+			 "profile nvidia-230 has no room: 0000:3b:00.0: one vGPU type per GPU, and it runs nvidia-222 (1 "
+			 "instance); still creatable there: nvidia-222 (15 free)");
+	/* The listing says the same of what is full, nothing of what is not. */
+	gpuvirt_profile *p = find(ctx, NULL, "0000:3b:00.0", "nvidia-230");
+	ck_assert_str_eq(gpuvirt_profile_get_unavailable_reason(p), "one vGPU type per GPU, and it runs nvidia-222 (1 "
+								     "instance); still creatable there: nvidia-222 (15 free)");
+	gpuvirt_profile_unref(p);
+	p = find(ctx, NULL, "0000:3b:00.0", "nvidia-222");
+	ck_assert_ptr_null(gpuvirt_profile_get_unavailable_reason(p));
+	gpuvirt_profile_unref(p);
+	ck_assert_ptr_null(gpuvirt_profile_get_unavailable_reason(NULL));
+	/* All of a type taken. */
+	snprintf(rel, sizeof(rel), "%s/mdev_supported_types/nvidia-222/available_instances", dir);
+	th_write(root, rel, "0\n");
+	snprintf(rel, sizeof(rel), "%s/mdev_supported_types/nvidia-234/available_instances", dir);
+	th_write(root, rel, "0\n");
+	ck_assert_int_eq(gpuvirt_instance_create(ctx, "nvidia-222", "3b:00.0", 0, -1, NULL, GPUVIRT_INSTANCE_DRY_RUN, &in),
+			 -ENOSPC);
+	ck_assert_str_eq(gpuvirt_ctx_get_error(ctx), "profile nvidia-222 has no room: 0000:3b:00.0: its 1 instance holds 1 "
+						    "GiB of framebuffer, and the driver offers no more; nothing else is "
+						    "creatable there now");
+	ck_assert_ptr_null(in);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
 	gpuvirt_ctx *ctx = th_ctx("t4");
@@ -281,6 +334,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, sriov_gvtg_and_mbochs);
 	tcase_add_test(tc, existing_instances);
 	tcase_add_test(tc, type_files_shared_by_model);
+	tcase_add_test(tc, no_room_names_the_rule);
 	tcase_add_test(tc, bad_arguments);
 	suite_add_tcase(s, tc);
 	return s;

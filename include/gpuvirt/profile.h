@@ -224,6 +224,22 @@ uint32_t gpuvirt_profile_get_available(const gpuvirt_profile *p);
 uint32_t gpuvirt_profile_get_instance_count(const gpuvirt_profile *p);
 
 /**
+ * @brief Why no instance of this profile fits on its parent now.
+ *
+ * For a profile with nothing available: the rule that blocks it (one vGPU
+ * type per GPU and the type the GPU runs, all of its instances taken, the
+ * framebuffer its instances hold, every enabled VF taken) and what is still
+ * creatable on that parent, in the words gpuvirt_instance_create() fails
+ * with.
+ *
+ * @param p  the profile.
+ * @return the reason, borrowed from @p p; NULL when instances are available
+ *         (or for NULL).
+ * @since 1.2
+ */
+const char *gpuvirt_profile_get_unavailable_reason(const gpuvirt_profile *p);
+
+/**
  * @brief The framebuffer (or graphics memory) of one instance.
  * @param p  the profile.
  * @return bytes, or 0 when the driver does not say.

@@ -70,6 +70,15 @@ void print_profiles(gpuvirt_profile **v, size_t n)
 	}
 	print_table(profile_head, rows, n, 8);
 	free(rows);
+	/* Why what is full is full. */
+	for (size_t i = 0, said = 0; i < n; i++) {
+		const char *why = gpuvirt_profile_get_unavailable_reason(v[i]);
+		if (!why)
+			continue;
+		if (!said++)
+			printf("\nNone available:\n");
+		printf("  %s on %s: %s\n", gpuvirt_profile_get_id(v[i]), gpuvirt_profile_get_parent(v[i]), vis(why));
+	}
 }
 
 void json_profile(struct json *j, const gpuvirt_profile *p)
@@ -99,6 +108,8 @@ void json_profile(struct json *j, const gpuvirt_profile *p)
 	json_int(j, gpuvirt_profile_get_available(p));
 	json_key(j, "instances");
 	json_int(j, gpuvirt_profile_get_instance_count(p));
+	json_key(j, "unavailable_reason");
+	json_string(j, gpuvirt_profile_get_unavailable_reason(p));
 	json_key(j, "framebuffer_bytes");
 	json_int(j, (long long)gpuvirt_profile_get_framebuffer_bytes(p));
 	json_key(j, "heads");

@@ -203,7 +203,7 @@ check_true "verdicts equal the dry-run plans" $PY "$SRC/tests/test-verdicts.py" 
 n=0
 while "$G" create mdpy-vga >/dev/null 2>/tmp/err; do n=$((n + 1)); [ $n -gt 10 ] && break; done
 check_eq "mdpy instances until the kernel says no" 4 "$n"
-check_true "the error names the profile" grep -q "profile mdpy-vga is exhausted" /tmp/err
+check_true "the error names the profile and its parent" grep -q "profile mdpy-vga has no room: mdpy: " /tmp/err
 for u in $("$G" instances --json | $PY -c 'import json,sys; [print(i["uuid"]) for i in json.load(sys.stdin)["instances"]]'); do
 	"$G" destroy "$u" >/dev/null || fail "destroy $u"
 done
@@ -227,7 +227,7 @@ check_true "an instance on the PCI parent" test -L /sys/bus/mdev/devices/"$u1"
 check_eq "the kernel closes the other types" 0 "$(cat /sys/bus/pci/devices/$EDU/mdev_supported_types/gpuvirt-edu-2Q/available_instances)"
 rc=0; "$G" create gpuvirt-edu-2Q --gpu $EDU 2>/tmp/err >/dev/null || rc=$?
 check_eq "one type per parent: the other type is refused" 70 "$rc"
-check_true "as exhausted, naming the profile" grep -q "profile gpuvirt-edu-2Q is exhausted" /tmp/err
+check_true "as having no room, with the rule and what is still creatable" grep -q "profile gpuvirt-edu-2Q has no room: $EDU: the 1 instance of its other types use the room; still creatable there: gpuvirt-edu-1Q (3 free)" /tmp/err
 n=1
 while "$G" create gpuvirt-edu-1Q >/dev/null 2>&1; do n=$((n + 1)); [ $n -gt 10 ] && break; done
 check_eq "1Q up to its maximum" 4 "$n"

@@ -44,9 +44,9 @@ check_eq "one left" 1 "$(avail $T1 nvidia-233)"
 check_eq "one instance counted on its GPU" 1 "$(used $T1 nvidia-233)"
 check_eq "none on the other GPU" 0 "$(used $T2 nvidia-233)"
 check_eq "one type per GPU: T4-1B now closed" 0 "$(avail $T1 nvidia-222)"
-expect_err "exhausted" "$GPUVIRT --root $M create nvidia-222 --gpu $T1"
+expect_err "profile nvidia-222 has no room: $T1: one vGPU type per GPU, and it runs nvidia-233 (1 instance); still creatable there: nvidia-233 (1 free)" "$GPUVIRT --root $M create nvidia-222 --gpu $T1"
 U2=$(gv create "GRID T4-8Q" --gpu $T1 --json | field uuid)     # by name
-expect_err "profile nvidia-233 is exhausted" "$GPUVIRT --root $M create nvidia-233 --gpu $T1"
+expect_err "profile nvidia-233 has no room: $T1: all 2 of its nvidia-233 taken; nothing else is creatable there now" "$GPUVIRT --root $M create nvidia-233 --gpu $T1"
 check_eq "no partial instance after exhaustion" 2 "$(count_instances)"
 expect_ok "$GPUVIRT --root $M destroy $U1 >/dev/null"
 expect_ok "$GPUVIRT --root $M destroy $U2 >/dev/null"
@@ -109,7 +109,7 @@ check_eq "siblings: no other type" 0 "$(avail $PF 706)"
 UA=$(field uuid <<<"$out")
 UB=$(gv create 707 --gpu $PF --json | field uuid)
 check_eq "80 GB used: no VF can create a 40C" 0 "$(avail $PF 707)"
-expect_err "profile 707 is exhausted" "$GPUVIRT --root $M create 707 --gpu $PF"
+expect_err "profile 707 has no room: $PF: its 2 instances hold 80 GiB of framebuffer, and the driver offers no more" "$GPUVIRT --root $M create 707 --gpu $PF"
 check_true "instances list the VF" grep -q "0000:07:00.5" <<<"$(gv instances)"
 expect_ok "$GPUVIRT --root $M destroy $UB >/dev/null"
 expect_ok "$GPUVIRT --root $M destroy $UA >/dev/null"
@@ -129,7 +129,7 @@ expect_ok "$GPUVIRT --root $M destroy $(field uuid <<<"$out") >/dev/null"
 simhost_cleanup
 simhost_mount l40s; M=$MNT
 for i in 1 2; do gv create "NVIDIA L40S-24Q" --gpu 41:00.0 >/dev/null || fail "L40S-24Q $i"; done
-expect_err "exhausted" "$GPUVIRT --root $M create 'NVIDIA L40S-24Q' --gpu 41:00.0"
+expect_err "has no room: 0000:41:00.0:" "$GPUVIRT --root $M create 'NVIDIA L40S-24Q' --gpu 41:00.0"
 check_eq "spread puts the next on the other L40S" 0000:c1:00.0 \
 	"$(gv create 'NVIDIA L40S-24Q' --policy spread --json | field parent)"
 simhost_cleanup
@@ -141,7 +141,7 @@ out=$(gv create sriov-vf --gpu 03:00.0 --json)
 VF=$(field vf <<<"$out")
 check_eq "a VF handed to vfio-pci" vfio-pci "$(basename "$(readlink "$M/sys/bus/pci/devices/$VF/driver")")"
 gv create sriov-vf --gpu 03:00.0 >/dev/null || fail "second VF"
-expect_err "profile sriov-vf is exhausted" "$GPUVIRT --root $M create sriov-vf --gpu 03:00.0"
+expect_err "profile sriov-vf has no room: 0000:03:00.0: each of its 2 enabled VFs is taken; nothing else is creatable there now" "$GPUVIRT --root $M create sriov-vf --gpu 03:00.0"
 check_eq "MI210 has no VFs yet" 0 "$(cat "$M/sys/bus/pci/devices/0000:c1:00.0/sriov_numvfs")"
 gv create sriov-vf --gpu c1:00.0 >/dev/null || fail "MI210 VF"
 check_eq "VFs enabled on demand" 8 "$(cat "$M/sys/bus/pci/devices/0000:c1:00.0/sriov_numvfs")"
@@ -164,7 +164,7 @@ simhost_mount gvtg-laptop; M=$MNT
 gv create i915-GVTg_V5_4 >/dev/null || fail "GVT-g V5_4"
 check_eq "GVT-g: the shared budget shrinks for V5_8" 2 "$(avail 0000:00:02.0 i915-GVTg_V5_8)"
 gv create i915-GVTg_V5_4 >/dev/null || fail "GVT-g second V5_4"
-expect_err "exhausted" "$GPUVIRT --root $M create i915-GVTg_V5_8"
+expect_err "profile i915-GVTg_V5_8 has no room: 0000:00:02.0: the 2 instances of its other types use the room" "$GPUVIRT --root $M create i915-GVTg_V5_8"
 simhost_cleanup
 
 # ---- a failure at each write leaves nothing behind -------------------------
@@ -232,7 +232,7 @@ wins=0
 for p in "${pids[@]}"; do wait "$p" && wins=$((wins + 1)); done
 check_eq "exactly as many winners as instances (2 per T4)" 4 "$wins"
 check_eq "4 instances exist" 4 "$(count_instances)"
-check_eq "the losers were told it is exhausted" 4 "$(cat "$M"/race-*.err | grep -c 'exhausted')"
+check_eq "the losers were told it has no room" 4 "$(cat "$M"/race-*.err | grep -c "has no room")"
 rm -f "$M"/race-*.err
 simhost_cleanup
 

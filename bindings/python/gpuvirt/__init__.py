@@ -678,6 +678,11 @@ class Profile:
         return int(lib.gpuvirt_profile_get_instance_count(self._p))
 
     @property
+    def unavailable_reason(self) -> Optional[str]:
+        """Why none is available (the rule that blocks it), or None."""
+        return _str(lib.gpuvirt_profile_get_unavailable_reason(self._p))
+
+    @property
     def framebuffer_bytes(self) -> int:
         return int(lib.gpuvirt_profile_get_framebuffer_bytes(self._p))
 

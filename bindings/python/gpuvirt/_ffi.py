@@ -140,6 +140,7 @@ int gpuvirt_profile_get_numa_node(const gpuvirt_profile *p);
 const char *gpuvirt_profile_get_device_api(const gpuvirt_profile *p);
 uint32_t gpuvirt_profile_get_available(const gpuvirt_profile *p);
 uint32_t gpuvirt_profile_get_instance_count(const gpuvirt_profile *p);
+const char *gpuvirt_profile_get_unavailable_reason(const gpuvirt_profile *p);
 uint64_t gpuvirt_profile_get_framebuffer_bytes(const gpuvirt_profile *p);
 uint32_t gpuvirt_profile_get_heads(const gpuvirt_profile *p);
 int gpuvirt_profile_get_max_resolution(const gpuvirt_profile *p, uint32_t *width, uint32_t *height);

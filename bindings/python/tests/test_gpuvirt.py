@@ -209,6 +209,16 @@ def test_profiles(host):
         assert p.max_resolution == (7680, 4320) and p.max_instances == 4 and p.frame_rate_limit == 60
         assert p.available == 4 and p.instances == 0 and p.numa_node == 0
         assert len(list(ctx.profiles(ctx.device("d8:00.0")))) == 8
+        assert p.unavailable_reason is None
+    # A full type says why.
+    root = host("t4")
+    with open(os.path.join(root, "sys/devices/pci0000:00/0000:00:01.0/0000:3b:00.0/mdev_supported_types/nvidia-234/"
+                                 "available_instances"), "w") as f:
+        f.write("0\n")
+    with gpuvirt.Context(root) as ctx:
+        full = [p for p in ctx.profiles("3b:00.0") if p.id == "nvidia-234"][0]
+        assert full.unavailable_reason is not None
+        assert full.unavailable_reason.startswith("the driver offers none now; still creatable there: nvidia-222 (16 free)")
 
 
 def test_names_that_are_not_utf8(host):
