@@ -3,15 +3,24 @@
  *
  *   gpuvirt-qemu [--root DIR] --gpu BDF [--no-bind] [--format args|qmp|libvirt]
  *   gpuvirt-qemu [--root DIR] --profile PROFILE [--gpu BDF] [--format ...]
- *   ... [--exec QEMU [QEMU-ARGS...]]
+ *   ... [--machine q35|pc] [--port ID] [--dry-run] [--exec QEMU [QEMU-ARGS...]]
  *
  * With --gpu alone, the GPU and every function of its IOMMU group are bound
  * to vfio-pci (all or nothing), and the QEMU arguments that attach them are
  * printed: the GPU's own functions in one guest slot as a multifunction
- * device, as on the host. With --profile, a vGPU instance is allocated and
- * its argument printed (sysfsdev= for an mdev, host= for a VF). --format qmp
- * prints QMP device_add commands for a running QEMU; --format libvirt a
- * domain XML with <hostdev> elements (managed='no': the binding is done).
+ * device, as on the host, on the machine's root bus (pcie.0 for q35, pci.0
+ * for pc). With --profile, a vGPU instance is allocated and its argument
+ * printed (sysfsdev=/sys/bus/mdev/devices/UUID for an mdev, as QEMU on the
+ * host opens it whatever --root says; host= for a VF).
+ *
+ * --format qmp prints QMP device_add commands that hot-plug them into a
+ * running QEMU: on q35 into a PCIe root port the VM was started with
+ * (--port, default gpuvirt-rp0: `-device pcie-root-port,id=gpuvirt-rp0,
+ * chassis=1,slot=1`), function 0 last, since a guest sees a multifunction
+ * device when its function 0 arrives; on pc into slot --guest-slot of pci.0.
+ * --format libvirt prints a domain XML with <hostdev> elements
+ * (managed='no': the binding is done). --dry-run binds and allocates
+ * nothing: a GPU's arguments as they would be, a profile only checked.
  * --exec runs QEMU with the arguments appended. Only the public API is used. */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +35,8 @@
 enum format { ARGS, QMP, LIBVIRT };
 
 static const char *id_prefix = "hostdev";
+static const char *root_bus = "pcie.0"; /* q35's; pc's is pci.0 */
+static const char *port = "gpuvirt-rp0"; /* QMP on q35: the root port hot-plugged into */
 
 struct hostdev {
 	char bdf[16];	   /* a PCI function, or "" for an mdev */
@@ -38,8 +49,8 @@ struct hostdev {
 static void usage(FILE *to)
 {
 	fputs("usage: gpuvirt-qemu [--root DIR] (--gpu BDF [--no-bind] | --profile PROFILE [--gpu BDF])\n"
-	      "                    [--format args|qmp|libvirt] [--guest-slot N] [--id PREFIX]\n"
-	      "                    [--exec QEMU [ARGS...]]\n",
+	      "                    [--format args|qmp|libvirt] [--machine q35|pc] [--port ID]\n"
+	      "                    [--guest-slot N] [--id PREFIX] [--dry-run] [--exec QEMU [ARGS...]]\n",
 	      to);
 }
 
@@ -63,7 +74,7 @@ static void print_args(const struct hostdev *h, size_t n, char **argv_out, size_
 		if (h[i].bdf[0]) {
 			int len = snprintf(buf, sizeof(buf), "vfio-pci,host=%s,id=%s%zu", h[i].bdf, id_prefix, i);
 			if (h[i].slot >= 0)
-				snprintf(buf + len, sizeof(buf) - (size_t)len, ",bus=pcie.0,addr=0x%x.0x%x%s", h[i].slot,
+				snprintf(buf + len, sizeof(buf) - (size_t)len, ",bus=%s,addr=0x%x.0x%x%s", root_bus, h[i].slot,
 					 h[i].function, h[i].multifunction ? ",multifunction=on" : "");
 		} else {
 			snprintf(buf, sizeof(buf), "vfio-pci,sysfsdev=%s,id=%s%zu", h[i].sysfs, id_prefix, i);
@@ -77,18 +88,39 @@ static void print_args(const struct hostdev *h, size_t n, char **argv_out, size_
 	}
 }
 
-static void print_qmp(const struct hostdev *h, size_t n)
+/* One device_add: on q35 at slot 0 of the root port, on pc at the guest
+ * slot of pci.0. */
+static void qmp_one(const struct hostdev *h, size_t i, int guest_slot)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (h[i].bdf[0])
-			printf("{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"vfio-pci\", \"host\": \"%s\", "
-			       "\"id\": \"%s%zu\"%s}}\n",
-			       h[i].bdf, id_prefix, i, h[i].multifunction ? ", \"multifunction\": true" : "");
-		else
-			printf("{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"vfio-pci\", \"sysfsdev\": \"%s\", "
-			       "\"id\": \"%s%zu\"}}\n",
-			       h[i].sysfs, id_prefix, i);
-	}
+	bool q35 = strcmp(root_bus, "pcie.0") == 0;
+
+	printf("{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"vfio-pci\", ");
+	if (h[i].bdf[0])
+		printf("\"host\": \"%s\", ", h[i].bdf);
+	else
+		printf("\"sysfsdev\": \"%s\", ", h[i].sysfs);
+	printf("\"id\": \"%s%zu\", \"bus\": \"%s\", \"addr\": \"0x%x.0x%x\"%s}}\n", id_prefix, i, q35 ? port : root_bus,
+	       q35 ? 0 : guest_slot, h[i].slot >= 0 ? h[i].function : 0, h[i].multifunction ? ", \"multifunction\": \"on\"" : "");
+}
+
+/* The functions of one card share its slot; function 0 goes last. Other
+ * members of the group (another card) are not hot-plugged with it: one
+ * port, one card. */
+static void print_qmp(const struct hostdev *h, size_t n, int guest_slot)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			bool zero = h[i].slot < 0 || h[i].function == 0;
+			if (h[i].bdf[0] && i > 0 && h[i].slot < 0) {
+				if (pass == 0)
+					fprintf(stderr, "gpuvirt-qemu: %s (of the same IOMMU group) is bound but not "
+							"hot-plugged: give it a port of its own\n",
+						h[i].bdf);
+				continue;
+			}
+			if (zero == (pass == 1))
+				qmp_one(h, i, guest_slot);
+		}
 }
 
 static void print_libvirt(const struct hostdev *h, size_t n)
@@ -124,18 +156,29 @@ static void print_libvirt(const struct hostdev *h, size_t n)
 	printf("  </devices>\n</domain>\n");
 }
 
-/* Allocate a vGPU: one hostdev, an mdev path or a VF. */
-static int allocate(gpuvirt_ctx *ctx, const char *profile, const char *gpu, struct hostdev *devs, size_t *n)
+/* Allocate a vGPU: one hostdev, an mdev path or a VF. With dry_run, only
+ * whether it would proceed (nothing is allocated, nothing printed). */
+static int allocate(gpuvirt_ctx *ctx, const char *profile, const char *gpu, bool dry_run, struct hostdev *devs,
+		    size_t *n)
 {
-	gpuvirt_instance *in;
-	int r = gpuvirt_instance_create(ctx, profile, gpu, GPUVIRT_POLICY_PACK, -1, NULL, 0, &in);
+	gpuvirt_instance *in = NULL;
+	int r = gpuvirt_instance_create(ctx, profile, gpu, GPUVIRT_POLICY_PACK, -1, NULL,
+					dry_run ? GPUVIRT_INSTANCE_DRY_RUN : 0, &in);
 
 	if (r < 0)
 		return die(ctx, r, "allocating a vGPU");
+	if (dry_run) {
+		fprintf(stderr, "gpuvirt-qemu: a vGPU of %s would be allocated%s%s (dry run: nothing was)\n", profile,
+			gpu ? " on " : "", gpu ? gpu : "");
+		*n = 0;
+		return 0;
+	}
 	memset(&devs[0], 0, sizeof(devs[0]));
 	devs[0].slot = -1;
 	if (gpuvirt_instance_get_sysfs_path(in)) {
-		snprintf(devs[0].sysfs, sizeof(devs[0].sysfs), "%s", gpuvirt_instance_get_sysfs_path(in));
+		/* QEMU opens it on the host, where sysfs is /sys (not the root a
+		 * simulated or chrooted view of it sits under). */
+		snprintf(devs[0].sysfs, sizeof(devs[0].sysfs), "/sys/bus/mdev/devices/%s", gpuvirt_instance_get_uuid(in));
 		snprintf(devs[0].uuid, sizeof(devs[0].uuid), "%s", gpuvirt_instance_get_uuid(in));
 	} else {
 		snprintf(devs[0].bdf, sizeof(devs[0].bdf), "%s", gpuvirt_instance_get_vf_bdf(in));
@@ -191,11 +234,12 @@ int main(int argc, char **argv)
 		{"profile", required_argument, NULL, 'p'}, {"format", required_argument, NULL, 'f'},
 		{"no-bind", no_argument, NULL, 'n'},	 {"guest-slot", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},	 {"id", required_argument, NULL, 'i'},
-		{NULL, 0, NULL, 0},
+		{"machine", required_argument, NULL, 'm'}, {"port", required_argument, NULL, 'P'},
+		{"dry-run", no_argument, NULL, 'd'},	 {NULL, 0, NULL, 0},
 	};
 	const char *root = NULL, *gpu = NULL, *profile = NULL, *qemu = NULL;
 	enum format fmt = ARGS;
-	bool bind = true;
+	bool bind = true, dry_run = false;
 	int guest_slot = 0x10, c, r, status;
 	gpuvirt_ctx *ctx = NULL;
 	struct hostdev devs[32];
@@ -225,6 +269,18 @@ int main(int argc, char **argv)
 		case 'p': profile = optarg; break;
 		case 'n': bind = false; break;
 		case 'i': id_prefix = optarg; break;
+		case 'P': port = optarg; break;
+		case 'd': dry_run = true; break;
+		case 'm':
+			if (strcmp(optarg, "q35") == 0)
+				root_bus = "pcie.0";
+			else if (strcmp(optarg, "pc") == 0)
+				root_bus = "pci.0";
+			else {
+				usage(stderr);
+				return 2;
+			}
+			break;
 		case 's': guest_slot = (int)strtol(optarg, NULL, 0); break;
 		case 'f':
 			if (strcmp(optarg, "args") == 0)
@@ -251,13 +307,17 @@ int main(int argc, char **argv)
 	if (root && (r = gpuvirt_ctx_set_root(ctx, root)) < 0)
 		status = die(ctx, r, "--root");
 	else if (profile)
-		status = allocate(ctx, profile, gpu, devs, &n);
+		status = allocate(ctx, profile, gpu, dry_run, devs, &n);
 	else
-		status = bind_gpu(ctx, gpu, bind, guest_slot, devs, &n);
+		status = bind_gpu(ctx, gpu, bind && !dry_run, guest_slot, devs, &n);
 	gpuvirt_ctx_unref(ctx);
 	if (status)
 		return status;
 
+	if (qemu && dry_run) {
+		fprintf(stderr, "gpuvirt-qemu: --exec with --dry-run: QEMU is not run\n");
+		qemu = NULL;
+	}
 	if (qemu) {
 		char **args = calloc((size_t)(total_argc - qemu_args) + 4 * n + 2, sizeof(char *));
 		size_t k = 0;
@@ -276,7 +336,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (fmt == QMP)
-		print_qmp(devs, n);
+		print_qmp(devs, n, guest_slot);
 	else if (fmt == LIBVIRT)
 		print_libvirt(devs, n);
 	else

@@ -40,12 +40,26 @@ if need qemu-system-x86_64; then
 	done
 fi
 qmp=$("$EX/gpuvirt-qemu" --root "$M" --gpu 01:00.0 --format qmp)
-check_true "QMP lines are device_add JSON" $PY -c '
+check_true "QMP device_add into the root port, function 0 last" $PY -c '
 import json, sys
 cmds = [json.loads(l) for l in sys.stdin.read().splitlines()]
 assert [c["execute"] for c in cmds] == ["device_add"] * 2
-assert cmds[0]["arguments"] == {"driver": "vfio-pci", "host": "0000:01:00.0", "id": "hostdev0", "multifunction": True}
+assert cmds[0]["arguments"] == {"driver": "vfio-pci", "host": "0000:01:00.1", "id": "hostdev1", "bus": "gpuvirt-rp0",
+                                "addr": "0x0.0x1"}, cmds[0]
+assert cmds[1]["arguments"] == {"driver": "vfio-pci", "host": "0000:01:00.0", "id": "hostdev0", "bus": "gpuvirt-rp0",
+                                "addr": "0x0.0x0", "multifunction": "on"}, cmds[1]
 ' <<<"$qmp"
+qmp=$("$EX/gpuvirt-qemu" --root "$M" --gpu 01:00.0 --no-bind --format qmp --machine pc --guest-slot 5)
+check_true "on pc: into pci.0 at the guest slot" $PY -c '
+import json, sys
+cmds = [json.loads(l)["arguments"] for l in sys.stdin.read().splitlines()]
+assert [(c["bus"], c["addr"]) for c in cmds] == [("pci.0", "0x5.0x1"), ("pci.0", "0x5.0x0")], cmds
+' <<<"$qmp"
+check_eq "argv for -M pc: bus=pci.0" \
+	"-device vfio-pci,host=0000:01:00.0,id=hostdev0,bus=pci.0,addr=0x10.0x0,multifunction=on
+-device vfio-pci,host=0000:01:00.1,id=hostdev1,bus=pci.0,addr=0x10.0x1" \
+	"$("$EX/gpuvirt-qemu" --root "$M" --gpu 01:00.0 --no-bind --machine pc)"
+expect_err "usage" "$EX/gpuvirt-qemu --root $M --gpu 01:00.0 --machine virt"
 "$EX/gpuvirt-qemu" --root "$M" --gpu 01:00.0 --format libvirt > "$W/pci.xml"
 check_true "libvirt <hostdev> managed='no'" grep -q "type='pci' managed='no'" "$W/pci.xml"
 if need virt-xml-validate; then
@@ -62,9 +76,13 @@ simhost_cleanup
 
 # ---- QEMU and libvirt for a vGPU (mdev) -----------------------------------
 simhost_mount t4; M=$MNT
+out=$("$EX/gpuvirt-qemu" --root "$M" --profile nvidia-231 --dry-run 2>"$W/err")
+check_eq "--dry-run: nothing printed, nothing allocated" "0 0" "$(printf %s "$out" | wc -c) $(ls "$M/sys/bus/mdev/devices" 2>/dev/null | wc -l)"
+check_true "--dry-run says it would" grep -q "a vGPU of nvidia-231 would be allocated (dry run: nothing was)" "$W/err"
 args=$("$EX/gpuvirt-qemu" --root "$M" --profile nvidia-231 2>/dev/null)
 uuid=$(grep -o '[0-9a-f-]\{36\}' <<<"$args")
-check_eq "sysfsdev= for the mdev" "-device vfio-pci,sysfsdev=$M/sys/bus/mdev/devices/$uuid,id=hostdev0" "$args"
+check_eq "sysfsdev= as QEMU on the host opens it (/sys, not the root)" \
+	"-device vfio-pci,sysfsdev=/sys/bus/mdev/devices/$uuid,id=hostdev0" "$args"
 check_true "the mdev exists" test -d "$M/sys/bus/mdev/devices/$uuid"
 "$EX/gpuvirt-qemu" --root "$M" --profile nvidia-231 --format libvirt > "$W/mdev.xml" 2>/dev/null
 check_true "libvirt mdev hostdev" grep -q "type='mdev' model='vfio-pci'" "$W/mdev.xml"

@@ -16,6 +16,7 @@
 
 #define STATE_DIR "run/gpuvirt"
 #define RECORD_DIR "run/gpuvirt/instances"
+#define TYPES_DIR "run/gpuvirt/vendor-types"
 #define JOURNAL_MAX (GV_JOURNAL_MAX_DEVICES * 160 + 2048)
 
 static int journal_path(gpuvirt_ctx *ctx, const char *name, char *rel, size_t size)
@@ -228,4 +229,34 @@ int gv_record_for_vf(gpuvirt_ctx *ctx, const char *vf, char out[37])
 	}
 	gv_names_free(names, n);
 	return r;
+}
+
+/* ---- the vendor types a GPU offered while it was empty ------------------ */
+
+int gv_vendor_types_write(gpuvirt_ctx *ctx, const char *pf, const char *text)
+{
+	char rel[128];
+	int r;
+
+	if ((r = gv_path(rel, sizeof(rel), TYPES_DIR "/%s", pf)) < 0)
+		return r;
+	if ((r = gv_state_dir(ctx, STATE_DIR, 0755)) < 0 || (r = gv_state_dir(ctx, TYPES_DIR, 0755)) < 0)
+		return r;
+	if ((r = gv_write_file_atomic(ctx, rel, text)) < 0)
+		return gv_fail(ctx, r, "cannot write %s: %s", rel, gpuvirt_strerror(r));
+	return 0;
+}
+
+ssize_t gv_vendor_types_read(gpuvirt_ctx *ctx, const char *pf, char *buf, size_t size)
+{
+	char rel[128];
+	ssize_t n;
+	int r;
+
+	if ((r = gv_path(rel, sizeof(rel), TYPES_DIR "/%s", pf)) < 0)
+		return r;
+	n = gv_read_text(ctx, rel, buf, size);
+	if (n < 0 && n != -ENOENT)
+		return gv_fail(ctx, (int)n, "cannot read %s under %s: %s", rel, ctx->root, gpuvirt_strerror((int)n));
+	return n;
 }

@@ -333,6 +333,12 @@ int gv_journal_hand_over(gpuvirt_ctx *ctx, const char *name, struct gv_journal *
 int gv_record_read(gpuvirt_ctx *ctx, const char *uuid, struct gv_record *rec);
 int gv_record_write(gpuvirt_ctx *ctx, const char *uuid, const struct gv_record *rec);
 int gv_record_remove(gpuvirt_ctx *ctx, const char *uuid);
+/* The vendor types (NVIDIA's creatable_vgpu_types lines) a PF's VFs offered
+ * while it ran no instance, kept under run/gpuvirt/vendor-types/<pf> by the
+ * create that starts using it: once the GPU runs a type, the driver lists
+ * only that one, and these are the others to name. -ENOENT when none. */
+int gv_vendor_types_write(gpuvirt_ctx *ctx, const char *pf, const char *text);
+ssize_t gv_vendor_types_read(gpuvirt_ctx *ctx, const char *pf, char *buf, size_t size);
 /* The uuid of the record for a VF, into out[37] ("" when none). */
 int gv_record_for_vf(gpuvirt_ctx *ctx, const char *vf, char out[37]);
 

@@ -77,6 +77,24 @@ static int cmp_vtype(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
+static void add_kept(void *ud, long id, const char *name)
+{
+	vendor_type(ud, id, name); /* known already, or new with nothing available */
+}
+
+static int add_kept_types(gpuvirt_ctx *ctx, const char *pf, struct vendor_acc *acc)
+{
+	char text[8192];
+	ssize_t n = gv_vendor_types_read(ctx, pf, text, sizeof(text));
+
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0)
+		return (int)n;
+	gv_parse_vendor_types(text, (size_t)n, add_kept, acc);
+	return 0;
+}
+
 int gv_vendor_profiles(gpuvirt_ctx *ctx, gpuvirt_device *pf, struct plist *out)
 {
 	struct vendor_acc *acc = calloc(1, sizeof(*acc));
@@ -107,6 +125,11 @@ int gv_vendor_profiles(gpuvirt_ctx *ctx, gpuvirt_device *pf, struct plist *out)
 			gv_parse_vendor_types(text, (size_t)n, count_creatable, acc);
 		}
 	}
+	/* Types the GPU offered while empty that it closed since (it runs one
+	 * type at a time): listed with nothing available, so that they do not
+	 * vanish without a word. */
+	if (any && r == 0)
+		r = add_kept_types(ctx, bdf, acc);
 	/* A type every VF has used up is listed by none: its name is in our
 	 * records of the instances that hold it. */
 	for (size_t i = 0; i < acc->n && r == 0; i++)
@@ -146,8 +169,28 @@ static void offers(void *ud, long id, const char *name)
 		p->found = true;
 }
 
-/* A VF of the PF that can create vendor type `id` now. */
-static int vendor_pick_vf(gpuvirt_ctx *ctx, const char *pf, long id, char vf[GV_BDF_LEN])
+/* A VF of the PF that can create vendor type `id` now. While no VF runs a
+ * type, what they offer is kept (gv_vendor_types_write) for the listing to
+ * name what the first instance will close. */
+struct offered {
+	char text[8192];
+	size_t len;
+	bool busy; /* a VF runs a type */
+};
+
+static void keep_offered(void *ud, long id, const char *name)
+{
+	struct offered *o = ud;
+	char line[160];
+	int k = snprintf(line, sizeof(line), "%ld : %s\n", id, name ? name : "");
+
+	if (k > 0 && (size_t)k < sizeof(line) && !strstr(o->text, line) && o->len + (size_t)k < sizeof(o->text)) {
+		memcpy(o->text + o->len, line, (size_t)k + 1);
+		o->len += (size_t)k;
+	}
+}
+
+static int vendor_pick_vf(gpuvirt_ctx *ctx, const char *pf, long id, char vf[GV_BDF_LEN], struct offered *o)
 {
 	gpuvirt_device *d;
 	int r;
@@ -155,18 +198,21 @@ static int vendor_pick_vf(gpuvirt_ctx *ctx, const char *pf, long id, char vf[GV_
 	if ((r = gpuvirt_device_new_from_bdf(ctx, pf, &d)) < 0)
 		return r;
 	r = -ENOSPC;
-	for (size_t i = 0; i < gpuvirt_device_get_vf_count(d) && r == -ENOSPC; i++) {
+	for (size_t i = 0; i < gpuvirt_device_get_vf_count(d); i++) {
 		const char *v = gpuvirt_device_get_vf(d, i);
 		struct pick pick = {id, false};
 		char text[8192];
 		ssize_t n;
-		if (gv_attr_long(ctx, 0, "sys/bus/pci/devices/%s/%s", v, "nvidia/current_vgpu_type") != 0)
+		if (gv_attr_long(ctx, 0, "sys/bus/pci/devices/%s/%s", v, "nvidia/current_vgpu_type") != 0) {
+			o->busy = true;
 			continue;
+		}
 		n = gv_attr_str(ctx, text, sizeof(text), "sys/bus/pci/devices/%s/%s", v, "nvidia/creatable_vgpu_types");
 		if (n < 0)
 			continue;
+		gv_parse_vendor_types(text, (size_t)n, keep_offered, o);
 		gv_parse_vendor_types(text, (size_t)n, offers, &pick);
-		if (pick.found) {
+		if (pick.found && r == -ENOSPC) {
 			memcpy(vf, v, GV_BDF_LEN);
 			r = 0;
 		}
@@ -178,12 +224,18 @@ static int vendor_pick_vf(gpuvirt_ctx *ctx, const char *pf, long id, char vf[GV_
 int gv_vendor_create(gpuvirt_ctx *ctx, const gpuvirt_profile *p, const char *uuid)
 {
 	struct gv_record rec = {.mechanism = GPUVIRT_MECHANISM_NVIDIA_VENDOR};
+	struct offered *o = calloc(1, sizeof(*o));
 	char vf[GV_BDF_LEN];
 	long id = strtol(p->id, NULL, 10);
 	int r;
 
-	if ((r = vendor_pick_vf(ctx, p->parent, id, vf)) < 0)
-		return r == -ENOSPC ? gv_fail(ctx, -ENOSPC, "profile %s (%s) is exhausted on %s: no VF can create it now",
+	if (!o)
+		return -ENOMEM;
+	if ((r = vendor_pick_vf(ctx, p->parent, id, vf, o)) == 0 && !o->busy && o->len)
+		r = gv_vendor_types_write(ctx, p->parent, o->text);
+	free(o);
+	if (r < 0)
+		return r == -ENOSPC ? gv_fail(ctx, -ENOSPC, "profile %s (%s) has no room on %s: no VF can create it now",
 					      p->id, p->name, p->parent)
 				    : r;
 	if ((r = gv_create_journal_begin(ctx, uuid, p, vf)) < 0)

@@ -106,6 +106,14 @@ check_eq "vendor vGPU on the first VF" 0000:07:00.4 "$VF"
 check_eq "current_vgpu_type set" 707 "$(cat "$M/sys/bus/pci/devices/$VF/nvidia/current_vgpu_type")"
 check_eq "three sibling VFs can still create a 40C" 3 "$(avail $PF 707)"
 check_eq "siblings: no other type" 0 "$(avail $PF 706)"
+# The types the GPU closed are still listed, with why (kept from its VFs'
+# lists while it was empty, under run/gpuvirt/vendor-types).
+check_true "the closed types are kept" grep -q "^706 : " "$M/run/gpuvirt/vendor-types/$PF"
+why=$(gv profiles $PF --json | $PY -c 'import json,sys
+p = [p for p in json.load(sys.stdin)["profiles"] if p["id"] == "706"]
+print(p[0]["available"], p[0]["name"], "|", p[0]["unavailable_reason"])')
+check_eq "706 listed, closed, with the rule" \
+	"0 NVIDIA A100DX-20C | one vGPU type per GPU, and it runs 707 (1 instance); still creatable there: 707 (3 free)" "$why"
 UA=$(field uuid <<<"$out")
 UB=$(gv create 707 --gpu $PF --json | field uuid)
 check_eq "80 GB used: no VF can create a 40C" 0 "$(avail $PF 707)"
