@@ -184,7 +184,10 @@ static void keep_offered(void *ud, long id, const char *name)
 	char line[160];
 	int k = snprintf(line, sizeof(line), "%ld : %s\n", id, name ? name : "");
 
-	if (k > 0 && (size_t)k < sizeof(line) && !strstr(o->text, line) && o->len + (size_t)k < sizeof(o->text)) {
+	for (const char *at = o->text; k > 0 && (at = strstr(at, line)); at++)
+		if (at == o->text || at[-1] == '\n')
+			return; /* a whole line of the text already */
+	if (k > 0 && (size_t)k < sizeof(line) && o->len + (size_t)k < sizeof(o->text)) {
 		memcpy(o->text + o->len, line, (size_t)k + 1);
 		o->len += (size_t)k;
 	}
