@@ -185,6 +185,15 @@ try:
     rc, out, err = run("monitor", "--root", t4)
     check(rc == 70 and "only with the root /" in err and out == "", "monitor off the running host: 70 (%d %r)" % (rc, err))
     check(run("monitor", "--count", "0", "--root", t4)[0] == 64, "monitor --count 0: 64")
+    # The context's other setters, as global options.
+    table = "%s/empty-table" % tmp
+    with open(table, "w") as f:
+        f.write("# no board\n")
+    rc, out, _ = run("check", "--json", "--vgpu-table", table, "--root", t4)
+    capable = [f["severity"] for f in json.loads(out)["findings"] if f["code"] == "gpu.vgpu.capable"]
+    check(capable and capable[0] != "pass", "--vgpu-table is the table the check reads (%r)" % capable)
+    check(run("list", "--vgpu-table", "relative", "--root", t4)[0] == 64, "--vgpu-table relative: 64")
+    check(run("list", "--xl", "relative", "--root", t4)[0] == 64, "--xl relative: 64")
     rc, out, _ = run("help")
     check(rc == 0 and all(c in out for c in ("list", "bind", "instances")) and "64" in out and "70" in out,
           "help lists the commands and the exit table")

@@ -27,7 +27,7 @@ enum {
 
 struct options {
 	const char *cmd; /* the command's name, for messages */
-	const char *root, *modprobe, *timeout;
+	const char *root, *modprobe, *timeout, *vgpu_table, *xl;
 	const char *target, *gpu, *policy, *numa, *uuid, *count;
 	bool all, pf, json, verbose;
 	bool dry_run, allow_group, force, persist, wait;

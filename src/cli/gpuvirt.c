@@ -34,9 +34,11 @@ static const struct option longopts[] = {
     {"modprobe", required_argument, NULL, 'M'},
     {"timeout", required_argument, NULL, 'T'},
     {"count", required_argument, NULL, 'C'},
+    {"vgpu-table", required_argument, NULL, 'Y'},
+    {"xl", required_argument, NULL, 'X'},
     {NULL, 0, NULL, 0},
 };
-#define GLOBAL_OPTS "rvh"
+#define GLOBAL_OPTS "rvhYX"
 
 static const struct command {
 	const char *name;
@@ -157,7 +159,9 @@ static void usage(FILE *out)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fputs("\nGlobal options:\n"
 	      "  --root DIR  read the host under DIR instead of / (also GPUVIRT_ROOT)\n"
-	      "  --verbose   log the library's debug messages to stderr\n\n",
+	      "  --verbose   log the library's debug messages to stderr\n"
+	      "  --vgpu-table PATH  another table of vGPU-capable boards (also GPUVIRT_VGPU_TABLE)\n"
+	      "  --xl PATH   the xl program Xen's checks ask (also GPUVIRT_XL)\n\n",
 	      out);
 	fputs(exit_table, out);
 }
@@ -205,6 +209,12 @@ static int configure(gpuvirt_ctx *ctx, const struct options *o)
 		if ((r = gpuvirt_ctx_set_write_timeout(ctx, (uint32_t)ms)) < 0)
 			return cli_fail(ctx, r, "--timeout");
 	}
+	if (o->vgpu_table && (r = gpuvirt_ctx_set_vgpu_table(ctx, o->vgpu_table)) < 0)
+		return r == -EINVAL ? cli_usage(o, "--vgpu-table takes an absolute path, not '%s'", vis(o->vgpu_table))
+				    : cli_fail(ctx, r, "--vgpu-table");
+	if (o->xl && (r = gpuvirt_ctx_set_xl(ctx, o->xl)) < 0)
+		return r == -EINVAL ? cli_usage(o, "--xl takes an absolute path, not '%s'", vis(o->xl))
+				    : cli_fail(ctx, r, "--xl");
 	if (!o->root)
 		return 0;
 	/* The library takes absolute roots; on the command line a relative
@@ -235,6 +245,8 @@ static void take_option(struct options *o, int c, const char *arg)
 	case 'N': o->numa = arg; break;
 	case 'U': o->uuid = arg; break;
 	case 'M': o->modprobe = arg; break;
+	case 'Y': o->vgpu_table = arg; break;
+	case 'X': o->xl = arg; break;
 	case 'T': o->timeout = arg; break;
 	case 'C': o->count = arg; break;
 	default: break;
