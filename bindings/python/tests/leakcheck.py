@@ -10,5 +10,7 @@ for i in range(20):
         r = ctx.check(); r.findings; r.can_share(devs[-1].bdf) if r.devices else None
         list(ctx.profiles()); list(ctx.instances())
         ctx.device("3b:00.0").bind_plan("vfio-pci").steps
-        try: ctx.device("nope")
+        try: ctx.device("0000:09:00.0")  # the library's error path
         except gpuvirt.GpuvirtError: pass
+        try: ctx.device("nope")  # refused before the library
+        except ValueError: pass
