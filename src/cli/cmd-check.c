@@ -124,30 +124,25 @@ static int check_exit(int worst)
 	return worst >= GPUVIRT_SEVERITY_FAIL ? EXIT_CHECK_FAIL : worst == GPUVIRT_SEVERITY_WARN ? EXIT_CHECK_WARN : 0;
 }
 
-/* The reports: one of the host, or one per BDF named (each checked to be a
- * PCI address first). 0 or the exit status of the failure. */
+/* The reports: one of the host, or one per BDF named. Every BDF is looked
+ * up first (a malformed one is a usage error before any check runs), and
+ * each device found is checked as it was read. 0 or the exit status. */
 static int run_checks(gpuvirt_ctx *ctx, const struct options *o, gpuvirt_report **reports, size_t n)
 {
-	int r = 0;
+	gpuvirt_device **devs = calloc(n, sizeof(*devs));
+	int r = devs ? 0 : cli_fail(ctx, -ENOMEM, "check");
 
-	for (int i = 0; i < o->argc; i++) {
-		gpuvirt_device *d;
-		if ((r = cli_open_device(ctx, o, o->argv[i], &d)) != 0)
-			return r;
-		gpuvirt_device_unref(d);
+	for (int i = 0; i < o->argc && r == 0; i++)
+		r = cli_open_device(ctx, o, o->argv[i], &devs[i]);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		int e = o->argc ? gpuvirt_check_device(devs[i], &reports[i]) : gpuvirt_check_host(ctx, 0, &reports[i]);
+		if (e < 0)
+			r = cli_fail(ctx, e, "check");
 	}
-	for (size_t i = 0; i < n && r >= 0; i++) {
-		if (o->argc) {
-			gpuvirt_device *d = NULL;
-			r = gpuvirt_device_new_from_bdf(ctx, o->argv[i], &d);
-			if (r >= 0)
-				r = gpuvirt_check_device(d, &reports[i]);
-			gpuvirt_device_unref(d);
-		} else {
-			r = gpuvirt_check_host(ctx, 0, &reports[i]);
-		}
-	}
-	return r < 0 ? cli_fail(ctx, r, "check") : 0;
+	for (size_t i = 0; devs && i < n; i++)
+		gpuvirt_device_unref(devs[i]);
+	free(devs);
+	return r;
 }
 
 static void check_json(gpuvirt_ctx *ctx, const struct options *o, gpuvirt_report **reports, size_t n, int worst)
