@@ -248,6 +248,25 @@ if [ "$BOOT" = iommu-on ]; then
 	check_true "the VF left vfio-pci" test "$(drv "$vf")" != vfio-pci
 
 	# ---- a nested QEMU takes the example's arguments ---------------------
+	# One QMP client for both QEMUs below: connects to /tmp/qmp.sock on
+	# import, says qmp_capabilities; send() returns the reply.
+	cat >/tmp/qmpclient.py <<'EOF'
+import json, socket, time
+for _ in range(300):
+    try:
+        _s = socket.socket(socket.AF_UNIX); _s.connect("/tmp/qmp.sock"); break
+    except OSError:
+        time.sleep(0.1)
+_f = _s.makefile("rw")
+def send(m):
+    _f.write(json.dumps(m) + "\n"); _f.flush()
+    while True:
+        r = json.loads(_f.readline())
+        if "return" in r or "error" in r:
+            return r
+json.loads(_f.readline())
+send({"execute": "qmp_capabilities"})
+EOF
 	args=$("$EX/gpuvirt-qemu" --gpu $DISP)
 	margs=$("$EX/gpuvirt-qemu" --profile mbochs-small --id vgpu 2>/dev/null)
 	rm -f /tmp/qmp.sock
@@ -256,21 +275,10 @@ if [ "$BOOT" = iommu-on ]; then
 		-qmp unix:/tmp/qmp.sock,server=on,wait=off $args $margs >/tmp/qemu.log 2>&1 &
 	qpid=$!
 	check_true "QMP query-pci shows the GPU and the mdev" $PY - <<'EOF'
-import json, socket, time
-for _ in range(300):
-    try:
-        s = socket.socket(socket.AF_UNIX); s.connect("/tmp/qmp.sock"); break
-    except OSError:
-        time.sleep(0.1)
-f = s.makefile("rw")
+import sys; sys.path.insert(0, "/tmp")
+from qmpclient import send
 def cmd(c):
-    f.write(json.dumps({"execute": c}) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "return" in r or "error" in r:
-            return r
-json.loads(f.readline())
-cmd("qmp_capabilities")
+    return send({"execute": c})
 devs = [d for b in cmd("query-pci")["return"] for d in b["devices"]]
 ids = sorted(d.get("qdev_id", "") for d in devs)
 print("nested QEMU sees:", ids)
@@ -291,21 +299,8 @@ EOF
 		-qmp unix:/tmp/qmp.sock,server=on,wait=off >/tmp/qemu2.log 2>&1 &
 	qpid=$!
 	check_true "QEMU accepts every device_add, and query-pci shows them behind the ports" $PY - <<'EOF'
-import json, socket, time
-for _ in range(300):
-    try:
-        s = socket.socket(socket.AF_UNIX); s.connect("/tmp/qmp.sock"); break
-    except OSError:
-        time.sleep(0.1)
-f = s.makefile("rw")
-def send(m):
-    f.write(json.dumps(m) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "return" in r or "error" in r:
-            return r
-json.loads(f.readline())
-send({"execute": "qmp_capabilities"})
+import json, sys; sys.path.insert(0, "/tmp")
+from qmpclient import send
 for line in open("/tmp/qmp.cmds"):
     r = send(json.loads(line))
     print("device_add", json.loads(line)["arguments"]["id"], "->", r)
