@@ -175,22 +175,24 @@ GPUVIRT_EXPORT int gpuvirt_bind_apply(gpuvirt_bind_plan *p)
 	return gv_move_apply(p->ctx, &p->move);
 }
 
-/* driverctl's records of the unit: forgotten with GPUVIRT_BIND_PERSIST, or
- * a warning that they still bind at boot. */
+/* The unit's records in driverctl's and libgpuvirt's persisted state:
+ * forgotten with GPUVIRT_BIND_PERSIST, or a warning that they still bind at
+ * boot. */
 static int persistent_records(gpuvirt_ctx *ctx, const struct gv_move *m, uint32_t flags)
 {
 	int r = 0;
 
-	for (size_t i = 0; i < m->nmembers && r == 0; i++) {
-		const char *b = m->members[i].bdf;
+	for (size_t i = 0; i < m->nmembers * 2 && r == 0; i++) {
+		const char *b = m->members[i / 2].bdf;
 		char rel[128];
-		if (gv_path(rel, sizeof(rel), "etc/driverctl.d/pci-%s", b) < 0 || gv_exists(ctx, rel) != 1)
+		if ((i % 2 ? gv_persist_rel(GV_WANT_BINDING, b, rel, sizeof(rel))
+			   : gv_path(rel, sizeof(rel), "etc/driverctl.d/pci-%s", b)) < 0 ||
+		    gv_exists(ctx, rel) != 1)
 			continue;
 		if (flags & GPUVIRT_BIND_PERSIST)
 			r = gv_mut_remove_file(ctx, rel);
 		else
-			gv_warn(ctx, "%s: driverctl still binds it at boot (%s); unbind with GPUVIRT_BIND_PERSIST to forget it",
-				b, rel);
+			gv_warn(ctx, "%s: still bound at boot (%s); unbind with GPUVIRT_BIND_PERSIST to forget it", b, rel);
 	}
 	return r;
 }

@@ -214,13 +214,42 @@ static int list_records(gpuvirt_ctx *ctx, struct ilist *out)
 	return r;
 }
 
+/* Instances recorded in etc/gpuvirt/instances: those listed are persistent,
+ * the others (not restored since a reboot) are listed as defined. A damaged
+ * record is reported by restore and diff, not hidden: it is skipped here. */
+static int list_persisted(gpuvirt_ctx *ctx, struct ilist *out)
+{
+	struct gv_wants w;
+	int r = gv_persist_load(ctx, &w);
+
+	for (size_t i = 0; i < w.n && r == 0; i++) {
+		const struct gv_want *x = &w.v[i];
+		gpuvirt_instance *in = NULL;
+		if (x->kind != GV_WANT_INSTANCE)
+			continue;
+		for (size_t j = 0; j < out->n && !in; j++)
+			if (out->v[j]->uuid && strcmp(out->v[j]->uuid, x->uuid) == 0)
+				in = out->v[j];
+		if (in) {
+			in->persistent = true;
+			continue;
+		}
+		in = instance_alloc(ctx, x->uuid, x->device, x->profile, x->mechanism, x->vf[0] ? x->vf : NULL);
+		if (in)
+			in->persistent = true;
+		r = ilist_add(out, in);
+	}
+	gv_wants_free(&w);
+	return r;
+}
+
 static int list_instances(gpuvirt_ctx *ctx, struct ilist *out)
 {
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	if ((r = list_mdevs(ctx, out)) < 0 || (r = list_defined(ctx, out)) < 0 || (r = list_vendor(ctx, out)) < 0 ||
-	    (r = list_records(ctx, out)) < 0) {
+	    (r = list_records(ctx, out)) < 0 || (r = list_persisted(ctx, out)) < 0) {
 		for (size_t i = 0; i < out->n; i++)
 			gpuvirt_instance_unref(out->v[i]);
 		free(out->v);
@@ -389,7 +418,9 @@ static bool uuid_in_use(gpuvirt_ctx *ctx, const char *uuid)
 		return true;
 	if (gv_path(rel, sizeof(rel), "run/gpuvirt/instances/%s", uuid) < 0 || gv_exists(ctx, rel) != 0)
 		return true;
-	used = gpuvirt_instance_new_from_uuid(ctx, uuid, &in) == 0;
+	/* one only defined (for mdevctl, or in etc/gpuvirt) is what a restore
+	 * or mdevctl start makes: not in use */
+	used = gpuvirt_instance_new_from_uuid(ctx, uuid, &in) == 0 && gpuvirt_instance_is_active(in) == 1;
 	gpuvirt_instance_unref(in);
 	gv_clear_error(ctx);
 	return used;
@@ -462,6 +493,9 @@ struct request {
 	int policy, numa_node;
 	uint32_t flags;
 	char uuid[37];
+	const char *parent; /* a restore: this parent (a BDF, or mbochs) only */
+	const char *vf;	    /* a restore: this VF only */
+	const char *owner;  /* recorded with GPUVIRT_INSTANCE_PERSIST */
 };
 
 static int check_request(gpuvirt_ctx *ctx, const char *profile, const char *bdf, int policy, int numa_node,
@@ -506,6 +540,8 @@ static int candidates(gpuvirt_ctx *ctx, const struct request *rq, const struct p
 		gpuvirt_profile *p = all->v[i];
 		if (strcmp(p->id, rq->profile) != 0 && strcasecmp(p->name, rq->profile) != 0)
 			continue;
+		if (rq->parent && strcmp(p->parent, rq->parent) != 0)
+			continue;
 		matched = true;
 		if (rq->numa_node >= 0 && p->numa != rq->numa_node)
 			continue;
@@ -515,10 +551,37 @@ static int candidates(gpuvirt_ctx *ctx, const struct request *rq, const struct p
 	if (!*n)
 		return gv_fail(ctx, -ENOENT, "no GPU%s%s offers profile %s%s", rq->bdf[0] ? " " : "", rq->bdf, rq->profile,
 			       matched ? " on that NUMA node" : "");
-	if ((rq->flags & GPUVIRT_INSTANCE_PERSIST) && (*out)[0].p->mechanism != GPUVIRT_MECHANISM_MDEV)
-		return gv_fail(ctx, -EOPNOTSUPP, "profile %s is not an mdev type: mdevctl cannot persist it", rq->profile);
 	qsort(*out, *n, sizeof(**out), rq->policy == GPUVIRT_POLICY_PACK ? policy_pack : policy_spread);
 	return 0;
+}
+
+static int release_locked(gpuvirt_ctx *ctx, const gpuvirt_instance *inst, uint32_t flags);
+
+/* Record a new instance in etc/gpuvirt (and its PF's VF count where it
+ * lives on a VF); when that fails, the instance is released again. */
+static int persist_new(gpuvirt_ctx *ctx, const struct request *rq, const gpuvirt_profile *p)
+{
+	struct gv_want w = {.kind = GV_WANT_INSTANCE, .mechanism = p->mechanism};
+	gpuvirt_instance *in = NULL;
+	char why[sizeof(ctx->error)];
+	int r;
+
+	if ((r = gpuvirt_instance_new_from_uuid(ctx, rq->uuid, &in)) < 0)
+		return r;
+	memcpy(w.uuid, rq->uuid, sizeof(w.uuid));
+	snprintf(w.device, sizeof(w.device), "%s", in->parent);
+	snprintf(w.profile, sizeof(w.profile), "%s", in->profile);
+	snprintf(w.vf, sizeof(w.vf), "%s", in->vf ? in->vf : "");
+	snprintf(w.owner, sizeof(w.owner), "%s", rq->owner ? rq->owner : "");
+	if ((r = gv_persist_put(ctx, &w)) == 0 && (r = gv_persist_vfs_of(ctx, in->vf ? in->vf : in->parent)) == 0) {
+		gpuvirt_instance_unref(in);
+		return 0;
+	}
+	memcpy(why, ctx->error, sizeof(why));
+	if (release_locked(ctx, in, GPUVIRT_INSTANCE_PERSIST) == 0)
+		gv_fail(ctx, r, "%s (the instance was released again)", why);
+	gpuvirt_instance_unref(in);
+	return r;
 }
 
 /* One candidate GPU, under its lock: -ENOSPC when it has no room now. */
@@ -537,9 +600,11 @@ static int try_parent(gpuvirt_ctx *ctx, const struct request *rq, const gpuvirt_
 		if (now->mechanism == GPUVIRT_MECHANISM_MDEV)
 			r = gv_mdev_create(ctx, now, rq->uuid, rq->flags);
 		else if (now->mechanism == GPUVIRT_MECHANISM_NVIDIA_VENDOR)
-			r = gv_vendor_create(ctx, now, rq->uuid);
+			r = gv_vendor_create(ctx, now, rq->uuid, rq->vf);
 		else
-			r = gv_sriov_create(ctx, now, rq->uuid);
+			r = gv_sriov_create(ctx, now, rq->uuid, rq->vf);
+		if (r == 0 && (rq->flags & GPUVIRT_INSTANCE_PERSIST))
+			r = persist_new(ctx, rq, now);
 	} else if (r == 0 || r == -ENOENT) {
 		r = -ENOSPC;
 	}
@@ -549,15 +614,45 @@ static int try_parent(gpuvirt_ctx *ctx, const struct request *rq, const gpuvirt_
 	return r;
 }
 
-GPUVIRT_EXPORT int gpuvirt_instance_create(gpuvirt_ctx *ctx, const char *profile, const char *bdf, int policy,
-					   int numa_node, const char *uuid, uint32_t flags, gpuvirt_instance **out)
+static int create(gpuvirt_ctx *ctx, const struct request *rq, gpuvirt_instance **out)
 {
-	struct request rq;
+	const uint32_t flags = rq->flags;
 	struct candidate *cands = NULL;
 	struct plist all = {0};
 	gpuvirt_device *dev = NULL;
 	char tried[1024] = "";
 	size_t nc = 0;
+	int r;
+
+	if (rq->bdf[0] && (r = gpuvirt_device_new_from_bdf(ctx, rq->bdf, &dev)) < 0)
+		return r;
+	r = gv_profiles_collect(ctx, dev, &all);
+	gpuvirt_device_unref(dev);
+	if (r == 0 && (r = candidates(ctx, rq, &all, &cands, &nc)) == 0) {
+		r = -ENOSPC;
+		for (size_t i = 0; i < nc && r == -ENOSPC; i++) {
+			size_t l = strlen(tried);
+			snprintf(tried + l, sizeof(tried) - l, "%s%s: %s", l ? "; " : "", cands[i].p->parent,
+				 cands[i].p->why ? cands[i].p->why : "taken by the time its lock was held");
+			if (cands[i].p->available > 0)
+				r = (flags & GPUVIRT_INSTANCE_DRY_RUN) ? 0 : try_parent(ctx, rq, cands[i].p);
+			if (r == 0 && (flags & GPUVIRT_INSTANCE_DRY_RUN))
+				gv_info(ctx, "would create %s on %s", cands[i].p->id, cands[i].p->parent);
+		}
+		if (r == 0 && !(flags & GPUVIRT_INSTANCE_DRY_RUN))
+			r = gpuvirt_instance_new_from_uuid(ctx, rq->uuid, out);
+		else if (r == -ENOSPC)
+			r = gv_fail(ctx, -ENOSPC, "profile %s has no room: %s", rq->profile, tried);
+	}
+	free(cands);
+	gv_plist_free(&all);
+	return r;
+}
+
+GPUVIRT_EXPORT int gpuvirt_instance_create(gpuvirt_ctx *ctx, const char *profile, const char *bdf, int policy,
+					   int numa_node, const char *uuid, uint32_t flags, gpuvirt_instance **out)
+{
+	struct request rq;
 	int r;
 
 	if (!ctx || !out)
@@ -566,28 +661,23 @@ GPUVIRT_EXPORT int gpuvirt_instance_create(gpuvirt_ctx *ctx, const char *profile
 	gv_clear_error(ctx);
 	if ((r = check_request(ctx, profile, bdf, policy, numa_node, uuid, flags, &rq)) < 0)
 		return r;
-	if (rq.bdf[0] && (r = gpuvirt_device_new_from_bdf(ctx, rq.bdf, &dev)) < 0)
+	return create(ctx, &rq, out);
+}
+
+int gv_instance_restore(gpuvirt_ctx *ctx, const struct gv_want *w, uint32_t flags)
+{
+	const char *bdf = gv_parse_bdf(w->device, (char[GV_BDF_LEN]){0}) == 0 ? w->device : NULL;
+	gpuvirt_instance *in = NULL;
+	struct request rq;
+	int r;
+
+	if ((r = check_request(ctx, w->profile, bdf, GPUVIRT_POLICY_PACK, -1, w->uuid, flags, &rq)) < 0)
 		return r;
-	r = gv_profiles_collect(ctx, dev, &all);
-	gpuvirt_device_unref(dev);
-	if (r == 0 && (r = candidates(ctx, &rq, &all, &cands, &nc)) == 0) {
-		r = -ENOSPC;
-		for (size_t i = 0; i < nc && r == -ENOSPC; i++) {
-			size_t l = strlen(tried);
-			snprintf(tried + l, sizeof(tried) - l, "%s%s: %s", l ? "; " : "", cands[i].p->parent,
-				 cands[i].p->why ? cands[i].p->why : "taken by the time its lock was held");
-			if (cands[i].p->available > 0)
-				r = (flags & GPUVIRT_INSTANCE_DRY_RUN) ? 0 : try_parent(ctx, &rq, cands[i].p);
-			if (r == 0 && (flags & GPUVIRT_INSTANCE_DRY_RUN))
-				gv_info(ctx, "would create %s on %s", cands[i].p->id, cands[i].p->parent);
-		}
-		if (r == 0 && !(flags & GPUVIRT_INSTANCE_DRY_RUN))
-			r = gpuvirt_instance_new_from_uuid(ctx, rq.uuid, out);
-		else if (r == -ENOSPC)
-			r = gv_fail(ctx, -ENOSPC, "profile %s has no room: %s", rq.profile, tried);
-	}
-	free(cands);
-	gv_plist_free(&all);
+	rq.parent = w->device;
+	rq.vf = w->vf[0] ? w->vf : NULL;
+	rq.owner = w->owner[0] ? w->owner : NULL;
+	r = create(ctx, &rq, &in);
+	gpuvirt_instance_unref(in);
 	return r;
 }
 
@@ -610,14 +700,28 @@ GPUVIRT_EXPORT int gpuvirt_holder_iter_new_for_instance(gpuvirt_instance *inst, 
 
 /* ---- destroying -------------------------------------------------------- */
 
-static int release_locked(gpuvirt_ctx *ctx, const gpuvirt_instance *inst, uint32_t flags)
+static int release_mechanism(gpuvirt_ctx *ctx, const gpuvirt_instance *inst, uint32_t flags)
 {
+	if (!inst->active && inst->mechanism != GPUVIRT_MECHANISM_MDEV)
+		return (flags & GPUVIRT_INSTANCE_PERSIST) ? 0
+			: gv_fail(ctx, -ENODEV, "%s is only recorded in etc/gpuvirt (not restored); release it with "
+				  "GPUVIRT_INSTANCE_PERSIST", inst->uuid ? inst->uuid : inst->vf);
 	switch (inst->mechanism) {
 	case GPUVIRT_MECHANISM_MDEV: return gv_mdev_release(ctx, inst, flags);
 	case GPUVIRT_MECHANISM_NVIDIA_VENDOR: return gv_vendor_release(ctx, inst);
 	case GPUVIRT_MECHANISM_SRIOV_VF: return gv_sriov_release(ctx, inst);
 	default: return gv_fail(ctx, -EINVAL, "instance of an unknown mechanism %d", inst->mechanism);
 	}
+}
+
+/* The instance, and with GPUVIRT_INSTANCE_PERSIST its record in etc/gpuvirt. */
+static int release_locked(gpuvirt_ctx *ctx, const gpuvirt_instance *inst, uint32_t flags)
+{
+	int r = release_mechanism(ctx, inst, flags);
+
+	if (r == 0 && (flags & GPUVIRT_INSTANCE_PERSIST) && inst->uuid)
+		r = gv_persist_remove(ctx, GV_WANT_INSTANCE, inst->uuid);
+	return r;
 }
 
 GPUVIRT_EXPORT int gpuvirt_instance_destroy(gpuvirt_instance *inst, uint32_t flags)

@@ -126,6 +126,10 @@ int gv_move_plan(gpuvirt_ctx *ctx, struct gv_move *m, struct gv_modules *mods)
 				return -EINVAL;
 			if ((r = add_step(m, m->members[i].bdf, "persist", rel, m->target)) < 0)
 				return r;
+			if (gv_persist_rel(GV_WANT_BINDING, m->members[i].bdf, rel, sizeof(rel)) < 0)
+				return -EINVAL;
+			if ((r = add_step(m, m->members[i].bdf, "persist", rel, m->target)) < 0)
+				return r;
 		}
 	return 0;
 }
@@ -198,6 +202,14 @@ static int run_step(gpuvirt_ctx *ctx, const struct gv_move *m, const struct gv_s
 		if ((r = gv_mut_wait_for(ctx, s->path, VFIO_WAIT_MS)) < 0)
 			return gv_fail(ctx, r, "group %d: %s did not appear within %d ms", m->group, s->path, VFIO_WAIT_MS);
 		return 0;
+	}
+	if (strcmp(s->action, "persist") == 0 && strncmp(s->path, "etc/gpuvirt/", 12) == 0) {
+		struct gv_want w = {.kind = GV_WANT_BINDING};
+		snprintf(w.device, sizeof(w.device), "%s", s->device);
+		snprintf(w.driver, sizeof(w.driver), "%s", s->value);
+		if ((r = gv_persist_put(ctx, &w)) < 0)
+			return r;
+		return gv_persist_vfs_of(ctx, s->device);
 	}
 	if (strcmp(s->action, "persist") == 0) {
 		char val[80];

@@ -331,6 +331,63 @@ int gv_mut_sriov_numvfs(gpuvirt_ctx *ctx, const char *pf, int count)
 	return 0;
 }
 
+/* Enable count VFs of a PF for VMs. They come up without a host driver:
+ * with the PF's sriov_drivers_autoprobe on, the kernel would first give
+ * each VF the PF's driver, whose probe may still be running when the VF is
+ * moved to vfio-pci, and may then release the device from under vfio-pci
+ * (nvme does, when its controller never becomes ready: seen on the real
+ * kernel tier). The PF's setting is put back once the VFs exist (it only
+ * matters when they are made). */
+static int vfs_journal(gpuvirt_ctx *ctx, const char *pf, bool begin)
+{
+	struct gv_journal *j;
+	char name[GV_KEY_LEN];
+	int r;
+
+	snprintf(name, sizeof(name), "gpu-%s", pf);
+	if (!begin)
+		return gv_journal_remove(ctx, name);
+	if (!(j = calloc(1, sizeof(*j))))
+		return -ENOMEM;
+	j->kind = GV_JOURNAL_VFS;
+	j->state = GV_STATE_ENABLING;
+	snprintf(j->key, sizeof(j->key), "%s", name);
+	snprintf(j->parent, sizeof(j->parent), "%s", pf);
+	r = gv_journal_write(ctx, name, j);
+	free(j);
+	return r;
+}
+
+int gv_mut_enable_vfs(gpuvirt_ctx *ctx, const char *bdf, int count)
+{
+	char rel[128], was[16];
+	ssize_t n;
+	int r;
+
+	if ((r = gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/sriov_drivers_autoprobe", bdf)) < 0)
+		return r;
+	n = gv_read_text(ctx, rel, was, sizeof(was));
+	if (n < 0 && n != -ENOENT) /* before Linux 4.12 it is not there: nothing to turn off */
+		return gv_fail(ctx, (int)n, "%s: cannot read %s: %s", bdf, rel, gpuvirt_strerror((int)n));
+	if (n <= 0 || was[0] != '1')
+		return gv_mut_sriov_numvfs(ctx, bdf, count);
+	/* A crash with autoprobe off would leave it off: the journal lets
+	 * gpuvirt recover turn it on again. */
+	if ((r = vfs_journal(ctx, bdf, true)) < 0 || (r = gv_mut_write(ctx, bdf, rel, "0\n")) < 0)
+		return r;
+	r = gv_mut_sriov_numvfs(ctx, bdf, count);
+	char why[sizeof(ctx->error)];
+	memcpy(why, ctx->error, sizeof(why));
+	int e = gv_mut_write(ctx, bdf, rel, "1\n");
+	if (e == 0)
+		e = vfs_journal(ctx, bdf, false);
+	if (r == 0)
+		r = e;
+	else
+		memcpy(ctx->error, why, sizeof(why));
+	return r;
+}
+
 /* ---- waiting ----------------------------------------------------------- */
 
 static long now_ms(void)

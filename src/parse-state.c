@@ -49,7 +49,7 @@ static bool valid_device_name(const char *s, size_t len)
 static const char *const state_names[] = {
 	[GV_STATE_BINDING] = "binding",	     [GV_STATE_BOUND] = "bound",
 	[GV_STATE_UNBINDING] = "unbinding",  [GV_STATE_CREATING] = "creating",
-	[GV_STATE_DESTROYING] = "destroying",
+	[GV_STATE_DESTROYING] = "destroying", [GV_STATE_ENABLING] = "enabling",
 };
 
 const char *gv_journal_state_name(int state)
@@ -213,7 +213,10 @@ static bool field_line(struct cursor *c, int f, struct gv_journal *j)
 		return false;
 	switch (f) {
 	case F_KIND:
-		j->kind = word_eq(w, wlen, "bind") ? GV_JOURNAL_BIND : word_eq(w, wlen, "create") ? GV_JOURNAL_CREATE : 0;
+		j->kind = word_eq(w, wlen, "bind")     ? GV_JOURNAL_BIND
+			  : word_eq(w, wlen, "create") ? GV_JOURNAL_CREATE
+			  : word_eq(w, wlen, "vfs")    ? GV_JOURNAL_VFS
+						       : 0;
 		ok = j->kind != 0;
 		break;
 	case F_STATE:
@@ -258,6 +261,10 @@ static bool complete(struct gv_journal *j, const bool *seen)
 	for (size_t i = 0; i < j->nbefore; i++)
 		if (strcmp(j->before[i].bdf, j->dev[i].bdf) != 0)
 			return false;
+	if (j->kind == GV_JOURNAL_VFS) /* its lock is the PF's: gpu-<PF> */
+		return j->version >= 2 && j->state == GV_STATE_ENABLING && seen[F_KEY] && seen[F_PARENT] &&
+		       !seen[F_TARGET] && !seen[F_MECH] && !j->ndev && strncmp(j->key, "gpu-", 4) == 0 &&
+		       strcmp(j->key + 4, j->parent) == 0;
 	if (j->kind == GV_JOURNAL_BIND)
 		return seen[F_TARGET] && seen[F_KEY] && !seen[F_MECH] &&
 		       (j->state == GV_STATE_BINDING || j->state == GV_STATE_BOUND || j->state == GV_STATE_UNBINDING);
@@ -330,7 +337,8 @@ int gv_format_journal(const struct gv_journal *j, char *buf, size_t size)
 	} while (0)
 	if (!gv_journal_state_name(j->state) || !j->key[0])
 		return -EINVAL;
-	PUT("gpuvirt-journal 2\nkind %s\nstate %s\npid %ld %llu\nkey %s\n", j->kind == GV_JOURNAL_CREATE ? "create" : "bind",
+	PUT("gpuvirt-journal 2\nkind %s\nstate %s\npid %ld %llu\nkey %s\n",
+	    j->kind == GV_JOURNAL_CREATE ? "create" : j->kind == GV_JOURNAL_VFS ? "vfs" : "bind",
 	    gv_journal_state_name(j->state), j->pid, (unsigned long long)j->start, j->key);
 	if (j->target[0])
 		PUT("target %s\n", j->target);
@@ -341,6 +349,8 @@ int gv_format_journal(const struct gv_journal *j, char *buf, size_t size)
 		    gv_state_mechanism_name(j->mechanism), j->parent, j->mdev_parent[0] ? j->mdev_parent : j->parent,
 		    j->profile, j->vf[0] ? j->vf : "-");
 	}
+	if (j->kind == GV_JOURNAL_VFS)
+		PUT("parent %s\n", j->parent);
 	for (size_t i = 0; i < j->ndev; i++)
 		PUT("device %s %s %s\n", j->dev[i].bdf, j->dev[i].driver[0] ? j->dev[i].driver : "-",
 		    j->dev[i].override[0] ? j->dev[i].override : "-");

@@ -254,13 +254,14 @@ struct gv_member {
 	char driver[GV_DRIVER_LEN];   /* "" when it had none */
 	char override[GV_DRIVER_LEN]; /* "" when none */
 };
-enum gv_journal_kind { GV_JOURNAL_BIND = 1, GV_JOURNAL_CREATE = 2 };
+enum gv_journal_kind { GV_JOURNAL_BIND = 1, GV_JOURNAL_CREATE = 2, GV_JOURNAL_VFS = 3 };
 enum gv_journal_state {
 	GV_STATE_BINDING = 1,	 /* devices moving to target: a crash undoes it */
 	GV_STATE_BOUND = 2,	 /* done: the originals, for unbind */
 	GV_STATE_UNBINDING = 3,	 /* devices going back: recovery finishes it */
 	GV_STATE_CREATING = 4,	 /* an instance being made: a crash removes it */
 	GV_STATE_DESTROYING = 5, /* an instance being released: recovery finishes it */
+	GV_STATE_ENABLING = 6,	 /* a PF's VFs being enabled with its autoprobe off: recovery turns it on */
 };
 /* The journal of one change to the host, run/gpuvirt/<name>.journal. */
 struct gv_journal {
@@ -294,6 +295,30 @@ struct gv_record {
 };
 int gv_parse_record(const char *buf, size_t len, struct gv_record *rec);
 int gv_format_record(const struct gv_record *rec, char *buf, size_t size);
+/* The desired host state (parse-persist.c; docs/persistence.md): one
+ * object per file under etc/gpuvirt/, or many in a declarative file. */
+enum gv_want_kind { GV_WANT_VFS = 1, GV_WANT_BINDING = 2, GV_WANT_INSTANCE = 3 };
+struct gv_want {
+	int kind;
+	char device[GV_DRIVER_LEN]; /* vfs: the PF; binding: the device; instance: its parent */
+	int count;		    /* vfs */
+	char driver[GV_DRIVER_LEN]; /* binding */
+	char uuid[37];		    /* instance */
+	int mechanism;
+	char profile[GV_DRIVER_LEN], vf[GV_BDF_LEN], owner[64];
+	/* as loaded from etc/gpuvirt/ (persist.c): the file, and for a file
+	 * that could not be read or parsed (kind 0) why */
+	char source[160], error[200];
+};
+const char *gv_want_kind_name(int kind);
+/* One object file; -EBADMSG with the reason in why. */
+int gv_parse_want(const char *buf, size_t len, struct gv_want *w, char *why, size_t wsize);
+/* A declarative file ({"version": 1, "objects": [...]}, or one object):
+ * *out malloc'd. */
+int gv_parse_wants(const char *buf, size_t len, struct gv_want **out, size_t *count, char *why, size_t wsize);
+/* Length written, or -ENAMETOOLONG / -EINVAL / -ENOMEM. */
+int gv_format_want(const struct gv_want *w, char *buf, size_t size);
+int gv_format_wants(const struct gv_want *w, size_t n, char *buf, size_t size);
 /* Fields 3 (state: 'R', 'S', 'Z' ...) and 22 (start time) of /proc/<pid>/stat. */
 int gv_parse_proc_stat_start(const char *buf, size_t len, char *state, uint64_t *start);
 bool gv_valid_driver_name(const char *s, size_t len);
@@ -341,6 +366,28 @@ int gv_vendor_types_write(gpuvirt_ctx *ctx, const char *pf, const char *text);
 ssize_t gv_vendor_types_read(gpuvirt_ctx *ctx, const char *pf, char *buf, size_t size);
 /* The uuid of the record for a VF, into out[37] ("" when none). */
 int gv_record_for_vf(gpuvirt_ctx *ctx, const char *vf, char out[37]);
+
+/* persist.c: the desired state under etc/gpuvirt/ (docs/persistence.md) */
+struct gv_wants {
+	struct gv_want *v;
+	size_t n;
+};
+int gv_wants_add(struct gv_wants *w, const struct gv_want *one);
+void gv_wants_free(struct gv_wants *w);
+/* Every object of etc/gpuvirt/; a file that cannot be read or parsed is an
+ * object of kind 0 with its error (never skipped, never taken as absent).
+ * A negative errno only when a folder cannot be listed. */
+int gv_persist_load(gpuvirt_ctx *ctx, struct gv_wants *out);
+/* A declarative file of this machine (an absolute path). */
+int gv_persist_load_file(gpuvirt_ctx *ctx, const char *path, struct gv_wants *out);
+/* etc/gpuvirt/<bindings|vfs|instances>/<name>.json */
+int gv_persist_rel(int kind, const char *name, char *rel, size_t size);
+/* Write (atomically) or remove one object's file. */
+int gv_persist_put(gpuvirt_ctx *ctx, const struct gv_want *w);
+int gv_persist_remove(gpuvirt_ctx *ctx, int kind, const char *name);
+/* The PF's VF count as it is now, when dev is a VF (its binding or
+ * instance needs the VF to exist after a reboot); 0 when not a VF. */
+int gv_persist_vfs_of(gpuvirt_ctx *ctx, const char *dev);
 
 /* holders.c: who holds a device (see there) */
 enum gv_holder_kind { GV_HOLDER_PROCESS = 1, GV_HOLDER_INSTANCE = 2, GV_HOLDER_VF = 3 };
@@ -412,6 +459,9 @@ int gv_mut_mdev_remove(gpuvirt_ctx *ctx, const char *uuid, pid_t *writer);
 int gv_mut_vendor_type(gpuvirt_ctx *ctx, const char *vf, long id);
 long gv_mut_read_vendor_type(gpuvirt_ctx *ctx, const char *vf);
 int gv_mut_sriov_numvfs(gpuvirt_ctx *ctx, const char *pf, int count);
+/* Enable count VFs with the PF's sriov_drivers_autoprobe off meanwhile:
+ * they come up without a host driver, for VMs. */
+int gv_mut_enable_vfs(gpuvirt_ctx *ctx, const char *pf, int count);
 /* Wait for a file under the root (udev where the root is "/"). */
 int gv_mut_wait_for(gpuvirt_ctx *ctx, const char *rel, long timeout_ms);
 
@@ -473,6 +523,10 @@ int gv_unit_assess(gpuvirt_ctx *ctx, gpuvirt_device *dev, const char *target, st
 /* The first refusal the flags do not lift, or NULL: the move may proceed. */
 const struct gv_refusal *gv_unit_refusal(const struct gv_unit *u, uint32_t flags);
 void gv_unit_free(struct gv_unit *u);
+
+/* instance.c (for restore): make the instance w describes, with its UUID,
+ * on its parent and (where it names one) VF: GPUVIRT_INSTANCE_* flags. */
+int gv_instance_restore(gpuvirt_ctx *ctx, const struct gv_want *w, uint32_t flags);
 
 /* recover.c */
 int gv_recover_all(gpuvirt_ctx *ctx);

@@ -67,13 +67,14 @@ bool gv_mdevctl_defined(gpuvirt_ctx *ctx, const char *parent, const char *uuid);
 
 /* ---- profile-vendor.c: NVIDIA's vendor interface on VFs ---- */
 int gv_vendor_profiles(gpuvirt_ctx *ctx, gpuvirt_device *pf, struct plist *out);
-int gv_vendor_create(gpuvirt_ctx *ctx, const gpuvirt_profile *p, const char *uuid);
+/* want_vf: that VF only (a restore), or NULL for the first that can. */
+int gv_vendor_create(gpuvirt_ctx *ctx, const gpuvirt_profile *p, const char *uuid, const char *want_vf);
 int gv_vendor_release(gpuvirt_ctx *ctx, const gpuvirt_instance *inst);
 
 /* ---- profile-sriov.c: plain SR-IOV VFs ---- */
 bool gv_sriov_is_mechanism(gpuvirt_ctx *ctx, gpuvirt_device *d);
 int gv_sriov_profile(gpuvirt_ctx *ctx, gpuvirt_device *pf, struct plist *out);
-int gv_sriov_create(gpuvirt_ctx *ctx, const gpuvirt_profile *p, const char *uuid);
+int gv_sriov_create(gpuvirt_ctx *ctx, const gpuvirt_profile *p, const char *uuid, const char *want_vf);
 int gv_sriov_release(gpuvirt_ctx *ctx, const gpuvirt_instance *inst);
 
 /* The create journal of an instance of p (mutation layer). */

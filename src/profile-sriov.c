@@ -71,9 +71,11 @@ int gv_sriov_profile(gpuvirt_ctx *ctx, gpuvirt_device *pf, struct plist *out)
 
 /* ---- creating and releasing -------------------------------------------- */
 
-static int pick_vf(gpuvirt_ctx *ctx, gpuvirt_device *pf, char vf[GV_BDF_LEN])
+static int pick_vf(gpuvirt_ctx *ctx, gpuvirt_device *pf, const char *want, char vf[GV_BDF_LEN])
 {
 	for (size_t i = 0; i < gpuvirt_device_get_vf_count(pf); i++) {
+		if (want && strcmp(want, gpuvirt_device_get_vf(pf, i)) != 0)
+			continue;
 		int t = vf_taken(ctx, gpuvirt_device_get_vf(pf, i));
 		if (t < 0)
 			return t;
@@ -82,6 +84,8 @@ static int pick_vf(gpuvirt_ctx *ctx, gpuvirt_device *pf, char vf[GV_BDF_LEN])
 			return 0;
 		}
 	}
+	if (want)
+		return gv_fail(ctx, -ENOSPC, "profile sriov-vf has no room on %s: VF %s is taken or not there", gpuvirt_device_get_bdf(pf), want);
 	return gv_fail(ctx, -ENOSPC, "profile sriov-vf is exhausted on %s: every VF is taken", gpuvirt_device_get_bdf(pf));
 }
 
@@ -108,41 +112,16 @@ static int vf_move(gpuvirt_ctx *ctx, const char *vf, struct gv_move *m)
 	return r;
 }
 
-/* Enable every VF of the PF for VMs. They come up without a host driver:
- * with the PF's sriov_drivers_autoprobe on, the kernel would first give
- * each VF the PF's driver, whose probe may still be running when the VF is
- * moved to vfio-pci, and may then release the device from under vfio-pci
- * (nvme does, when its controller never becomes ready: seen on the real
- * kernel tier). The PF's setting is put back once the VFs exist (it only
- * matters when they are made). */
+/* Enable every VF of the PF for VMs (gv_mut_enable_vfs: without a host
+ * driver). */
 static int enable_vfs(gpuvirt_ctx *ctx, gpuvirt_device *pf)
 {
-	const char *bdf = gpuvirt_device_get_bdf(pf);
-	char rel[128], was[16];
-	ssize_t n;
-	int r;
+	int r = gv_mut_enable_vfs(ctx, gpuvirt_device_get_bdf(pf), (int)gpuvirt_device_get_sriov_total_vfs(pf));
 
-	if ((r = gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/sriov_drivers_autoprobe", bdf)) < 0)
-		return r;
-	n = gv_read_text(ctx, rel, was, sizeof(was));
-	if (n < 0 && n != -ENOENT) /* before Linux 4.12 it is not there: nothing to turn off */
-		return gv_fail(ctx, (int)n, "%s: cannot read %s: %s", bdf, rel, gpuvirt_strerror((int)n));
-	if (n > 0 && was[0] == '1' && (r = gv_mut_write(ctx, bdf, rel, "0\n")) < 0)
-		return r;
-	r = gv_mut_sriov_numvfs(ctx, bdf, gpuvirt_device_get_sriov_total_vfs(pf));
-	if (n > 0 && was[0] == '1') {
-		char why[sizeof(ctx->error)];
-		memcpy(why, ctx->error, sizeof(why));
-		int e = gv_mut_write(ctx, bdf, rel, "1\n");
-		if (r == 0)
-			r = e;
-		else
-			memcpy(ctx->error, why, sizeof(why));
-	}
 	return r < 0 ? r : gpuvirt_device_refresh(pf);
 }
 
-int gv_sriov_create(gpuvirt_ctx *ctx, const gpuvirt_profile *p, const char *uuid)
+int gv_sriov_create(gpuvirt_ctx *ctx, const gpuvirt_profile *p, const char *uuid, const char *want_vf)
 {
 	struct gv_record rec = {.mechanism = GPUVIRT_MECHANISM_SRIOV_VF};
 	struct gv_move m = {0};
@@ -156,7 +135,7 @@ int gv_sriov_create(gpuvirt_ctx *ctx, const gpuvirt_profile *p, const char *uuid
 		if ((r = enable_vfs(ctx, pf)) < 0)
 			goto out;
 	}
-	if ((r = pick_vf(ctx, pf, rec.vf)) < 0 || (r = gv_create_journal_begin(ctx, uuid, p, rec.vf)) < 0)
+	if ((r = pick_vf(ctx, pf, want_vf, rec.vf)) < 0 || (r = gv_create_journal_begin(ctx, uuid, p, rec.vf)) < 0)
 		goto out;
 	snprintf(rec.parent, sizeof(rec.parent), "%s", p->parent);
 	snprintf(rec.profile, sizeof(rec.profile), "%s", p->id);

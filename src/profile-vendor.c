@@ -193,7 +193,8 @@ static void keep_offered(void *ud, long id, const char *name)
 	}
 }
 
-static int vendor_pick_vf(gpuvirt_ctx *ctx, const char *pf, long id, char vf[GV_BDF_LEN], struct offered *o)
+static int vendor_pick_vf(gpuvirt_ctx *ctx, const char *pf, long id, const char *want, char vf[GV_BDF_LEN],
+			  struct offered *o)
 {
 	gpuvirt_device *d;
 	int r;
@@ -215,7 +216,7 @@ static int vendor_pick_vf(gpuvirt_ctx *ctx, const char *pf, long id, char vf[GV_
 			continue;
 		gv_parse_vendor_types(text, (size_t)n, keep_offered, o);
 		gv_parse_vendor_types(text, (size_t)n, offers, &pick);
-		if (pick.found && r == -ENOSPC) {
+		if (pick.found && r == -ENOSPC && (!want || strcmp(want, v) == 0)) {
 			memcpy(vf, v, GV_BDF_LEN);
 			r = 0;
 		}
@@ -224,7 +225,7 @@ static int vendor_pick_vf(gpuvirt_ctx *ctx, const char *pf, long id, char vf[GV_
 	return r;
 }
 
-int gv_vendor_create(gpuvirt_ctx *ctx, const gpuvirt_profile *p, const char *uuid)
+int gv_vendor_create(gpuvirt_ctx *ctx, const gpuvirt_profile *p, const char *uuid, const char *want_vf)
 {
 	struct gv_record rec = {.mechanism = GPUVIRT_MECHANISM_NVIDIA_VENDOR};
 	struct offered *o = calloc(1, sizeof(*o));
@@ -234,12 +235,13 @@ int gv_vendor_create(gpuvirt_ctx *ctx, const gpuvirt_profile *p, const char *uui
 
 	if (!o)
 		return -ENOMEM;
-	if ((r = vendor_pick_vf(ctx, p->parent, id, vf, o)) == 0 && !o->busy && o->len)
+	if ((r = vendor_pick_vf(ctx, p->parent, id, want_vf, vf, o)) == 0 && !o->busy && o->len)
 		r = gv_vendor_types_write(ctx, p->parent, o->text);
 	free(o);
 	if (r < 0)
-		return r == -ENOSPC ? gv_fail(ctx, -ENOSPC, "profile %s (%s) has no room on %s: no VF can create it now",
-					      p->id, p->name, p->parent)
+		return r == -ENOSPC ? gv_fail(ctx, -ENOSPC, "profile %s (%s) has no room on %s: %s%s can create it now",
+					      p->id, p->name, p->parent, want_vf ? "VF " : "no VF",
+					      want_vf ? want_vf : "")
 				    : r;
 	if ((r = gv_create_journal_begin(ctx, uuid, p, vf)) < 0)
 		return r;

@@ -89,6 +89,20 @@ static int finish_bind(gpuvirt_ctx *ctx, const char *name, struct gv_journal *j)
 	return r < 0 ? r : 1;
 }
 
+/* With the PF's lock held: VFs were being enabled with its autoprobe off
+ * (gv_mut_enable_vfs); whether or not they came, autoprobe goes back on. */
+static int finish_vfs(gpuvirt_ctx *ctx, const char *name, const struct gv_journal *j)
+{
+	char rel[128];
+	int r;
+
+	if ((r = gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/sriov_drivers_autoprobe", j->parent)) < 0 ||
+	    (r = gv_mut_write(ctx, j->parent, rel, "1\n")) < 0)
+		return r;
+	gv_info(ctx, "%s: its interrupted enabling of VFs is finished (sriov_drivers_autoprobe on again)", j->parent);
+	return (r = gv_journal_remove(ctx, name)) < 0 ? r : 1;
+}
+
 /* Take away whatever part of an instance a create (or a destroy) left. */
 static int undo_instance(gpuvirt_ctx *ctx, const struct gv_journal *j)
 {
@@ -190,7 +204,9 @@ static void recover_locked(gpuvirt_ctx *ctx, const char *name, const char *file,
 		note_damaged(ctx, t, file, "a device outside its lock's group");
 		return;
 	}
-	r = is_create ? finish_create(ctx, name, j) : finish_bind(ctx, name, j);
+	r = is_create			  ? finish_create(ctx, name, j)
+	    : j->kind == GV_JOURNAL_VFS ? finish_vfs(ctx, name, j)
+					  : finish_bind(ctx, name, j);
 	if (r == -EBADMSG)
 		note_damaged(ctx, t, file, "names another parent");
 	else if (r > 0)

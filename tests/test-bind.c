@@ -58,11 +58,14 @@ START_TEST(plan_takes_the_audio_function)
 	ck_assert_ptr_eq(gpuvirt_bind_plan_unref(p), p);
 	ck_assert_ptr_null(gpuvirt_bind_plan_unref(p));
 
-	/* Persisting adds driverctl records; Xen adds pciback's slots. */
+	/* Persisting adds driverctl's and libgpuvirt's records; Xen adds
+	 * pciback's slots. */
 	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", GPUVIRT_BIND_PERSIST, &p), 0);
-	ck_assert_uint_eq(gpuvirt_bind_plan_get_step_count(p), 10);
-	step(p, 9, s, sizeof(s));
+	ck_assert_uint_eq(gpuvirt_bind_plan_get_step_count(p), 12);
+	step(p, 10, s, sizeof(s));
 	ck_assert_str_eq(s, "persist 0000:01:00.1 etc/driverctl.d/pci-0000:01:00.1 vfio-pci");
+	step(p, 11, s, sizeof(s));
+	ck_assert_str_eq(s, "persist 0000:01:00.1 etc/gpuvirt/bindings/0000:01:00.1.json vfio-pci");
 	gpuvirt_bind_plan_unref(p);
 	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "xen", 0, &p), 0);
 	ck_assert_str_eq(gpuvirt_bind_plan_get_target(p), "pciback");

@@ -198,6 +198,30 @@ START_TEST(damaged_create_journals)
 }
 END_TEST
 
+/* Enabling a PF's VFs with its autoprobe off: kind vfs, its lock the PF's. */
+START_TEST(vfs_journal_round_trip)
+{
+	static struct gv_journal j, again;
+	const char *good = "gpuvirt-journal 2\nkind vfs\nstate enabling\npid 4242 99\nkey gpu-0000:c1:00.0\n"
+			   "parent 0000:c1:00.0\nend\n";
+	char buf[1024];
+
+	ck_assert_int_eq(gv_parse_journal(good, strlen(good), &j), 0);
+	ck_assert_int_eq(j.kind, GV_JOURNAL_VFS);
+	ck_assert_int_eq(j.state, GV_STATE_ENABLING);
+	ck_assert_str_eq(j.parent, "0000:c1:00.0");
+	ck_assert_int_eq(gv_format_journal(&j, buf, sizeof(buf)), (int)strlen(good));
+	ck_assert_str_eq(buf, good);
+	ck_assert_int_eq(gv_parse_journal(buf, strlen(buf), &again), 0);
+	/* Another PF's lock, a device line, a target, another state: damaged. */
+	ck_assert_int_eq(parse(edit(good, "key gpu-0000:c1:00.0", "key gpu-0000:c2:00.0"), &j), -EBADMSG);
+	ck_assert_int_eq(parse(edit(good, "end\n", "device 0000:c1:00.4 - -\nend\n"), &j), -EBADMSG);
+	ck_assert_int_eq(parse(edit(good, "end\n", "target vfio-pci\nend\n"), &j), -EBADMSG);
+	ck_assert_int_eq(parse(edit(good, "state enabling", "state binding"), &j), -EBADMSG);
+	ck_assert_int_eq(parse(edit(good, "parent 0000:c1:00.0\n", ""), &j), -EBADMSG);
+}
+END_TEST
+
 START_TEST(records)
 {
 	struct gv_record rec;
@@ -245,6 +269,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, version_1_is_read);
 	tcase_add_test(tc, damaged_bind_journals);
 	tcase_add_test(tc, damaged_create_journals);
+	tcase_add_test(tc, vfs_journal_round_trip);
 	tcase_add_test(tc, records);
 	tcase_add_test(tc, proc_stat_start);
 	suite_add_tcase(s, tc);

@@ -16,9 +16,10 @@
  *
  * The mechanism is the kernel's safe one: `driver_override`, unbind,
  * `drivers_probe` (never `new_id`, which would capture every card with the
- * same IDs). With #GPUVIRT_BIND_PERSIST the override is also recorded in
+ * same IDs). With #GPUVIRT_BIND_PERSIST the binding is also recorded in
  * driverctl's format (`/etc/driverctl.d/pci-<BDF>`), which its boot-time
- * service restores.
+ * service restores, and under `/etc/gpuvirt/bindings/` for gpuvirt_restore()
+ * (with the PF's VF count where the device is a VF; see gpuvirt/state.h).
  *
  * Include `<gpuvirt/gpuvirt.h>` rather than this file.
  */
@@ -51,8 +52,8 @@ enum gpuvirt_bind_flags {
 	GPUVIRT_BIND_ALLOW_GROUP = 1u << 0,
 	/** Take the boot VGA device, or a device whose DRM nodes are open. */
 	GPUVIRT_BIND_FORCE = 1u << 1,
-	/** Bind: record the override for driverctl's boot-time service.
-	 *  Unbind: remove that record. */
+	/** Bind: record the binding for driverctl's boot-time service and
+	 *  gpuvirt_restore(). Unbind: remove those records. */
 	GPUVIRT_BIND_PERSIST = 1u << 2,
 	/** Wait (up to 60 s) for another process's lock on the group instead
 	 *  of failing with `-EBUSY`. */

@@ -15,6 +15,7 @@
 #include <gpuvirt/bind.h>
 #include <gpuvirt/profile.h>
 #include <gpuvirt/holder.h>
+#include <gpuvirt/state.h>
 #include <gpuvirt/monitor.h>
 
 #endif /* GPUVIRT_GPUVIRT_H */

@@ -84,8 +84,11 @@ enum gpuvirt_policy {
  * @since 1.1
  */
 enum gpuvirt_instance_flags {
-	/** Create: also define it for mdevctl (`/etc/mdevctl.d/<parent>/<uuid>`,
-	 *  started at boot). Destroy: also remove that definition. mdev only. */
+	/** Create: also record it under `/etc/gpuvirt/instances/` for
+	 *  gpuvirt_restore() (every mechanism; the PF's VF count too where it
+	 *  lives on a VF, @since 1.2) and, for an mdev, define it for mdevctl
+	 *  (`/etc/mdevctl.d/<parent>/<uuid>`, started at boot). Destroy: also
+	 *  remove those records. */
 	GPUVIRT_INSTANCE_PERSIST = 1u << 0,
 	/** Wait (up to 60 s) for another process's lock on the GPU. */
 	GPUVIRT_INSTANCE_WAIT = 1u << 1,
@@ -312,8 +315,7 @@ const char *gpuvirt_profile_get_vgpu_class(const gpuvirt_profile *p);
  *         policy); `-ENOENT` when no GPU offers the profile; `-ENOSPC` when
  *         every GPU that offers it is full (the message names the profile
  *         and the GPUs); `-EEXIST` for a UUID in use; `-EBUSY` when another
- *         process holds the GPU; `-EOPNOTSUPP` for #GPUVIRT_INSTANCE_PERSIST
- *         with a mechanism mdevctl does not know; the kernel's errno of a
+ *         process holds the GPU; the kernel's errno of a
  *         failed write, after which nothing is left behind.
  * @since 1.1
  */
@@ -321,7 +323,7 @@ int gpuvirt_instance_create(gpuvirt_ctx *ctx, const char *profile, const char *b
 			    const char *uuid, uint32_t flags, gpuvirt_instance **inst);
 
 /**
- * @brief Find an existing (or mdevctl-defined) instance by UUID.
+ * @brief Find an existing (or mdevctl-defined, or recorded) instance by UUID.
  * @param ctx        the context.
  * @param uuid       the UUID.
  * @param[out] inst  receives the instance, owned by the caller.
@@ -331,8 +333,12 @@ int gpuvirt_instance_create(gpuvirt_ctx *ctx, const char *profile, const char *b
 int gpuvirt_instance_new_from_uuid(gpuvirt_ctx *ctx, const char *uuid, gpuvirt_instance **inst);
 
 /**
- * @brief Release an instance (and with #GPUVIRT_INSTANCE_PERSIST its mdevctl
- *        definition).
+ * @brief Release an instance (and with #GPUVIRT_INSTANCE_PERSIST its records
+ *        in `/etc/gpuvirt/` and mdevctl's definition).
+ *
+ * An instance only recorded (not restored since a reboot) is released with
+ * #GPUVIRT_INSTANCE_PERSIST alone: its record is removed (`-ENODEV` without
+ * the flag).
  * @param inst   the instance (still to be unref'ed by the caller).
  * @param flags  #gpuvirt_instance_flags.
  * @return 0; `-EINVAL`; `-EBUSY`; the kernel's errno of a failed write.
@@ -358,8 +364,9 @@ gpuvirt_instance *gpuvirt_instance_unref(gpuvirt_instance *inst);
 
 /**
  * @brief List the instances on the host: mdev devices (whoever made them),
- *        mdevctl definitions not started, VFs holding a vendor vGPU, and VFs
- *        allocated by libgpuvirt.
+ *        mdevctl definitions not started, VFs holding a vendor vGPU, VFs
+ *        allocated by libgpuvirt, and instances recorded under
+ *        `/etc/gpuvirt/instances/` not restored yet (inactive).
  * @param ctx      the context.
  * @param[out] it  receives the iterator, owned by the caller.
  * @return 0; `-EINVAL`; `-ENOMEM`.
@@ -443,7 +450,8 @@ const char *gpuvirt_instance_get_vf_bdf(const gpuvirt_instance *inst);
 int gpuvirt_instance_is_active(const gpuvirt_instance *inst);
 
 /**
- * @brief Whether mdevctl defines it (it comes back after a reboot).
+ * @brief Whether it comes back after a reboot: mdevctl defines it, or it is
+ *        recorded under `/etc/gpuvirt/instances/` (@since 1.2).
  * @param inst  the instance.
  * @return 1 or 0; `-EINVAL` for NULL.
  * @since 1.1

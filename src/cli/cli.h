@@ -14,11 +14,13 @@
 
 /* The one exit-status table of every command (gpuvirt.1, README):
  * a usage error is 64 and an operational error 70 whatever the command;
- * only `check` uses 1 and 2, for its verdict. */
+ * `check` uses 1 and 2 for its verdict; restore, apply and diff use 1 when
+ * an object of the state does not hold. */
 enum {
 	EXIT_OK = 0,
 	EXIT_CHECK_WARN = 1, /* check: the worst finding is a warning */
 	EXIT_CHECK_FAIL = 2, /* check: the worst finding is a failure */
+	EXIT_STATE_LEFT = 1, /* restore, apply: an object could not be made; diff: one does not hold */
 	EXIT_USAGE = 64,     /* EX_USAGE: an unknown command or option, an option the command does not take,
 				a missing, extra or malformed argument */
 	EXIT_ERROR = 70,     /* EX_SOFTWARE: the command could not do its work (the host could not be read, the
@@ -92,5 +94,8 @@ int cmd_create(gpuvirt_ctx *ctx, const struct options *o);
 int cmd_destroy(gpuvirt_ctx *ctx, const struct options *o);
 int cmd_instances(gpuvirt_ctx *ctx, const struct options *o);
 int cmd_monitor(gpuvirt_ctx *ctx, const struct options *o);
+int cmd_restore(gpuvirt_ctx *ctx, const struct options *o);
+int cmd_diff(gpuvirt_ctx *ctx, const struct options *o);
+int cmd_apply(gpuvirt_ctx *ctx, const struct options *o);
 
 #endif

@@ -127,6 +127,30 @@ static const struct command {
      "  --count N  end after N events\n"
      "  --json     JSON Lines: {\"time\", \"event\", \"subject\", \"kind\": \"pci\" or \"mdev\"}, after\n"
      "             {\"gpuvirt_version\", \"root\", \"listening\"}\n"},
+    {"restore", cmd_restore, "nwjMT", 0, 0, "restore [--dry-run] [--wait] [--json]",
+     "make the host match its persisted state (at boot)",
+     "Make the host match the state kept under /etc/gpuvirt (what --persist recorded): VF counts,\n"
+     "bindings, then vGPU instances with their UUIDs, each locked, journaled, verified and rolled\n"
+     "back on failure. Only what differs is changed; a device or instance in use, or one the state\n"
+     "does not name, is never touched. What cannot be restored is listed with why (exit 1).\n"
+     "  --dry-run  show what it would do, change nothing\n"
+     "  --wait     wait for other processes' work on a group or GPU\n"
+     "  --modprobe PATH, --timeout MS  as for bind\n"
+     "  --json     one JSON document\n"},
+    {"diff", cmd_diff, "j", 0, 1, "diff [FILE] [--json]", "how the host differs from its persisted state or FILE",
+     "Compare the host with its persisted state (or the declarative FILE), object by object:\n"
+     "in-place, to-do, blocked (with why), and unmanaged (on the host, not in the state). Exits 1\n"
+     "when an object of the state does not hold.\n"
+     "  --json  one JSON document\n"},
+    {"apply", cmd_apply, "npwjMT", 1, 1, "apply FILE [--dry-run] [--persist] [--wait] [--json]",
+     "make the host match a declarative state file",
+     "Make the host match FILE ({\"version\": 1, \"objects\": [...]}, the objects of\n"
+     "/etc/gpuvirt): the plan first, then only the difference, as restore does.\n"
+     "  --dry-run  show the plan, change nothing\n"
+     "  --persist  also record the file's objects under /etc/gpuvirt, for restore at boot\n"
+     "  --wait     wait for other processes' work on a group or GPU\n"
+     "  --modprobe PATH, --timeout MS  as for bind\n"
+     "  --json     one JSON document\n"},
     {"version", NULL, "", 0, 0, "version", "the tool's and the library's version", "Print the version.\n"},
     {"help", NULL, "", 0, 1, "help [COMMAND]", "this help, or a command's", "Print the help, or a command's.\n"},
 };
@@ -145,6 +169,7 @@ static const char exit_table[] =
     "   0  success (check: every finding passed)\n"
     "   1  check only: the worst finding is a warning\n"
     "   2  check only: the worst finding is a failure\n"
+    "   1  restore, apply: an object of the state could not be made; diff: one does not hold\n"
     "  64  usage error: an unknown command or option, an option the command does not take,\n"
     "      a missing, extra or malformed argument\n"
     "  70  the command could not do its work: the host could not be read, the device is not\n"

@@ -20,6 +20,12 @@ LD_LIBRARY_PATH="$libdir" "$tmp/consumer-pc" / | grep -q "^gpuvirt $version: "
 # From any prefix the tool finds its library by itself (RUNPATH $ORIGIN/..).
 env -u LD_LIBRARY_PATH "$tmp/prefix/bin/gpuvirt" version | grep -q "^gpuvirt $version\$"
 [ -s "$tmp/prefix/share/man/man1/gpuvirt.1" ]
+# The boot-time restore unit, under the prefix, naming the installed tool:
+# systemd accepts it without a word.
+unit="$tmp/prefix/lib/systemd/system/gpuvirt-restore.service"
+grep -q "^ExecStart=$tmp/prefix/bin/gpuvirt restore --wait\$" "$unit"
+verify=$(systemd-analyze verify --man=no "$unit" 2>&1) || { echo "systemd-analyze verify: $verify"; exit 1; }
+[ -z "$verify" ] || { echo "systemd-analyze verify: $verify"; exit 1; }
 # The API's man3 pages, when Doxygen is there: gpuvirt_* and GPUVIRT_* only.
 if [ -d "$tmp/prefix/share/man/man3" ]; then
 	[ -s "$tmp/prefix/share/man/man3/gpuvirt_device.h.3" ] || { echo "no gpuvirt_device.h.3"; exit 1; }

@@ -53,11 +53,12 @@ simhost_unmount() {
 # delay: the writer is blocked in the kernel) or `done`. A barrier, not a
 # guess: the races below act exactly while a write is held.
 simhost_wait_delayed() {
-	local i path
+	local i path n
 	# The host logs the path it serves: the one the links lead to.
 	path=$(realpath -m --relative-to="$M" "$M/$2")
 	for ((i = 0; i < 400; i++)); do
-		[ "$(grep -c "^$1	$path\$" "$M/.simhost/delayed" 2>/dev/null)" -ge "${3:-1}" ] && return 0
+		n=$(grep -c "^$1	$path\$" "$M/.simhost/delayed" 2>/dev/null)
+		[ "${n:-0}" -ge "${3:-1}" ] && return 0
 		sleep 0.025
 	done
 	echo "simhost_wait_delayed: no delayed write to $2 $1 in 10 s" >&2

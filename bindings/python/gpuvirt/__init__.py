@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator, List, Optional, Tuple, Union
 from ._ffi import ffi, lib
 
 __all__ = ["Context", "Device", "Finding", "Report", "BindPlan", "Step", "Profile", "Instance", "Holder",
-           "GpuvirtError", "version"]
+           "StatePlan", "StateItem", "GpuvirtError", "version"]
 
 _SEVERITIES = {0: "pass", 1: "info", 2: "warn", 3: "fail"}
 _MECHANISMS = {1: "mdev", 2: "nvidia-vendor", 3: "sriov-vf"}
@@ -224,6 +224,26 @@ class Context:
     def recover(self) -> int:
         """Undo what a crashed bind, unbind or create left half-way; the count."""
         return self._check(lib.gpuvirt_recover(self._live()))
+
+    # host state across reboots
+    def state_plan(self, path: Optional[str] = None, wait: bool = False, persist: bool = False) -> "StatePlan":
+        """The persisted state under the root's etc/gpuvirt (or the declarative
+        file at the absolute path) compared with the host; nothing is written."""
+        if path is not None:
+            _need("path", path, str, "an absolute path or None")
+            if not path.startswith("/"):
+                raise ValueError("path must be absolute, not %r" % path)
+        flags = (1 if _flag("wait", wait) else 0) | (2 if _flag("persist", persist) else 0)
+        out = ffi.new("gpuvirt_state_plan **")
+        self._check(lib.gpuvirt_state_plan_new(self._live(), _bytes(path) if path else ffi.NULL, flags, out))
+        return StatePlan(self, ffi.gc(out[0], lib.gpuvirt_state_plan_unref))
+
+    def restore(self, wait: bool = False) -> "StatePlan":
+        """Make the host match its persisted state (what gpuvirt-restore.service
+        does at boot); the applied plan says what was done and what was not."""
+        plan = self.state_plan(wait=wait)
+        plan.apply()
+        return plan
 
     # profiles and instances
     def profiles(self, device: Union["Device", str, None] = None) -> Iterator["Profile"]:
@@ -622,6 +642,50 @@ class BindPlan:
     def apply(self) -> None:
         """All or nothing; raises GpuvirtError with the device, file and errno."""
         self._ctx._check(lib.gpuvirt_bind_apply(self._p))
+
+
+@dataclass(frozen=True)
+class StateItem:
+    kind: str     # "vfs", "binding", "instance", "record"
+    object: str   # the PF, the device, the UUID, the file
+    wanted: str
+    current: str
+    status: str   # "in-place", "to-do", "done", "failed", "blocked", "unmanaged"
+    reason: str
+
+
+class StatePlan:
+    """A desired state compared with the host, object by object; apply()
+    makes only the difference."""
+
+    def __init__(self, ctx: Context, plan: _Ptr) -> None:
+        self._ctx, self._p = ctx, plan
+
+    def __repr__(self) -> str:
+        return "<gpuvirt.StatePlan %d items, %d not held>" % (len(self.items), self.not_held)
+
+    def __len__(self) -> int:
+        return int(lib.gpuvirt_state_plan_get_count(self._p))
+
+    @property
+    def items(self) -> List[StateItem]:
+        out = [ffi.new("const char **") for _ in range(5)]
+        items = []
+        for i in range(len(self)):
+            s = self._ctx._check(lib.gpuvirt_state_plan_get_item(self._p, i, *out))
+            kind, obj, wanted, current, reason = (_text(o[0]) for o in out)
+            items.append(StateItem(kind, obj, wanted, current, _text(lib.gpuvirt_state_status_to_string(s)), reason))
+        return items
+
+    @property
+    def not_held(self) -> int:
+        """How many of the state's objects do not hold (to do, blocked, failed)."""
+        return sum(1 for i in self.items if i.status in ("to-do", "blocked", "failed"))
+
+    def apply(self) -> int:
+        """Make each item to do, in order; the number of the state's objects
+        that do not hold afterwards (each item says why)."""
+        return self._ctx._check(lib.gpuvirt_state_plan_apply(self._p))
 
 
 class Profile:

@@ -126,6 +126,15 @@ int gpuvirt_bind_apply(gpuvirt_bind_plan *plan);
 int gpuvirt_unbind(gpuvirt_device *dev, uint32_t flags);
 int gpuvirt_recover(gpuvirt_ctx *ctx);
 
+typedef struct gpuvirt_state_plan gpuvirt_state_plan;
+int gpuvirt_state_plan_new(gpuvirt_ctx *ctx, const char *path, uint32_t flags, gpuvirt_state_plan **plan);
+gpuvirt_state_plan *gpuvirt_state_plan_unref(gpuvirt_state_plan *plan);
+size_t gpuvirt_state_plan_get_count(const gpuvirt_state_plan *plan);
+int gpuvirt_state_plan_get_item(const gpuvirt_state_plan *plan, size_t index, const char **kind, const char **object,
+                                const char **wanted, const char **current, const char **reason);
+int gpuvirt_state_plan_apply(gpuvirt_state_plan *plan);
+const char *gpuvirt_state_status_to_string(int status);
+
 int gpuvirt_profile_iter_new(gpuvirt_ctx *ctx, gpuvirt_device *dev, gpuvirt_profile_iter **it);
 int gpuvirt_profile_iter_next(gpuvirt_profile_iter *it, gpuvirt_profile **profile);
 gpuvirt_profile_iter *gpuvirt_profile_iter_unref(gpuvirt_profile_iter *it);

@@ -176,7 +176,8 @@ def test_typed_strictly():
     """The package is typed (py.typed) and mypy --strict finds nothing."""
     pkg = os.path.dirname(gpuvirt.__file__)
     assert os.path.exists(os.path.join(pkg, "py.typed"))
-    p = subprocess.run(["/usr/bin/python3", "-m", "mypy", "--strict", "--cache-dir=/dev/null", pkg],
+    config = os.path.join(os.path.dirname(pkg), "pyproject.toml")
+    p = subprocess.run(["/usr/bin/python3", "-m", "mypy", "--strict", "--cache-dir=/dev/null", "--config-file", config, pkg],
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
 
@@ -287,6 +288,39 @@ def test_allocate_and_destroy(served):
             ctx.allocate("nvidia-233", policy="random")
 
 
+def test_persist_and_restore(served):
+    """What allocate(persist=True) records, a host served again with only
+    its etc/ is given back by restore(), with the same UUID."""
+    root = served("t4")
+    with gpuvirt.Context(root) as ctx:
+        inst = ctx.allocate("nvidia-233", gpu="3b:00.0", persist=True)
+        uuid = inst.uuid
+        assert inst.persistent
+        plan = ctx.state_plan()
+        assert [(i.kind, i.object, i.status) for i in plan.items] == [("instance", uuid, "in-place")]
+    etc = tempfile.mkdtemp()
+    shutil.copytree(os.path.join(root, "etc"), os.path.join(etc, "etc"))
+    again = served("t4")
+    shutil.copytree(os.path.join(etc, "etc"), os.path.join(again, "etc"), dirs_exist_ok=True)
+    shutil.rmtree(etc)
+    with gpuvirt.Context(again) as ctx:
+        plan = ctx.state_plan()
+        assert plan.not_held == 1 and plan.items[0].status == "to-do" and plan.items[0].current == "defined, not active"
+        done = ctx.restore()
+        assert done.not_held == 0
+        assert [(i.object, i.status, i.current) for i in done.items] == [(uuid, "done", "nvidia-233 on 0000:3b:00.0")]
+        assert ctx.instance(uuid).active
+        assert ctx.restore().items[0].status == "in-place"
+        with pytest.raises(ValueError):
+            ctx.state_plan("relative.json")
+        bad = os.path.join(again, "state.json")
+        with open(bad, "w") as f:
+            f.write('{"version": 1, "objects": [{"kind": "vfs"}]}')
+        with pytest.raises(gpuvirt.GpuvirtError) as e:
+            ctx.state_plan(bad)
+        assert e.value.errno == errno.EBADMSG and "object 1" in str(e.value)
+
+
 def _prototypes(text):
     """Function prototypes of C text, whitespace-normalised, by name."""
     text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
@@ -335,7 +369,7 @@ def test_ffi_matches_the_headers():
                "gpuvirt_device_get_ctx", "gpuvirt_device_has_reset_method_info", "gpuvirt_report_ref",
                "gpuvirt_bind_plan_ref", "gpuvirt_profile_ref", "gpuvirt_instance_ref", "gpuvirt_monitor_new",
                "gpuvirt_monitor_get_fd", "gpuvirt_monitor_next_event", "gpuvirt_monitor_unref",
-               "gpuvirt_holder_ref"}
+               "gpuvirt_holder_ref", "gpuvirt_state_plan_ref", "gpuvirt_restore"}
     assert missing <= allowed, sorted(missing - allowed)
 
 
