@@ -177,6 +177,30 @@ static void record(const uint8_t *data, size_t size)
 		abort();
 }
 
+/* The desired state (etc/gpuvirt/, declarative files): what parses formats,
+ * and parses back to the same objects. */
+static void want(const uint8_t *data, size_t size)
+{
+	static char buf[1 << 21];
+	struct gv_want w, again, *v = NULL, *v2 = NULL;
+	size_t n = 0, n2 = 0;
+	char why[200];
+
+	if (gv_parse_want((const char *)data, size, &w, why, sizeof(why)) == 0) {
+		int k = gv_format_want(&w, buf, sizeof(buf));
+		if (k < 0 || gv_parse_want(buf, (size_t)k, &again, why, sizeof(why)) != 0 || memcmp(&w, &again, sizeof(w)) != 0)
+			abort();
+	}
+	if (gv_parse_wants((const char *)data, size, &v, &n, why, sizeof(why)) == 0) {
+		int k = gv_format_wants(v, n, buf, sizeof(buf));
+		if (k < 0 || gv_parse_wants(buf, (size_t)k, &v2, &n2, why, sizeof(why)) != 0 || n2 != n ||
+		    (n && memcmp(v, v2, n * sizeof(*v)) != 0))
+			abort();
+	}
+	free(v);
+	free(v2);
+}
+
 static void proc_stat(const uint8_t *data, size_t size)
 {
 	uint64_t start;

@@ -42,6 +42,13 @@ SEEDS = {
                "vf 0000:c1:00.1\n"],
     "proc_stat": ["812 (Xorg) S 1 812 812 0 -1 4194560 2 0 0 0 0 0 0 0 20 0 1 0 5551234 1 1\n",
                   "77 (a) b) c) R 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 424242 20\n"],
+    "want": ['{\n  "version": 1,\n  "kind": "instance",\n  "uuid": "11111111-2222-4333-8444-555555555555",\n'
+             '  "parent": "0000:41:00.0",\n  "profile": "697",\n  "mechanism": "nvidia-vendor",\n'
+             '  "vf": "0000:41:00.4",\n  "owner": "vm-42"\n}\n',
+             '{"version": 1, "kind": "binding", "device": "0000:01:00.0", "driver": "vfio-pci"}',
+             '{"version": 1, "objects": [{"kind": "vfs", "device": "0000:c1:00.0", "count": 8},'
+             ' {"kind": "instance", "uuid": "11111111-2222-4333-8444-555555555555", "parent": "mbochs",'
+             ' "profile": "mbochs-1", "mechanism": "mdev"}]}'],
     "config": [],
     # recording NUL companion (tests/simhost/simhost.c); the last ones try to leave the root
     "simhost": ["P: /devices/pci0000:00/0000:00:02.0\nE: SUBSYSTEM=pci\nA: class=0x030000\\n\n"

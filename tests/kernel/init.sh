@@ -43,7 +43,17 @@ mount -t devpts devpts /host/dev/pts 2>/dev/null
 mount -t tmpfs tmpfs /host/run
 # Without the overlay /tmp needs a tmpfs (hiding a source tree kept there).
 $writable_tmp || mount -t tmpfs tmpfs /host/tmp
-chroot /host /bin/bash "$SRC/tests/kernel/guest.sh" "$SRC" "$BUILD" "$BOOT" /mnt 2>&1
+# The persistence boots share /etc/gpuvirt with each other (a folder of the
+# machine), as two boots of one host share its disk.
+script=guest.sh
+case $BOOT in
+persist-*)
+	script=persist.sh
+	mkdir -p /host/etc/gpuvirt
+	mount -t 9p -o trans=virtio,version=9p2000.L state /host/etc/gpuvirt || echo "gpuvirt-guest: no state folder"
+	;;
+esac
+chroot /host /bin/bash "$SRC/tests/kernel/$script" "$SRC" "$BUILD" "$BOOT" /mnt 2>&1
 echo "gpuvirt-guest: done"
 sync
 poweroff -f

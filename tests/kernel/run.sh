@@ -10,7 +10,9 @@
 # GPUVIRT_KERNEL_CACHE) without installing anything, unpacks it into WORK
 # (default BUILD/kernel-tier), builds the kernel's samples/vfio-mdev drivers
 # from the source package, makes a busybox initramfs, and boots twice: with
-# the emulated Intel IOMMU (intel_iommu=on, intremap=on) and without. The
+# the emulated Intel IOMMU (intel_iommu=on, intremap=on) and without; then
+# twice more, sharing a state folder as /etc/gpuvirt (persist.sh: what one
+# boot persists, the next restores). The
 # guest chroots into this machine's root (9p, read-only) and runs
 # tests/kernel/guest.sh with the library, tool and examples of BUILD.
 # Exit 0 when every guest check passed; 1 on a failure or a timeout (the
@@ -24,14 +26,23 @@ WORK=${3:-$BUILD/kernel-tier}
 make_initramfs "$SRC/tests/kernel/init.sh" "$WORK/initrd.gz" virtio_pci 9pnet_virtio 9p overlay vfio \
 	vfio_iommu_type1 vfio-pci mdev bochs nvme
 
-# ---- boot twice ------------------------------------------------------------
+# ---- boot four times --------------------------------------------------------
 status=0
-for boot in iommu-on iommu-off; do
+rm -rf "$WORK/state" "$WORK/results-persist"
+mkdir -p "$WORK/state" "$WORK/results-persist"
+for boot in iommu-on iommu-off persist-1 persist-2; do
 	results=$WORK/results-$boot
-	rm -rf "$results"
-	mkdir -p "$results"
+	state=()
+	case $boot in
+	persist-*)
+		results=$WORK/results-persist
+		state=(-fsdev "local,id=state,path=$WORK/state,security_model=none"
+			-device virtio-9p-pci,fsdev=state,mount_tag=state,addr=09.0)
+		;;
+	*) rm -rf "$results" && mkdir -p "$results" ;;
+	esac
 	iommu=() append="console=ttyS0 panic=-1 quiet"
-	if [ $boot = iommu-on ]; then
+	if [ $boot != iommu-off ]; then
 		iommu=(-device intel-iommu,intremap=on)
 		append="$append intel_iommu=on iommu=pt"
 	fi
@@ -45,7 +56,7 @@ for boot in iommu-on iommu-off; do
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot,addr=06.0 \
 		-fsdev local,id=results,path="$results",security_model=none \
-		-device virtio-9p-pci,fsdev=results,mount_tag=results,addr=07.0 \
+		-device virtio-9p-pci,fsdev=results,mount_tag=results,addr=07.0 "${state[@]}" \
 		>"$WORK/console-$boot.log" 2>&1 || true
 	took=$(($(date +%s) - start))
 	result=$(cat "$results/result-$boot" 2>/dev/null || echo "no result (timeout or crash)")
