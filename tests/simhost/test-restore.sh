@@ -157,7 +157,11 @@ out=$(gv create "NVIDIA L40S-24Q" --gpu 41:00.0 --uuid $U4 --persist --json)
 VF4=$(field vf <<<"$out")
 out=$(gv create "NVIDIA L40S-24Q" --gpu 41:00.0 --uuid $U5 --persist --json)
 VF5=$(field vf <<<"$out")
+# Only the second is kept: after the reboot it goes back on its own VF, not
+# on the first free one (a VM's configuration names the VF).
+expect_ok "$GPUVIRT --root $M destroy $U4 --persist"
 want=$(instances)
+check_true "one L40S instance left, on the second VF ($VF5)" test "${want%%@*} ${want##*/}" = "$U5 $VF5"
 check_true "the PF's VF count is recorded" test -f "$M/etc/gpuvirt/vfs/0000:41:00.0.json"
 reboot l40s
 restore_twice L40S
@@ -213,6 +217,28 @@ check_eq "the GPU back on vfio-pci" vfio-pci "$(drv $GPU)"
 check_eq "its audio too" vfio-pci "$(drv $AUD)"
 expect_ok "$GPUVIRT --root $M unbind $GPU --persist"
 check_false "unbind --persist forgets both" test -e "$M/etc/gpuvirt/bindings/$AUD.json"
+
+# ---- a group moves along only when the state binds all of it -------------------------
+simhost_mount bad-group; M=$MNT
+F=$SAVE/group.json
+group=$(gv bind 02:00.0 --allow-group --dry-run --json | $PY -c 'import json,sys; print(" ".join(json.load(sys.stdin)["devices"]))')
+check_eq "the GPU's group" "0000:02:00.0 0000:02:00.1 0000:03:00.0 0000:04:00.0" "$group"
+objects() { for d in "$@"; do printf '{"kind": "binding", "device": "%s", "driver": "vfio-pci"},' "$d"; done; }
+echo "{\"version\": 1, \"objects\": [$(objects 0000:02:00.0 0000:02:00.1 | sed 's/,$//')]}" >"$F"
+out=$(gv apply "$F" --json)
+check_eq "the GPU alone: blocked (its group holds a USB controller the state leaves)" "binding 0000:02:00.0 blocked
+binding 0000:02:00.1 blocked" "$(statuses <<<"$out" | grep -v unmanaged)"
+check_true "naming it" grep -q "0000:03:00.0" <<<"$out"
+check_eq "the USB controller stays" xhci_hcd "$(drv 0000:03:00.0)"
+# shellcheck disable=SC2086
+echo "{\"version\": 1, \"objects\": [$(objects $group | sed 's/,$//')]}" >"$F"
+out=$(gv apply "$F" --json)
+check_eq "the whole group in the state: bound together" "binding 0000:02:00.0 done
+binding 0000:02:00.1 in-place
+binding 0000:03:00.0 in-place
+binding 0000:04:00.0 in-place" "$(statuses <<<"$out")"
+check_eq "the USB controller with it" vfio-pci "$(drv 0000:03:00.0)"
+simhost_cleanup
 
 # ---- apply: a declarative file, plan first, only the difference -----------------------
 simhost_mount t4; M=$MNT
