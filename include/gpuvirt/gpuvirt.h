@@ -16,6 +16,7 @@
 #include <gpuvirt/profile.h>
 #include <gpuvirt/holder.h>
 #include <gpuvirt/state.h>
+#include <gpuvirt/export.h>
 #include <gpuvirt/monitor.h>
 
 #endif /* GPUVIRT_GPUVIRT_H */

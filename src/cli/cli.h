@@ -30,9 +30,9 @@ enum {
 struct options {
 	const char *cmd; /* the command's name, for messages */
 	const char *root, *modprobe, *timeout, *vgpu_table, *xl;
-	const char *target, *gpu, *policy, *numa, *uuid, *count;
+	const char *target, *gpu, *policy, *numa, *uuid, *count, *output;
 	bool all, pf, json, verbose;
-	bool dry_run, allow_group, force, persist, wait;
+	bool dry_run, allow_group, force, persist, wait, yaml;
 	int argc;
 	char **argv; /* operands after the command */
 };
@@ -97,5 +97,6 @@ int cmd_monitor(gpuvirt_ctx *ctx, const struct options *o);
 int cmd_restore(gpuvirt_ctx *ctx, const struct options *o);
 int cmd_diff(gpuvirt_ctx *ctx, const struct options *o);
 int cmd_apply(gpuvirt_ctx *ctx, const struct options *o);
+int cmd_export(gpuvirt_ctx *ctx, const struct options *o);
 
 #endif

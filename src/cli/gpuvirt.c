@@ -36,6 +36,8 @@ static const struct option longopts[] = {
     {"count", required_argument, NULL, 'C'},
     {"vgpu-table", required_argument, NULL, 'Y'},
     {"xl", required_argument, NULL, 'X'},
+    {"yaml", no_argument, NULL, 'y'},
+    {"output", required_argument, NULL, 'o'},
     {NULL, 0, NULL, 0},
 };
 #define GLOBAL_OPTS "rvhYX"
@@ -151,6 +153,17 @@ static const struct command {
      "  --wait     wait for other processes' work on a group or GPU\n"
      "  --modprobe PATH, --timeout MS  as for bind\n"
      "  --json     one JSON document\n"},
+    {"export", cmd_export, "yo", 1, -1, "export FORMAT [BDF...] [--yaml] [--output FILE]",
+     "what the host offers, for Nova, KubeVirt, NFD, Prometheus, libvirt",
+     "What the host offers (its GPUs, or those named), in the language of an engine that schedules\n"
+     "GPU VMs (docs/export.md has the naming rules and the metrics):\n"
+     "  nova        a nova.conf fragment: [pci] device_spec and alias, [devices] enabled_mdev_types\n"
+     "  kubevirt    KubeVirt's permittedHostDevices (JSON; --yaml for YAML)\n"
+     "  nfd         a node-feature-discovery feature file (name=value labels)\n"
+     "  prometheus  the text exposition format, for node-exporter's textfile collector\n"
+     "  nodedev     libvirt's node-device XML, one document per function\n"
+     "  --yaml         kubevirt: YAML instead of JSON\n"
+     "  --output FILE  write FILE atomically (a temporary beside it, renamed) instead of stdout\n"},
     {"version", NULL, "", 0, 0, "version", "the tool's and the library's version", "Print the version.\n"},
     {"help", NULL, "", 0, 1, "help [COMMAND]", "this help, or a command's", "Print the help, or a command's.\n"},
 };
@@ -274,6 +287,8 @@ static void take_option(struct options *o, int c, const char *arg)
 	case 'X': o->xl = arg; break;
 	case 'T': o->timeout = arg; break;
 	case 'C': o->count = arg; break;
+	case 'y': o->yaml = true; break;
+	case 'o': o->output = arg; break;
 	default: break;
 	}
 }

@@ -245,6 +245,27 @@ class Context:
         plan.apply()
         return plan
 
+    # documents for cluster engines
+    def export(self, format: str, devices: Optional[List[str]] = None, yaml: bool = False) -> str:
+        """What the host offers (its GPUs, or the devices named) for "nova",
+        "kubevirt" (JSON, or YAML with yaml=True), "nfd", "prometheus" or
+        "nodedev" (docs/export.md)."""
+        _need("format", format, str, "a format's name")
+        fn = {"nova": lib.gpuvirt_export_nova, "kubevirt": lib.gpuvirt_export_kubevirt, "nfd": lib.gpuvirt_export_nfd,
+              "prometheus": lib.gpuvirt_export_prometheus, "nodedev": lib.gpuvirt_export_nodedev}.get(format)
+        if fn is None:
+            raise ValueError("format must be nova, kubevirt, nfd, prometheus or nodedev, not %r" % format)
+        if _flag("yaml", yaml) and format != "kubevirt":
+            raise ValueError("yaml=True is for kubevirt only")
+        keep = [ffi.new("char[]", _bytes(_bdf("devices", d))) for d in devices] if devices is not None else []
+        bdfs = ffi.new("const char *[]", keep) if devices is not None else ffi.NULL
+        out = ffi.new("char **")
+        self._check(fn(self._live(), bdfs, len(keep), 1 if yaml else 0, out))
+        try:
+            return _text(out[0])
+        finally:
+            lib.free(out[0])
+
     # profiles and instances
     def profiles(self, device: Union["Device", str, None] = None) -> Iterator["Profile"]:
         """The vGPU profiles of the host, or of one GPU (a Device or its address)."""

@@ -135,6 +135,13 @@ int gpuvirt_state_plan_get_item(const gpuvirt_state_plan *plan, size_t index, co
 int gpuvirt_state_plan_apply(gpuvirt_state_plan *plan);
 const char *gpuvirt_state_status_to_string(int status);
 
+int gpuvirt_export_nova(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, char **out);
+int gpuvirt_export_kubevirt(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, char **out);
+int gpuvirt_export_nfd(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, char **out);
+int gpuvirt_export_prometheus(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, char **out);
+int gpuvirt_export_nodedev(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, char **out);
+void free(void *ptr);
+
 int gpuvirt_profile_iter_new(gpuvirt_ctx *ctx, gpuvirt_device *dev, gpuvirt_profile_iter **it);
 int gpuvirt_profile_iter_next(gpuvirt_profile_iter *it, gpuvirt_profile **profile);
 gpuvirt_profile_iter *gpuvirt_profile_iter_unref(gpuvirt_profile_iter *it);

@@ -288,6 +288,22 @@ def test_allocate_and_destroy(served):
             ctx.allocate("nvidia-233", policy="random")
 
 
+def test_export(host):
+    with gpuvirt.Context(host("workstation")) as ctx:
+        nova = ctx.export("nova")
+        assert 'device_spec = {"address": "0000:01:00.0", "vendor_id": "10de", "product_id": "1e87"}' in nova
+        assert "pciHostDevices:" in ctx.export("kubevirt", yaml=True)
+        assert ctx.export("nodedev", ["01:00.1"]).count("<device>") == 1
+        assert "gpuvirt-gpus=2" in ctx.export("nfd").splitlines()
+        with pytest.raises(ValueError):
+            ctx.export("csv")
+        with pytest.raises(ValueError):
+            ctx.export("nova", yaml=True)
+        with pytest.raises(gpuvirt.GpuvirtError) as e:
+            ctx.export("prometheus", ["0000:09:00.0"])
+        assert e.value.errno == errno.ENODEV
+
+
 def test_persist_and_restore(served):
     """What allocate(persist=True) records, a host served again with only
     its etc/ is given back by restore(), with the same UUID."""
