@@ -230,14 +230,15 @@ static int list_persisted(gpuvirt_ctx *ctx, struct ilist *out)
 		for (size_t j = 0; j < out->n && !in; j++)
 			if (out->v[j]->uuid && strcmp(out->v[j]->uuid, x->uuid) == 0)
 				in = out->v[j];
-		if (in) {
-			in->persistent = true;
-			continue;
+		if (!in && (in = instance_alloc(ctx, x->uuid, x->device, x->profile, x->mechanism, x->vf[0] ? x->vf : NULL)) &&
+		    (r = ilist_add(out, in)) < 0)
+			break;
+		if (!in) {
+			r = -ENOMEM;
+			break;
 		}
-		in = instance_alloc(ctx, x->uuid, x->device, x->profile, x->mechanism, x->vf[0] ? x->vf : NULL);
-		if (in)
-			in->persistent = true;
-		r = ilist_add(out, in);
+		in->persistent = true;
+		memcpy(in->owner, x->owner, sizeof(in->owner));
 	}
 	gv_wants_free(&w);
 	return r;
@@ -390,6 +391,53 @@ GPUVIRT_EXPORT int gpuvirt_instance_is_active(const gpuvirt_instance *inst)
 GPUVIRT_EXPORT int gpuvirt_instance_is_persistent(const gpuvirt_instance *inst)
 {
 	return inst ? inst->persistent : -EINVAL;
+}
+
+GPUVIRT_EXPORT const char *gpuvirt_instance_get_owner(const gpuvirt_instance *inst)
+{
+	return inst && inst->owner[0] ? inst->owner : NULL;
+}
+
+static int check_owner(gpuvirt_ctx *ctx, const char *owner)
+{
+	size_t len = owner ? strlen(owner) : 0;
+
+	if (len >= sizeof(((gpuvirt_instance *)0)->owner))
+		return gv_fail(ctx, -EINVAL, "an owner tag has at most 63 characters");
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)owner[i] < 0x20 || owner[i] == 0x7f)
+			return gv_fail(ctx, -EINVAL, "an owner tag has no control characters");
+	return 0;
+}
+
+GPUVIRT_EXPORT int gpuvirt_instance_set_owner(gpuvirt_instance *inst, const char *owner)
+{
+	struct gv_want w;
+	char key[GV_KEY_LEN];
+	int fd, r;
+
+	if (!inst)
+		return -EINVAL;
+	gv_clear_error(inst->ctx);
+	if (!inst->uuid)
+		return gv_fail(inst->ctx, -EINVAL, "an instance made by another tool (no UUID) has no record");
+	if ((r = check_owner(inst->ctx, owner)) < 0)
+		return r;
+	snprintf(key, sizeof(key), "gpu-%s", inst->parent);
+	if ((r = gv_lock_take(inst->ctx, key, false, &fd)) < 0)
+		return r;
+	r = gv_persist_get(inst->ctx, GV_WANT_INSTANCE, inst->uuid, &w);
+	if (r == -ENOENT)
+		r = gv_fail(inst->ctx, -ENOENT, "%s is not recorded in etc/gpuvirt: create it with GPUVIRT_INSTANCE_PERSIST",
+			    inst->uuid);
+	if (r == 0) {
+		snprintf(w.owner, sizeof(w.owner), "%s", owner ? owner : "");
+		r = gv_persist_put(inst->ctx, &w);
+	}
+	gv_lock_release(fd);
+	if (r == 0)
+		snprintf(inst->owner, sizeof(inst->owner), "%s", owner ? owner : "");
+	return r;
 }
 
 /* ---- creating ---------------------------------------------------------- */

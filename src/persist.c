@@ -154,10 +154,25 @@ int gv_persist_remove(gpuvirt_ctx *ctx, int kind, const char *name)
 	return gv_mut_remove_file(ctx, rel);
 }
 
+int gv_persist_get(gpuvirt_ctx *ctx, int kind, const char *name, struct gv_want *w)
+{
+	char rel[160], buf[OBJECT_MAX], why[160];
+	ssize_t n;
+	int r;
+
+	if ((r = gv_persist_rel(kind, name, rel, sizeof(rel))) < 0)
+		return r;
+	if ((n = gv_read_text(ctx, rel, buf, sizeof(buf))) < 0)
+		return n == -ENOENT ? -ENOENT : gv_fail(ctx, (int)n, "cannot read %s: %s", rel, gpuvirt_strerror((int)n));
+	if (gv_parse_want(buf, (size_t)n, w, why, sizeof(why)) < 0 || w->kind != kind)
+		return gv_fail(ctx, -EBADMSG, "%s is damaged: %s", rel, why);
+	return 0;
+}
+
 int gv_persist_vfs_of(gpuvirt_ctx *ctx, const char *dev)
 {
 	struct gv_want w = {.kind = GV_WANT_VFS}, had;
-	char rel[160], pf[GV_DRIVER_LEN], buf[OBJECT_MAX], why[8];
+	char rel[160], pf[GV_DRIVER_LEN], buf[OBJECT_MAX];
 	ssize_t n;
 	long count;
 
@@ -174,9 +189,8 @@ int gv_persist_vfs_of(gpuvirt_ctx *ctx, const char *dev)
 		return gv_fail(ctx, n < 0 ? (int)n : -EBADMSG, "%s: cannot read its PF's VF count (%s)", dev, rel);
 	w.count = (int)count;
 	/* Already recorded as it is: nothing to write. */
-	if (gv_persist_rel(GV_WANT_VFS, w.device, rel, sizeof(rel)) == 0 &&
-	    (n = gv_read_text(ctx, rel, buf, sizeof(buf))) > 0 && gv_parse_want(buf, (size_t)n, &had, why, sizeof(why)) == 0 &&
-	    had.kind == GV_WANT_VFS && had.count == w.count)
+	if (gv_persist_get(ctx, GV_WANT_VFS, w.device, &had) == 0 && had.count == w.count)
 		return 0;
+	gv_clear_error(ctx);
 	return gv_persist_put(ctx, &w);
 }

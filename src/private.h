@@ -382,6 +382,8 @@ int gv_persist_load(gpuvirt_ctx *ctx, struct gv_wants *out);
 int gv_persist_load_file(gpuvirt_ctx *ctx, const char *path, struct gv_wants *out);
 /* etc/gpuvirt/<bindings|vfs|instances>/<name>.json */
 int gv_persist_rel(int kind, const char *name, char *rel, size_t size);
+/* One object's file: 0, -ENOENT, or an error naming it (-EBADMSG damaged). */
+int gv_persist_get(gpuvirt_ctx *ctx, int kind, const char *name, struct gv_want *w);
 /* Write (atomically) or remove one object's file. */
 int gv_persist_put(gpuvirt_ctx *ctx, const struct gv_want *w);
 int gv_persist_remove(gpuvirt_ctx *ctx, int kind, const char *name);

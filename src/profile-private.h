@@ -27,6 +27,7 @@ struct gpuvirt_instance {
 	char *uuid, *parent, *profile, *sysfs_path, *vf;
 	int mechanism;
 	bool active, persistent;
+	char owner[64]; /* from its record in etc/gpuvirt; "" none */
 };
 
 struct gpuvirt_instance_iter {

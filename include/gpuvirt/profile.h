@@ -458,6 +458,29 @@ int gpuvirt_instance_is_active(const gpuvirt_instance *inst);
  */
 int gpuvirt_instance_is_persistent(const gpuvirt_instance *inst);
 
+/**
+ * @brief The owner tag recorded with the instance (a VM's name, a tenant),
+ *        from its record under `/etc/gpuvirt/instances/`.
+ * @param inst  the instance.
+ * @return the tag (borrowed), or NULL when none is recorded (or for NULL).
+ * @since 1.2
+ */
+const char *gpuvirt_instance_get_owner(const gpuvirt_instance *inst);
+
+/**
+ * @brief Record an owner tag with a persisted instance (it survives reboots
+ *        and restores with the instance; gpuvirt_state_plan_new()'s files
+ *        carry it as `"owner"`).
+ * @param inst   an instance created with #GPUVIRT_INSTANCE_PERSIST.
+ * @param owner  at most 63 characters, no control character; NULL or ""
+ *               removes the tag.
+ * @return 0; `-EINVAL` for a bad tag or an instance without a UUID;
+ *         `-ENOENT` when the instance is not recorded; `-EBUSY` when
+ *         another process holds the GPU's lock; the errno of a failed write.
+ * @since 1.2
+ */
+int gpuvirt_instance_set_owner(gpuvirt_instance *inst, const char *owner);
+
 #ifdef __cplusplus
 }
 #endif

@@ -184,6 +184,8 @@ void json_instance(struct json *j, const gpuvirt_instance *in)
 	json_bool(j, gpuvirt_instance_is_active(in) == 1);
 	json_key(j, "persistent");
 	json_bool(j, gpuvirt_instance_is_persistent(in) == 1);
+	json_key(j, "owner");
+	json_string(j, gpuvirt_instance_get_owner(in));
 	json_end_object(j);
 }
 
@@ -205,6 +207,8 @@ static int create_args(gpuvirt_ctx *ctx, const struct options *o, int *policy, i
 
 	*policy = GPUVIRT_POLICY_PACK;
 	*numa = -1;
+	if (o->owner && !o->persist)
+		return cli_usage(o, "--owner is recorded with --persist only");
 	if (o->policy && strcmp(o->policy, "spread") == 0)
 		*policy = GPUVIRT_POLICY_SPREAD;
 	else if (o->policy && strcmp(o->policy, "pack") != 0)
@@ -255,6 +259,12 @@ int cmd_create(gpuvirt_ctx *ctx, const struct options *o)
 	r = gpuvirt_instance_create(ctx, o->argv[0], o->gpu, policy, numa, o->uuid, flags, &in);
 	if (r < 0)
 		return cli_fail(ctx, r, "create");
+	if (in && o->owner && (r = gpuvirt_instance_set_owner(in, o->owner)) < 0) {
+		fprintf(stderr, "gpuvirt: create: %s was created and persisted, but its owner tag was not recorded\n",
+			gpuvirt_instance_get_uuid(in));
+		gpuvirt_instance_unref(in);
+		return cli_fail(ctx, r, "create --owner");
+	}
 	if (o->dry_run && o->json) {
 		struct json j;
 		json_header(&j, ctx);

@@ -38,6 +38,7 @@ static const struct option longopts[] = {
     {"xl", required_argument, NULL, 'X'},
     {"yaml", no_argument, NULL, 'y'},
     {"output", required_argument, NULL, 'o'},
+    {"owner", required_argument, NULL, 'O'},
     {NULL, 0, NULL, 0},
 };
 #define GLOBAL_OPTS "rvhYX"
@@ -98,16 +99,17 @@ static const struct command {
     {"profiles", cmd_profiles, "j", 0, 1, "profiles [BDF] [--json]", "the vGPU profiles of the host or a GPU",
      "The vGPU profiles the host offers (or one GPU), with how many more fit now.\n"
      "  --json  one JSON document\n"},
-    {"create", cmd_create, "gPNUpwnjMT", 1, 1,
-     "create PROFILE [--gpu BDF] [--policy pack|spread] [--numa N] [--uuid U] [--persist] [--wait] [--dry-run] "
-     "[--json]",
+    {"create", cmd_create, "gPNUpOwnjMT", 1, 1,
+     "create PROFILE [--gpu BDF] [--policy pack|spread] [--numa N] [--uuid U] [--persist [--owner TAG]] [--wait] "
+     "[--dry-run] [--json]",
      "allocate a vGPU instance",
      "Allocate a vGPU instance of PROFILE (an id or a name) on the GPU the policy picks.\n"
      "  --gpu BDF       on this GPU only\n"
      "  --policy P      pack (fill one GPU first, the default) or spread\n"
      "  --numa N        on a GPU of NUMA node N\n"
      "  --uuid U        the instance's UUID (default: a new one)\n"
-     "  --persist       define it for mdevctl, so that it comes back after a reboot\n"
+     "  --persist       record it under /etc/gpuvirt (and for mdevctl), so that it comes back after a reboot\n"
+     "  --owner TAG     record an owner tag with it (a VM's name, a tenant)\n"
      "  --wait          wait for another process's work on the GPU\n"
      "  --dry-run       only say whether it would proceed; allocate nothing\n"
      "  --modprobe PATH, --timeout MS  as for bind\n"
@@ -289,6 +291,7 @@ static void take_option(struct options *o, int c, const char *arg)
 	case 'C': o->count = arg; break;
 	case 'y': o->yaml = true; break;
 	case 'o': o->output = arg; break;
+	case 'O': o->owner = arg; break;
 	default: break;
 	}
 }

@@ -85,14 +85,14 @@ U1=11111111-2222-4333-8444-000000000001
 U2=11111111-2222-4333-8444-000000000002
 U3=11111111-2222-4333-8444-000000000003
 simhost_mount t4; M=$MNT
-expect_ok "$GPUVIRT --root $M create nvidia-233 --gpu $T1 --uuid $U1 --persist --json"
+expect_ok "$GPUVIRT --root $M create nvidia-233 --gpu $T1 --uuid $U1 --persist --owner vm-1 --json"
 expect_ok "$GPUVIRT --root $M create nvidia-222 --gpu $T2 --uuid $U2 --persist"
 expect_ok "$GPUVIRT --root $M create nvidia-222 --gpu $T2 --uuid $U3"   # not persisted
 check_true "recorded in etc/gpuvirt" test -f "$M/etc/gpuvirt/instances/$U1.json"
 check_true "and for mdevctl" test -f "$M/etc/mdevctl.d/$T1/$U1"
 check_false "a create without --persist records nothing" test -e "$M/etc/gpuvirt/instances/$U3.json"
-check_eq "the record" "instance $U1 $T1 nvidia-233 mdev" "$($PY -c 'import json,sys
-d=json.load(open(sys.argv[1])); print(d["kind"], d["uuid"], d["parent"], d["profile"], d["mechanism"])' "$M/etc/gpuvirt/instances/$U1.json")"
+check_eq "the record" "instance $U1 $T1 nvidia-233 mdev vm-1" "$($PY -c 'import json,sys
+d=json.load(open(sys.argv[1])); print(d["kind"], d["uuid"], d["parent"], d["profile"], d["mechanism"], d["owner"])' "$M/etc/gpuvirt/instances/$U1.json")"
 want="$U1@$T1/nvidia-233/None $U2@$T2/nvidia-222/None"
 reboot t4
 check_eq "after the reboot: no instance" "" "$(instances)"
@@ -102,6 +102,9 @@ check_eq "diff: both to do" "instance $U1 to-do
 instance $U2 to-do" "$(statuses <<<"$out")"
 restore_twice t4
 check_eq "T4: the same UUIDs on the same GPUs with the same profiles" "$want" "$(instances)"
+check_eq "T4: the owner tag kept" "vm-1 None" "$(gv instances --json | $PY -c 'import json,sys
+print(" ".join(str(i["owner"]) for i in json.load(sys.stdin)["instances"]))')"
+expect_err "--owner is recorded with --persist only" "$GPUVIRT --root $M create nvidia-222 --gpu $T2 --owner x"
 check_eq "T4: diff after the restore exits 0" 0 "$(gv diff >/dev/null; echo $?)"
 # destroy --persist forgets it; a plain destroy keeps it for the next boot.
 expect_ok "$GPUVIRT --root $M destroy $U2"

@@ -281,9 +281,11 @@ class Context:
             yield Profile(ffi.gc(p[0], lib.gpuvirt_profile_unref))
 
     def allocate(self, profile: str, gpu: Optional[str] = None, policy: str = "pack", numa_node: Optional[int] = None,
-                 uuid: Optional[str] = None, persist: bool = False, wait: bool = False) -> "Instance":
+                 uuid: Optional[str] = None, persist: bool = False, wait: bool = False,
+                 owner: Optional[str] = None) -> "Instance":
         """Allocate an instance of a profile (id or name), on `gpu` or where
-        the policy ("pack" or "spread") puts it."""
+        the policy ("pack" or "spread") puts it; `owner` is recorded with a
+        persisted one."""
         _need("profile", profile, str, "a profile id or name (str)")
         if gpu is not None:
             _bdf("gpu", gpu)
@@ -296,11 +298,18 @@ class Context:
                 raise ValueError("numa_node: %d is not a NUMA node" % numa_node)
         if uuid is not None:
             _uuid("uuid", uuid)
+        if owner is not None:
+            _need("owner", owner, str, "an owner tag (str) or None")
+            if not persist:
+                raise ValueError("owner is recorded with persist=True only")
         out = ffi.new("gpuvirt_instance **")
         flags = (INSTANCE_PERSIST if _flag("persist", persist) else 0) | (INSTANCE_WAIT if _flag("wait", wait) else 0)
         self._check(lib.gpuvirt_instance_create(self._live(), _bytes(profile), _bytes(gpu), _POLICIES[policy],
                                                 -1 if numa_node is None else numa_node, _bytes(uuid), flags, out))
-        return Instance(self, ffi.gc(out[0], lib.gpuvirt_instance_unref))
+        inst = Instance(self, ffi.gc(out[0], lib.gpuvirt_instance_unref))
+        if owner is not None:
+            inst.owner = owner
+        return inst
 
     def instances(self) -> Iterator["Instance"]:
         """Every instance on the host, whoever made it."""
@@ -844,6 +853,17 @@ class Instance:
     @property
     def persistent(self) -> bool:
         return bool(lib.gpuvirt_instance_is_persistent(self._i) == 1)
+
+    @property
+    def owner(self) -> Optional[str]:
+        """The owner tag recorded with a persisted instance."""
+        return _str(lib.gpuvirt_instance_get_owner(self._i))
+
+    @owner.setter
+    def owner(self, tag: Optional[str]) -> None:
+        if tag is not None:
+            _need("owner", tag, str, "an owner tag (str) or None")
+        self._ctx._check(lib.gpuvirt_instance_set_owner(self._i, _bytes(tag)))
 
     def qemu_args(self) -> List[str]:
         """What QEMU needs to attach it."""

@@ -141,6 +141,8 @@ int gpuvirt_export_nfd(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint
 int gpuvirt_export_prometheus(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, char **out);
 int gpuvirt_export_nodedev(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, char **out);
 void free(void *ptr);
+const char *gpuvirt_instance_get_owner(const gpuvirt_instance *inst);
+int gpuvirt_instance_set_owner(gpuvirt_instance *inst, const char *owner);
 
 int gpuvirt_profile_iter_new(gpuvirt_ctx *ctx, gpuvirt_device *dev, gpuvirt_profile_iter **it);
 int gpuvirt_profile_iter_next(gpuvirt_profile_iter *it, gpuvirt_profile **profile);

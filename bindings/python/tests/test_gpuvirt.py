@@ -309,9 +309,11 @@ def test_persist_and_restore(served):
     its etc/ is given back by restore(), with the same UUID."""
     root = served("t4")
     with gpuvirt.Context(root) as ctx:
-        inst = ctx.allocate("nvidia-233", gpu="3b:00.0", persist=True)
+        inst = ctx.allocate("nvidia-233", gpu="3b:00.0", persist=True, owner="vm-7")
         uuid = inst.uuid
-        assert inst.persistent
+        assert inst.persistent and inst.owner == "vm-7"
+        with pytest.raises(ValueError):
+            ctx.allocate("nvidia-233", gpu="3b:00.0", owner="x")
         plan = ctx.state_plan()
         assert [(i.kind, i.object, i.status) for i in plan.items] == [("instance", uuid, "in-place")]
     etc = tempfile.mkdtemp()
@@ -325,7 +327,7 @@ def test_persist_and_restore(served):
         done = ctx.restore()
         assert done.not_held == 0
         assert [(i.object, i.status, i.current) for i in done.items] == [(uuid, "done", "nvidia-233 on 0000:3b:00.0")]
-        assert ctx.instance(uuid).active
+        assert ctx.instance(uuid).active and ctx.instance(uuid).owner == "vm-7"
         assert ctx.restore().items[0].status == "in-place"
         with pytest.raises(ValueError):
             ctx.state_plan("relative.json")
