@@ -132,12 +132,13 @@ static void nova_mdev(const struct gv_export *x, const char **chosen, struct gv_
 	free(types);
 }
 
-int gv_export_write_nova(const struct gv_export *x, struct gv_text *t)
+static int write_nova(const struct gv_export *x, uint32_t flags, struct gv_text *t)
 {
 	struct gv_text spec = {0}, alias = {0};
 	struct gv_strv names = {0};
 	const char **chosen = calloc(x->n ? x->n : 1, sizeof(*chosen));
 
+	(void)flags;
 	if (!chosen)
 		return -ENOMEM;
 	gv_text_add(t, "# nova.conf for the GPUs of %s, by gpuvirt %s (docs/export.md)\n[pci]\n", x->ctx->root,
@@ -293,13 +294,13 @@ static int kv_json(struct gv_text *t, const struct kv_entry *pci, size_t npci, c
 	return 0;
 }
 
-int gv_export_write_kubevirt(const struct gv_export *x, bool yaml, struct gv_text *t)
+static int write_kubevirt(const struct gv_export *x, uint32_t flags, struct gv_text *t)
 {
 	struct kv_entry *pci = NULL, *mdev = NULL;
 	size_t npci = 0, nmdev = 0;
 	int r = kv_collect(x, &pci, &npci, &mdev, &nmdev);
 
-	if (r == 0 && yaml)
+	if (r == 0 && (flags & GPUVIRT_EXPORT_YAML))
 		kv_yaml(t, pci, npci, mdev, nmdev);
 	else if (r == 0)
 		r = kv_json(t, pci, npci, mdev, nmdev);
@@ -367,12 +368,13 @@ static int nfd_counts(const struct gv_export *x, struct nfd_count **v, size_t *n
 	return r;
 }
 
-int gv_export_write_nfd(const struct gv_export *x, struct gv_text *t)
+static int write_nfd(const struct gv_export *x, uint32_t flags, struct gv_text *t)
 {
 	struct nfd_count *v = NULL;
 	size_t n = 0;
 	int r;
 
+	(void)flags;
 	gv_text_add(t, "gpuvirt-gpus=%zu\n", x->n);
 	gv_text_add(t, "gpuvirt-iommu=%s\n", host_passes(x, "iommu.enabled") ? "true" : "false");
 	gv_text_add(t, "gpuvirt-vgpu-manager=%s\n", host_passes(x, "vgpu.manager") ? "true" : "false");
@@ -383,4 +385,22 @@ int gv_export_write_nfd(const struct gv_export *x, struct gv_text *t)
 			gv_text_add(t, "%s=%ld\n", v[i].key, v[i].value);
 	free(v);
 	return r;
+}
+
+/* ---- the public functions ---------------------------------------------------------------- */
+
+GPUVIRT_EXPORT int gpuvirt_export_nova(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, char **out)
+{
+	return gv_export_run(ctx, bdfs, n, flags, 0, write_nova, out);
+}
+
+GPUVIRT_EXPORT int gpuvirt_export_kubevirt(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags,
+					   char **out)
+{
+	return gv_export_run(ctx, bdfs, n, flags, GPUVIRT_EXPORT_YAML, write_kubevirt, out);
+}
+
+GPUVIRT_EXPORT int gpuvirt_export_nfd(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, char **out)
+{
+	return gv_export_run(ctx, bdfs, n, flags, 0, write_nfd, out);
 }

@@ -146,8 +146,9 @@ static void finding_metrics(const struct gv_export *x, struct gv_text *t)
 	}
 }
 
-int gv_export_write_prometheus(const struct gv_export *x, struct gv_text *t)
+static int write_prometheus(const struct gv_export *x, uint32_t flags, struct gv_text *t)
 {
+	(void)flags;
 	gpu_metrics(x, t);
 	profile_metrics(x, t);
 	instance_metrics(x, t);
@@ -251,9 +252,24 @@ static void nodedev_one(const struct gv_export *x, const gpuvirt_device *d, stru
 	gv_text_add(t, "  </capability>\n</device>\n");
 }
 
-int gv_export_write_nodedev(const struct gv_export *x, struct gv_text *t)
+static int write_nodedev(const struct gv_export *x, uint32_t flags, struct gv_text *t)
 {
+	(void)flags;
 	for (size_t i = 0; i < x->n; i++)
 		nodedev_one(x, x->gpus[i].dev, t);
 	return 0;
+}
+
+/* ---- the public functions ---------------------------------------------------------------- */
+
+GPUVIRT_EXPORT int gpuvirt_export_prometheus(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags,
+					     char **out)
+{
+	return gv_export_run(ctx, bdfs, n, flags, 0, write_prometheus, out);
+}
+
+GPUVIRT_EXPORT int gpuvirt_export_nodedev(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags,
+					  char **out)
+{
+	return gv_export_run(ctx, bdfs, n, flags, 0, write_nodedev, out);
 }

@@ -48,13 +48,12 @@ struct gv_export {
 	size_t ninstances;
 };
 
-/* Read the host once: the GPUs (or those named), verdicts, profiles and
- * instances. */
-int gv_export_collect(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, uint32_t known,
-		      struct gv_export *x);
-void gv_export_free(struct gv_export *x);
-/* Hand the text to the caller: 0 with *out, or -ENOMEM. */
-int gv_export_finish(struct gv_export *x, struct gv_text *t, char **out);
+/* A public export function's body: read the host once (the GPUs or those
+ * named, verdicts, profiles, instances), let `write` write the document,
+ * hand it to the caller. */
+typedef int (*gv_export_writer)(const struct gv_export *x, uint32_t flags, struct gv_text *t);
+int gv_export_run(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, uint32_t known,
+		  gv_export_writer write, char **out);
 /* The GPU a profile or instance lives on, when it is exported; NULL if not. */
 const struct gv_xgpu *gv_export_gpu(const struct gv_export *x, const char *bdf);
 /* The finding of a host check by code, or NULL. */
@@ -71,10 +70,5 @@ const char *gv_export_vendor_word(uint16_t vendor);
 void gv_export_trim(char *s);
 const char *gv_export_vendor_domain(uint16_t vendor);
 
-int gv_export_write_nova(const struct gv_export *x, struct gv_text *t);
-int gv_export_write_kubevirt(const struct gv_export *x, bool yaml, struct gv_text *t);
-int gv_export_write_nfd(const struct gv_export *x, struct gv_text *t);
-int gv_export_write_prometheus(const struct gv_export *x, struct gv_text *t);
-int gv_export_write_nodedev(const struct gv_export *x, struct gv_text *t);
 
 #endif

@@ -2,8 +2,9 @@
 /* The export capability: what the host offers, in the language of the
  * engines that schedule GPU VMs (gpuvirt/export.h, docs/export.md). This
  * file reads the host once for every format and holds the naming rules;
- * export-cluster.c writes Nova's, KubeVirt's and node-feature-discovery's
- * documents, export-metrics.c Prometheus's and libvirt's. */
+ * export-cluster.c writes (and exports the functions of) Nova's, KubeVirt's
+ * and node-feature-discovery's documents, export-metrics.c Prometheus's and
+ * libvirt's: they call this file, never the other way round. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -270,8 +271,10 @@ static void annotate(struct gv_export *x)
 	gv_clear_error(x->ctx);
 }
 
-int gv_export_collect(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, uint32_t known,
-		      struct gv_export *x)
+static void export_free(struct gv_export *x);
+
+static int export_collect(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, uint32_t known,
+			  struct gv_export *x)
 {
 	int r;
 
@@ -286,14 +289,14 @@ int gv_export_collect(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint3
 	x->ctx = ctx;
 	if ((r = collect_gpus(x, bdfs, n)) < 0 || (r = gpuvirt_check_host(ctx, 0, &x->report)) < 0 ||
 	    (r = collect_profiles(x)) < 0 || (r = collect_instances(x)) < 0) {
-		gv_export_free(x);
+		export_free(x);
 		return r;
 	}
 	annotate(x);
 	return 0;
 }
 
-void gv_export_free(struct gv_export *x)
+static void export_free(struct gv_export *x)
 {
 	for (size_t i = 0; i < x->n; i++)
 		gpuvirt_device_unref(x->gpus[i].dev);
@@ -333,7 +336,7 @@ const gpuvirt_finding *gv_export_finding(const struct gv_export *x, const char *
 	return found;
 }
 
-int gv_export_finish(struct gv_export *x, struct gv_text *t, char **out)
+static int export_finish(struct gv_export *x, struct gv_text *t, char **out)
 {
 	int r = 0;
 
@@ -345,16 +348,14 @@ int gv_export_finish(struct gv_export *x, struct gv_text *t, char **out)
 	} else {
 		*out = t->buf;
 	}
-	gv_export_free(x);
+	export_free(x);
 	return r;
 }
 
-/* ---- the public functions ---------------------------------------------------------- */
+/* ---- one document ------------------------------------------------------------------ */
 
-typedef int (*writer_fn)(const struct gv_export *x, uint32_t flags, struct gv_text *t);
-
-static int export_with(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, uint32_t known,
-		       writer_fn write, char **out)
+int gv_export_run(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, uint32_t known,
+		  gv_export_writer write, char **out)
 {
 	struct gv_text t = {0};
 	struct gv_export x;
@@ -364,69 +365,12 @@ static int export_with(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint
 		*out = NULL;
 	if (!out)
 		return -EINVAL;
-	if ((r = gv_export_collect(ctx, bdfs, n, flags, known, &x)) < 0)
+	if ((r = export_collect(ctx, bdfs, n, flags, known, &x)) < 0)
 		return r;
 	if ((r = write(&x, flags, &t)) < 0) {
 		free(t.buf);
-		gv_export_free(&x);
+		export_free(&x);
 		return r;
 	}
-	return gv_export_finish(&x, &t, out);
-}
-
-static int nova(const struct gv_export *x, uint32_t flags, struct gv_text *t)
-{
-	(void)flags;
-	return gv_export_write_nova(x, t);
-}
-
-static int kubevirt(const struct gv_export *x, uint32_t flags, struct gv_text *t)
-{
-	return gv_export_write_kubevirt(x, flags & GPUVIRT_EXPORT_YAML, t);
-}
-
-static int nfd(const struct gv_export *x, uint32_t flags, struct gv_text *t)
-{
-	(void)flags;
-	return gv_export_write_nfd(x, t);
-}
-
-static int prometheus(const struct gv_export *x, uint32_t flags, struct gv_text *t)
-{
-	(void)flags;
-	return gv_export_write_prometheus(x, t);
-}
-
-static int nodedev(const struct gv_export *x, uint32_t flags, struct gv_text *t)
-{
-	(void)flags;
-	return gv_export_write_nodedev(x, t);
-}
-
-GPUVIRT_EXPORT int gpuvirt_export_nova(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, char **out)
-{
-	return export_with(ctx, bdfs, n, flags, 0, nova, out);
-}
-
-GPUVIRT_EXPORT int gpuvirt_export_kubevirt(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags,
-					   char **out)
-{
-	return export_with(ctx, bdfs, n, flags, GPUVIRT_EXPORT_YAML, kubevirt, out);
-}
-
-GPUVIRT_EXPORT int gpuvirt_export_nfd(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags, char **out)
-{
-	return export_with(ctx, bdfs, n, flags, 0, nfd, out);
-}
-
-GPUVIRT_EXPORT int gpuvirt_export_prometheus(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags,
-					     char **out)
-{
-	return export_with(ctx, bdfs, n, flags, 0, prometheus, out);
-}
-
-GPUVIRT_EXPORT int gpuvirt_export_nodedev(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t flags,
-					  char **out)
-{
-	return export_with(ctx, bdfs, n, flags, 0, nodedev, out);
+	return export_finish(&x, &t, out);
 }
