@@ -90,6 +90,13 @@ static int check_group(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 		    "Move the GPU to a slot whose group holds only it (an x16 slot wired to the CPU), or enable "
 		    "ACS in the firmware; to pass the group whole, allow it explicitly (gpuvirt bind --allow-group)",
 		    "IOMMU group %d also holds %s%s%s", group, foreign, same[0] ? "; and " : "", same);
+	if (h->opts.acs_override[0])
+		return gv_report_add(r, bdf, "gpu.iommu_group.isolated", W,
+				     "Remove pcie_acs_override= and isolate the GPU in hardware (a slot wired to the CPU, "
+				     "ACS enabled in the firmware); until then treat its group as shared",
+				     "IOMMU group %d holds %s%s, but only as pcie_acs_override=%s splits it: the hardware "
+				     "may not isolate it",
+				     group, same[0] ? "the GPU and " : "only this device", same, h->opts.acs_override);
 	if (same[0])
 		return gv_report_add(r, bdf, "gpu.iommu_group.isolated", P, NULL,
 				     "IOMMU group %d holds the GPU and %s; they are moved together", group, same);

@@ -262,6 +262,22 @@ static int check_iommu_cmdline(gpuvirt_report *r, const struct host *h)
 	return e;
 }
 
+/* The ACS override patch makes the kernel split IOMMU groups the hardware
+ * does not isolate: every group's isolation is then a claim, not a fact. */
+static int check_acs_override(gpuvirt_report *r, const struct host *h)
+{
+	if (!h->cmdline_known)
+		return gv_report_add(r, NULL, "iommu.acs_override", I, NULL, "cannot read /proc/cmdline");
+	if (!h->opts.acs_override[0])
+		return gv_report_add(r, NULL, "iommu.acs_override", P, NULL, "no ACS override on the kernel command line");
+	return gv_report_add(r, NULL, "iommu.acs_override", W,
+			     "Remove pcie_acs_override= from the kernel command line and isolate the GPUs in hardware (a "
+			     "slot wired to the CPU, ACS enabled in the firmware)",
+			     "pcie_acs_override=%s: the kernel splits IOMMU groups the hardware may not isolate, so a "
+			     "device in a VM may reach devices of other groups by peer-to-peer DMA",
+			     h->opts.acs_override);
+}
+
 /* VT-d's extended capabilities say whether it remaps interrupts (bit 3). */
 static int check_vtd_remapping(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h)
 {
@@ -323,7 +339,8 @@ static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 {
 	int e;
 
-	if ((e = check_iommu_firmware(r, h)) < 0 || (e = check_iommu_cmdline(r, h)) < 0)
+	if ((e = check_iommu_firmware(r, h)) < 0 || (e = check_iommu_cmdline(r, h)) < 0 ||
+	    (e = check_acs_override(r, h)) < 0)
 		return e;
 	return check_interrupt_remapping(ctx, r, h);
 }

@@ -476,6 +476,10 @@ int gv_parse_cmdline_iommu(const char *buf, size_t len, struct gv_iommu_cmdline 
 		out->intremap_off = 1;
 	if (cmdline_value(buf, len, "intel_iommu", v, sizeof(v)) && strstr(v, "igfx_off"))
 		out->igfx_off = 1;
+	/* The out-of-tree ACS override patch: IOMMU groups split without the
+	 * hardware's isolation. */
+	if (cmdline_value(buf, len, "pcie_acs_override", v, sizeof(v)))
+		snprintf(out->acs_override, sizeof(out->acs_override), "%s", v[0] ? v : "(set)");
 	return 0;
 }
 

@@ -628,6 +628,7 @@ int gv_parse_vgpu_table(const char *buf, size_t len, struct gv_vgpu_entry **entr
 /* IOMMU options on the kernel command line: 1 on, -1 off, 0 not given. */
 struct gv_iommu_cmdline {
 	int intel, amd, passthrough, off, intremap_off, igfx_off;
+	char acs_override[64]; /* pcie_acs_override='s value ("" when absent; "(set)" without one) */
 };
 int gv_parse_cmdline_iommu(const char *buf, size_t len, struct gv_iommu_cmdline *out);
 /* /proc/cpuinfo: the first CPU's vendor and virtualization flags. */

@@ -55,6 +55,7 @@ static const struct {
     {"iommu.enabled", "Checking if IOMMU is enabled by kernel"},
     {"iommu.cmdline", "Checking the kernel command line for IOMMU options"},
     {"iommu.interrupt_remapping", "Checking for interrupt remapping"},
+    {"iommu.acs_override", "Checking for an ACS override"},
     {"module.vfio", "Checking for the vfio module"},
     {"module.vfio_pci", "Checking for the vfio-pci module"},
     {"module.vfio_iommu_type1", "Checking for the vfio_iommu_type1 module"},

@@ -184,6 +184,39 @@ START_TEST(iommu_cmdline)
 }
 END_TEST
 
+/* The ACS override patch splits groups the hardware does not isolate: the
+ * host says so, and every group's isolation is a warning naming it (it
+ * blocks nothing: bind proceeds, as the verdict says). */
+START_TEST(acs_override)
+{
+	const char *root = th_host("workstation");
+	gpuvirt_report *r = check_root(root);
+
+	ck_assert_int_eq(sev(r, NULL, "iommu.acs_override"), PASS);
+	ck_assert_int_eq(sev(r, "0000:01:00.0", "gpu.iommu_group.isolated"), PASS);
+	gpuvirt_report_unref(r);
+	th_write(root, "proc/cmdline", "root=/dev/sda1 intel_iommu=on pcie_acs_override=downstream,multifunction\n");
+	r = check_root(root);
+	ck_assert_int_eq(sev(r, NULL, "iommu.acs_override"), WARN);
+	ck_assert_str_eq(msg(r, NULL, "iommu.acs_override"),
+			 "pcie_acs_override=downstream,multifunction: the kernel splits IOMMU groups the hardware may not "
+			 "isolate, so a device in a VM may reach devices of other groups by peer-to-peer DMA");
+	ck_assert_int_eq(sev(r, "0000:01:00.0", "gpu.iommu_group.isolated"), WARN);
+	ck_assert_str_eq(msg(r, "0000:01:00.0", "gpu.iommu_group.isolated"),
+			 "IOMMU group 1 holds the GPU and 0000:01:00.1 (Audio device, same card), but only as "
+			 "pcie_acs_override=downstream,multifunction splits it: the hardware may not isolate it");
+	ck_assert_int_eq(sev(r, "0000:00:02.0", "gpu.iommu_group.isolated"), WARN);
+	ck_assert_int_eq(gpuvirt_report_can_passthrough(r, "0000:01:00.0"), 1);
+	gpuvirt_report_unref(r);
+	/* A group that holds another card still fails, override or not. */
+	root = th_host("bad-group");
+	th_write(root, "proc/cmdline", "root=/dev/sda1 pcie_acs_override=downstream\n");
+	r = check_root(root);
+	ck_assert_int_eq(sev(r, "0000:02:00.0", "gpu.iommu_group.isolated"), FAIL);
+	gpuvirt_report_unref(r);
+}
+END_TEST
+
 START_TEST(interrupt_remapping)
 {
 	const char *root = th_host("t4");
@@ -786,6 +819,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, iommu_groups_of_mdevs_do_not_count);
 	tcase_add_test(tc, iommu_cmdline);
 	tcase_add_test(tc, interrupt_remapping);
+	tcase_add_test(tc, acs_override);
 	tcase_add_test(tc, vfio_modules);
 	tcase_add_test(tc, xen_dom0);
 	tcase_add_test(tc, group_isolation);

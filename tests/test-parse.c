@@ -207,6 +207,13 @@ START_TEST(cmdline_iommu)
 	ck_assert_int_eq(gv_parse_cmdline_iommu(S("iommu.passthrough=1 intel_iommu=igfx_off"), &c), 0);
 	ck_assert_int_eq(c.passthrough, 1);
 	ck_assert_int_eq(c.igfx_off, 1);
+	ck_assert_str_eq(c.acs_override, "");
+	ck_assert_int_eq(gv_parse_cmdline_iommu(S("quiet pcie_acs_override=downstream,multifunction\n"), &c), 0);
+	ck_assert_str_eq(c.acs_override, "downstream,multifunction");
+	ck_assert_int_eq(gv_parse_cmdline_iommu(S("pcie_acs_override"), &c), 0);
+	ck_assert_str_eq(c.acs_override, "(set)");
+	ck_assert_int_eq(gv_parse_cmdline_iommu(S("xpcie_acs_override=id:8086:1234"), &c), 0);
+	ck_assert_str_eq(c.acs_override, "");
 	/* Only whole words count: "xintel_iommu=off" is something else. */
 	ck_assert_int_eq(gv_parse_cmdline_iommu(S("xintel_iommu=off intel_iommux=on"), &c), 0);
 	ck_assert_int_eq(c.intel, 0);
