@@ -105,24 +105,27 @@ static void assess_vfs(gpuvirt_state_plan *p, struct gv_item *it)
 {
 	gpuvirt_device *pf = NULL;
 	char now[64], why[256];
-	uint32_t total, num;
+	int total, num;
 
 	if (!need_device(p, it, it->w.device, &pf))
 		return;
-	total = gpuvirt_device_get_sriov_total_vfs(pf);
+	total = gpuvirt_device_get_sriov_total_vfs(pf); /* -1: no SR-IOV */
 	num = gpuvirt_device_get_sriov_num_vfs(pf);
 	gpuvirt_device_unref(pf);
-	snprintf(now, sizeof(now), "%u VFs", num);
-	if ((uint32_t)it->w.count > total) {
-		snprintf(why, sizeof(why), "%s has %u VFs at most", it->w.device, total);
+	snprintf(now, sizeof(now), total > 0 ? "%d VFs" : "no SR-IOV", num);
+	if (total <= 0) {
+		snprintf(why, sizeof(why), "%s has no SR-IOV: no VFs to enable", it->w.device);
 		set(it, GPUVIRT_STATE_BLOCKED, now, why);
-	} else if (num == (uint32_t)it->w.count) {
+	} else if (it->w.count > total) {
+		snprintf(why, sizeof(why), "%s has %d VFs at most", it->w.device, total);
+		set(it, GPUVIRT_STATE_BLOCKED, now, why);
+	} else if (num == it->w.count) {
 		set(it, GPUVIRT_STATE_IN_PLACE, now, NULL);
 	} else if (num == 0) {
 		set(it, GPUVIRT_STATE_TO_DO, now, "enable the VFs (sriov_numvfs)");
 	} else {
 		snprintf(why, sizeof(why),
-			 "%s has %u VFs enabled: the kernel changes the count only from 0, and lowering it would "
+			 "%s has %d VFs enabled: the kernel changes the count only from 0, and lowering it would "
 			 "remove VFs their users hold; set it to 0 by hand first",
 			 it->w.device, num);
 		set(it, GPUVIRT_STATE_BLOCKED, now, why);
