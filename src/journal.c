@@ -154,6 +154,32 @@ int gv_journal_end_create(gpuvirt_ctx *ctx, const char *uuid)
 	return gv_journal_remove(ctx, name);
 }
 
+/* The journal of a PF's VFs being enabled with its autoprobe off,
+ * run/gpuvirt/gpu-<pf>.journal, under the PF's lock. */
+int gv_journal_begin_vfs(gpuvirt_ctx *ctx, const char *pf)
+{
+	struct gv_journal *j = calloc(1, sizeof(*j));
+	int r;
+
+	if (!j)
+		return -ENOMEM;
+	j->kind = GV_JOURNAL_VFS;
+	j->state = GV_STATE_ENABLING;
+	snprintf(j->key, sizeof(j->key), "gpu-%s", pf);
+	snprintf(j->parent, sizeof(j->parent), "%s", pf);
+	r = gv_journal_write(ctx, j->key, j);
+	free(j);
+	return r;
+}
+
+int gv_journal_end_vfs(gpuvirt_ctx *ctx, const char *pf)
+{
+	char name[GV_KEY_LEN];
+
+	snprintf(name, sizeof(name), "gpu-%s", pf);
+	return gv_journal_remove(ctx, name);
+}
+
 /* ---- instance records -------------------------------------------------- */
 
 int gv_record_read(gpuvirt_ctx *ctx, const char *uuid, struct gv_record *rec)

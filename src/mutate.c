@@ -338,26 +338,6 @@ int gv_mut_sriov_numvfs(gpuvirt_ctx *ctx, const char *pf, int count)
  * (nvme does, when its controller never becomes ready: seen on the real
  * kernel tier). The PF's setting is put back once the VFs exist (it only
  * matters when they are made). */
-static int vfs_journal(gpuvirt_ctx *ctx, const char *pf, bool begin)
-{
-	struct gv_journal *j;
-	char name[GV_KEY_LEN];
-	int r;
-
-	snprintf(name, sizeof(name), "gpu-%s", pf);
-	if (!begin)
-		return gv_journal_remove(ctx, name);
-	if (!(j = calloc(1, sizeof(*j))))
-		return -ENOMEM;
-	j->kind = GV_JOURNAL_VFS;
-	j->state = GV_STATE_ENABLING;
-	snprintf(j->key, sizeof(j->key), "%s", name);
-	snprintf(j->parent, sizeof(j->parent), "%s", pf);
-	r = gv_journal_write(ctx, name, j);
-	free(j);
-	return r;
-}
-
 int gv_mut_enable_vfs(gpuvirt_ctx *ctx, const char *bdf, int count)
 {
 	char rel[128], was[16];
@@ -373,14 +353,14 @@ int gv_mut_enable_vfs(gpuvirt_ctx *ctx, const char *bdf, int count)
 		return gv_mut_sriov_numvfs(ctx, bdf, count);
 	/* A crash with autoprobe off would leave it off: the journal lets
 	 * gpuvirt recover turn it on again. */
-	if ((r = vfs_journal(ctx, bdf, true)) < 0 || (r = gv_mut_write(ctx, bdf, rel, "0\n")) < 0)
+	if ((r = gv_journal_begin_vfs(ctx, bdf)) < 0 || (r = gv_mut_write(ctx, bdf, rel, "0\n")) < 0)
 		return r;
 	r = gv_mut_sriov_numvfs(ctx, bdf, count);
 	char why[sizeof(ctx->error)];
 	memcpy(why, ctx->error, sizeof(why));
 	int e = gv_mut_write(ctx, bdf, rel, "1\n");
 	if (e == 0)
-		e = vfs_journal(ctx, bdf, false);
+		e = gv_journal_end_vfs(ctx, bdf);
 	if (r == 0)
 		r = e;
 	else

@@ -352,6 +352,10 @@ int gv_journal_remove(gpuvirt_ctx *ctx, const char *name);
 int gv_journal_begin_create(gpuvirt_ctx *ctx, const char *uuid, int mechanism, const char *parent,
 			    const char *mdev_parent, const char *profile, const char *vf);
 int gv_journal_end_create(gpuvirt_ctx *ctx, const char *uuid);
+/* The journal of a PF's VFs being enabled with its sriov_drivers_autoprobe
+ * off (run/gpuvirt/gpu-<pf>.journal, kind vfs): recovery turns it on. */
+int gv_journal_begin_vfs(gpuvirt_ctx *ctx, const char *pf);
+int gv_journal_end_vfs(gpuvirt_ctx *ctx, const char *pf);
 /* Hand an unfinished journal over: owner 0 (recovery may finish it) or the
  * pid of a writer still blocked in the kernel. */
 int gv_journal_hand_over(gpuvirt_ctx *ctx, const char *name, struct gv_journal *j, pid_t writer);
