@@ -68,8 +68,12 @@ static void nova_passthrough(const struct gv_export *x, const struct gv_xgpu *g,
 		const char *m = gpuvirt_device_get_iommu_group_member(g->dev, i);
 		gpuvirt_device *c = NULL;
 		char name[64];
-		if (!gv_export_is_companion(g->bdf, m) || gpuvirt_device_new_from_bdf(x->ctx, m, &c) < 0)
+		if (strcmp(m, g->bdf) == 0 || gpuvirt_device_new_from_bdf(x->ctx, m, &c) < 0)
 			continue;
+		if (!gv_device_is_companion(g->dev, c)) {
+			gpuvirt_device_unref(c);
+			continue;
+		}
 		companion_alias(g->model, c, name, sizeof(name));
 		nova_function(spec, alias, names, c, name);
 		gpuvirt_device_unref(c);

@@ -58,8 +58,6 @@ int gv_export_run(gpuvirt_ctx *ctx, const char *const *bdfs, size_t n, uint32_t 
 const struct gv_xgpu *gv_export_gpu(const struct gv_export *x, const char *bdf);
 /* The finding of a host check by code, or NULL. */
 const gpuvirt_finding *gv_export_finding(const struct gv_export *x, const char *code, const char *subject);
-/* Is the function a companion (audio, USB-C) of the GPU: same slot, not itself? */
-bool gv_export_is_companion(const char *gpu, const char *bdf);
 /* A name within [A-Za-z0-9] with `sep` between words, lower-case when asked,
  * at most size - 1 characters, never empty ("x"). */
 void gv_export_slug(const char *in, char sep, bool lower, char *out, size_t size);

@@ -164,11 +164,6 @@ void gv_export_trim(char *s)
 		s[--n] = '\0';
 }
 
-bool gv_export_is_companion(const char *gpu, const char *bdf)
-{
-	return strlen(gpu) == 12 && strlen(bdf) == 12 && strncmp(gpu, bdf, 10) == 0 && strcmp(gpu, bdf) != 0;
-}
-
 /* ---- reading the host once ---------------------------------------------------------- */
 
 static int add_gpu(struct gv_export *x, gpuvirt_device *d)
