@@ -11,13 +11,8 @@ G=$BUILD/gpuvirt
 EX=$BUILD/examples
 PY=/usr/bin/python3
 export GPUVIRT_LOG=err
-PASS=0 FAIL=0
-log() { echo "gpuvirt-guest: $*"; }
-pass() { PASS=$((PASS + 1)); }
-fail() { FAIL=$((FAIL + 1)); log "FAIL: $*"; }
-check_eq() { if [ "$2" = "$3" ]; then pass; else fail "$1: expected '$2', got '$3'"; fi; }
-check_true() { local w=$1; shift; if "$@"; then pass; else fail "$w"; fi; }
-drv() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
+# shellcheck source=guest-lib.sh
+. "$SRC/tests/kernel/guest-lib.sh"
 finding() { # CODE [SUBJECT] -> severity
 	"$G" check --json | $PY -c 'import json,sys
 d=json.load(sys.stdin); s=sys.argv[2] if len(sys.argv)>2 else None
@@ -325,5 +320,4 @@ EOF
 	done
 fi
 
-log "$BOOT: $PASS passed, $FAIL failed"
-echo "$PASS passed, $FAIL failed" > "$RESULTS/result-$BOOT"
+report "$BOOT" "$RESULTS"

@@ -13,13 +13,8 @@ SRC=$1 BUILD=$2 BOOT=$3 RESULTS=$4
 G=$BUILD/gpuvirt
 PY=/usr/bin/python3
 export GPUVIRT_LOG=err
-PASS=0 FAIL=0
-log() { echo "gpuvirt-guest: $*"; }
-pass() { PASS=$((PASS + 1)); }
-fail() { FAIL=$((FAIL + 1)); log "FAIL: $*"; }
-check_eq() { if [ "$2" = "$3" ]; then pass; else fail "$1: expected '$2', got '$3'"; fi; }
-check_true() { local w=$1; shift; if "$@"; then pass; else fail "$w"; fi; }
-drv() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
+# shellcheck source=guest-lib.sh
+. "$SRC/tests/kernel/guest-lib.sh"
 NVME=0000:00:05.0
 U0=7b0e0c1a-0000-4000-8000-000000000000
 U1=7b0e0c1a-0000-4000-8000-000000000001
@@ -70,5 +65,4 @@ d = json.loads(sys.argv[1]); assert d["not_held"] == 0 and all(i["status"] in ("
 	check_eq "diff exits 0 after it" 0 "$rc"
 fi
 
-log "$BOOT: $PASS passed, $FAIL failed"
-echo "$PASS passed, $FAIL failed" >"$RESULTS/result-$BOOT"
+report "$BOOT" "$RESULTS"
