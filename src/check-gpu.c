@@ -143,6 +143,50 @@ static int check_reset(gpuvirt_report *r, const struct host *h, gpuvirt_device *
 			     flr ? "" : " (no function-level reset)");
 }
 
+/* The 64-bit BARs and the window a VM needs for them: QEMU q35's default
+ * holds 32 GiB; a larger need is a warning with the settings to give. */
+static int check_bars(gpuvirt_report *r, gpuvirt_device *dev)
+{
+	const char *bdf = gpuvirt_device_get_bdf(dev);
+	const gpuvirt_device *one[1] = {dev};
+	char list[512] = "", a[32], b[32], remedy[512];
+	uint64_t window, size, sizes;
+	uint32_t flags;
+	size_t l = 0;
+	int e = gpuvirt_guest_mmio64_window(one, 1, &window);
+
+	if (e == -ENODATA)
+		return gv_report_add(r, bdf, "gpu.bars", I, NULL, "BAR sizes unknown: the kernel shows no resource file");
+	if (e < 0)
+		return e; /* the read that failed is logged, naming the file */
+	for (unsigned i = 0; i < GV_NBARS && l < sizeof(list); i++) {
+		if (gpuvirt_device_get_bar(dev, i, &size, &flags, &sizes) < 0 || !(flags & GPUVIRT_BAR_64))
+			continue;
+		l += (size_t)snprintf(list + l, sizeof(list) - l, "%sBAR%u %s", l ? ", " : "", i,
+				      gv_format_size(size, a, sizeof(a)));
+		if (sizes && l < sizeof(list) && (UINT64_C(1) << (63 - __builtin_clzll(sizes))) > size >> 20)
+			l += (size_t)snprintf(list + l, sizeof(list) - l, " (resizable up to %s)",
+					      gv_format_size((UINT64_C(1) << 20) << (63 - __builtin_clzll(sizes)), b,
+							     sizeof(b)));
+	}
+	if (window == 0)
+		return gv_report_add(r, bdf, "gpu.bars", P, NULL, "no 64-bit BAR: fits any VM's PCI window");
+	gv_format_size(window, a, sizeof(a));
+	if (window <= GPUVIRT_QEMU_Q35_MMIO64)
+		return gv_report_add(r, bdf, "gpu.bars", P, NULL,
+				     "64-bit BARs: %s; a VM needs a %s 64-bit PCI window (QEMU q35's default: 32 GiB)",
+				     list, a);
+	snprintf(remedy, sizeof(remedy),
+		 "Give the VM a %s 64-bit PCI window: QEMU -global q35-pcihost.pci-hole64-size=%lluG (pc machine: "
+		 "i440FX-pcihost), libvirt <pcihole64 unit='KiB'>%llu</pcihole64> in the pcie-root controller, OVMF "
+		 "-fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=%llu; gpuvirt-qemu emits them",
+		 a, (unsigned long long)(window >> 30), (unsigned long long)(window >> 10),
+		 (unsigned long long)(window >> 20));
+	return gv_report_add(r, bdf, "gpu.bars", W, remedy,
+			     "64-bit BARs: %s; a VM needs a %s 64-bit PCI window, more than QEMU q35's default 32 GiB",
+			     list, a);
+}
+
 /* A refusal of the unit's move under this code, or NULL. */
 static const struct gv_refusal *unit_refuses(const struct gv_unit *u, const char *code)
 {
@@ -316,7 +360,7 @@ int gv_check_device(gpuvirt_ctx *ctx, gpuvirt_report *r, struct host *h, gpuvirt
 		gv_unit_free(&u);
 		return e;
 	}
-	if ((e = check_group(ctx, r, h, dev)) < 0 || (e = check_reset(r, h, dev)) < 0 ||
+	if ((e = check_group(ctx, r, h, dev)) < 0 || (e = check_reset(r, h, dev)) < 0 || (e = check_bars(r, dev)) < 0 ||
 	    (e = check_driver(ctx, r, dev, &u)) < 0 || (e = check_sriov(r, dev)) < 0 ||
 	    (e = check_vgpu(ctx, r, dev, &mechanism, ev)) < 0 ||
 	    (e = gv_check_verdicts(r, h, dev, mechanism, ev, &u)) < 0) {

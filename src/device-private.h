@@ -28,6 +28,8 @@ struct gpuvirt_device {
 	uint32_t modes;
 	char *persistent_driver; /* driverctl's record, etc/driverctl.d/pci-<bdf> */
 	uint64_t generation;	 /* the context's generation when it was read */
+	int bars_read;		 /* 0: not yet; 1: read; a negative errno: the read failed */
+	struct gv_bar bars[GV_NBARS];
 };
 
 #endif

@@ -178,6 +178,8 @@ void gv_unmap_local_file(const char *map, size_t len);
  * UINT64_MAX when that cannot be told. */
 uint64_t gv_process_start(pid_t pid);
 
+/* "256 MiB", "32 GiB", "128 B": the largest unit that divides it. */
+const char *gv_format_size(uint64_t bytes, char *buf, size_t size);
 /* ---- string vectors (util.c) ---- */
 struct gv_strv {
 	char **v;
@@ -609,6 +611,23 @@ struct gv_ids_line {
 	size_t name_len;
 };
 int gv_parse_pciids_line(const char *line, size_t len, struct gv_ids_line *out);
+
+/* A function's BARs (parse-pci.c): `resource`'s first six lines. */
+#define GV_NBARS 6
+struct gv_bar {
+	uint64_t size;	/* bytes; 0: unused, or the upper half of a 64-bit BAR */
+	uint32_t flags;	/* gpuvirt_bar_flag bits */
+	uint64_t sizes; /* resizable: bit k = 1 MiB << k is supported; 0: fixed */
+};
+int gv_parse_resource(const char *buf, size_t len, struct gv_bar bars[GV_NBARS]);
+/* `resourceN_resize`: the supported sizes as the kernel prints them (hex). */
+int gv_parse_rebar_sizes(const char *buf, size_t len, uint64_t *sizes);
+/* The Resizable BAR capability of extended config space into bars[].sizes:
+ * -ENODATA without extended space, -ENOENT without the capability. */
+int gv_parse_rebar_config(const uint8_t *cfg, size_t len, struct gv_bar bars[GV_NBARS]);
+/* The 64-bit window (bytes, whole GiB) a guest needs for BARs of these
+ * sizes (sorted in place, largest first); 0 for none. */
+uint64_t gv_mmio64_window(uint64_t *sizes, size_t n);
 
 /* The vGPU support table: "VVVV DDDD SVID SDID MECHANISM NAME" lines, IDs in
  * hex or "*" (subsystem only), comments after '#'. */

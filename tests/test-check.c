@@ -217,6 +217,41 @@ START_TEST(acs_override)
 }
 END_TEST
 
+/* The 64-bit BARs against QEMU q35's 32 GiB window: a 32 GiB Resizable
+ * BAR needs 65 GiB (a warning with the settings), a BAR that could grow is
+ * named; unknown without a resource file. A warning blocks nothing. */
+START_TEST(bar_window)
+{
+	const char *root = th_host("rebar");
+	gpuvirt_report *r = check_root(root);
+
+	ck_assert_int_eq(sev(r, "0000:01:00.0", "gpu.bars"), WARN);
+	ck_assert_str_eq(msg(r, "0000:01:00.0", "gpu.bars"),
+			 "64-bit BARs: BAR1 32 GiB, BAR3 32 MiB; a VM needs a 65 GiB 64-bit PCI window, more than QEMU "
+			 "q35's default 32 GiB");
+	ck_assert_str_eq(remedy(r, "0000:01:00.0", "gpu.bars"),
+			 "Give the VM a 65 GiB 64-bit PCI window: QEMU -global q35-pcihost.pci-hole64-size=65G (pc "
+			 "machine: i440FX-pcihost), libvirt <pcihole64 unit='KiB'>68157440</pcihole64> in the pcie-root "
+			 "controller, OVMF -fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=66560; gpuvirt-qemu emits them");
+	ck_assert_int_eq(sev(r, "0000:02:00.0", "gpu.bars"), PASS);
+	ck_assert_str_eq(msg(r, "0000:02:00.0", "gpu.bars"),
+			 "64-bit BARs: BAR0 256 MiB (resizable up to 8 GiB), BAR2 2 MiB; a VM needs a 2 GiB 64-bit PCI "
+			 "window (QEMU q35's default: 32 GiB)");
+	gpuvirt_report_unref(r);
+	th_remove(root, "sys/devices/pci0000:00/0000:00:01.1/0000:02:00.0/resource");
+	r = check_root(root);
+	ck_assert_int_eq(sev(r, "0000:02:00.0", "gpu.bars"), INFO);
+	ck_assert_str_eq(msg(r, "0000:02:00.0", "gpu.bars"), "BAR sizes unknown: the kernel shows no resource file");
+	gpuvirt_report_unref(r);
+	r = check_root(th_host("a100x8")); /* 128 GiB BAR1: warned, and passthrough still yes */
+	ck_assert_str_eq(msg(r, "0000:07:00.0", "gpu.bars"),
+			 "64-bit BARs: BAR1 128 GiB, BAR3 32 MiB; a VM needs a 257 GiB 64-bit PCI window, more than "
+			 "QEMU q35's default 32 GiB");
+	ck_assert_int_eq(gpuvirt_report_can_passthrough(r, "0000:07:00.0"), 1);
+	gpuvirt_report_unref(r);
+}
+END_TEST
+
 START_TEST(interrupt_remapping)
 {
 	const char *root = th_host("t4");
@@ -820,6 +855,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, iommu_cmdline);
 	tcase_add_test(tc, interrupt_remapping);
 	tcase_add_test(tc, acs_override);
+	tcase_add_test(tc, bar_window);
 	tcase_add_test(tc, vfio_modules);
 	tcase_add_test(tc, xen_dom0);
 	tcase_add_test(tc, group_isolation);

@@ -251,6 +251,110 @@ START_TEST(real_kernel_iommu_off)
 }
 END_TEST
 
+/* BARs: a 32 GiB Resizable BAR, one that could grow to 8 GiB, the window
+ * a VM needs for both; a function without a resource file; the recording
+ * of a real kernel (q35's bochs-display). */
+START_TEST(bars)
+{
+	const uint64_t M = UINT64_C(1) << 20, G = UINT64_C(1) << 30;
+	gpuvirt_ctx *ctx = th_ctx("rebar");
+	gpuvirt_device *nv = get(ctx, "0000:01:00.0"), *amd = get(ctx, "0000:02:00.0"), *hb = get(ctx, "0000:00:00.0");
+	const gpuvirt_device *both[] = {nv, amd};
+	uint64_t size = 1, sizes = 1, window = 1;
+	uint32_t flags = 1;
+
+	ck_assert_int_eq(gpuvirt_device_get_bar(nv, 0, &size, &flags, &sizes), 0);
+	ck_assert_uint_eq(size, 16 * M);
+	ck_assert_uint_eq(flags, GPUVIRT_BAR_MEM);
+	ck_assert_uint_eq(sizes, 0);
+	ck_assert_int_eq(gpuvirt_device_get_bar(nv, 1, &size, &flags, &sizes), 0);
+	ck_assert_uint_eq(size, 32 * G);
+	ck_assert_uint_eq(flags, GPUVIRT_BAR_MEM | GPUVIRT_BAR_64 | GPUVIRT_BAR_PREFETCH | GPUVIRT_BAR_RESIZABLE);
+	ck_assert_uint_eq(sizes, 0xff00); /* 256 MiB to 32 GiB */
+	ck_assert_int_eq(gpuvirt_device_get_bar(nv, 2, &size, &flags, &sizes), 0);
+	ck_assert_uint_eq(size, 0); /* BAR1's upper half */
+	ck_assert_uint_eq(flags, 0);
+	ck_assert_int_eq(gpuvirt_device_get_bar(nv, 5, &size, &flags, NULL), 0);
+	ck_assert_uint_eq(size, 128);
+	ck_assert_uint_eq(flags, GPUVIRT_BAR_IO);
+	ck_assert_int_eq(gpuvirt_device_get_bar(nv, 6, &size, NULL, NULL), -ERANGE);
+	ck_assert_int_eq(gpuvirt_device_get_bar(NULL, 0, &size, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(gpuvirt_device_get_bar(amd, 0, &size, &flags, &sizes), 0);
+	ck_assert_uint_eq(size, 256 * M);
+	ck_assert_uint_eq(sizes, 0x3f00); /* up to 8 GiB */
+	ck_assert_int_eq(gpuvirt_guest_mmio64_window(both, 2, &window), 0);
+	ck_assert_uint_eq(window, 65 * G); /* 32 G + 256 M + 32 M + 2 M, 31 G of alignment, 1 G spare */
+	ck_assert_int_eq(gpuvirt_guest_mmio64_window(both + 1, 1, &window), 0);
+	ck_assert_uint_eq(window, 2 * G);
+	ck_assert_int_eq(gpuvirt_guest_mmio64_window(NULL, 0, &window), 0);
+	ck_assert_uint_eq(window, 0);
+	ck_assert_int_eq(gpuvirt_device_get_bar(hb, 0, &size, NULL, NULL), -ENODATA);
+	ck_assert_int_eq(gpuvirt_guest_mmio64_window((const gpuvirt_device *const[]){nv, hb}, 2, &window), -ENODATA);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "0000:00:00.0: the kernel shows no"));
+	gpuvirt_device_unref(nv);
+	gpuvirt_device_unref(amd);
+	gpuvirt_device_unref(hb);
+	gpuvirt_ctx_unref(ctx);
+
+	ctx = th_ctx("qemu-q35-iommu-on");
+	nv = get(ctx, "0000:00:01.0");
+	ck_assert_int_eq(gpuvirt_device_get_bar(nv, 0, &size, &flags, &sizes), 0);
+	ck_assert_uint_eq(size, 16 * M);
+	ck_assert_uint_eq(flags, GPUVIRT_BAR_MEM | GPUVIRT_BAR_PREFETCH);
+	ck_assert_int_eq(gpuvirt_device_get_bar(nv, 2, &size, &flags, &sizes), 0);
+	ck_assert_uint_eq(size, 4096);
+	ck_assert_uint_eq(flags, GPUVIRT_BAR_MEM);
+	ck_assert_int_eq(gpuvirt_guest_mmio64_window((const gpuvirt_device *const[]){nv}, 1, &window), 0);
+	ck_assert_uint_eq(window, 0);
+	gpuvirt_device_unref(nv);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+/* Without resourceN_resize (before Linux 6.1) the capability in config
+ * space tells the sizes; a resource table that is not one, and a resize
+ * mask that is not one, are errors naming the file, every time asked. */
+START_TEST(bars_from_config_and_broken)
+{
+	const char *root = th_host("rebar");
+	char path[512];
+	uint8_t cfg[4096] = {0};
+	gpuvirt_ctx *ctx;
+	gpuvirt_device *d;
+	uint64_t sizes = 0;
+	FILE *f;
+
+	th_remove(root, DEV_PATH("0000:00:01.1/0000:02:00.0/resource0_resize"));
+	cfg[0] = 0x02, cfg[1] = 0x10, cfg[2] = 0x1f, cfg[3] = 0x73; /* 1002:731f */
+	cfg[0x100] = 0x15, cfg[0x102] = 0x01;			   /* ReBAR, the last capability */
+	cfg[0x104] = 0xf0, cfg[0x105] = 0xff, cfg[0x106] = 0x0f; /* 1 MiB to 32 GiB */
+	cfg[0x108] = 0x20, cfg[0x109] = 0x08;			   /* BAR0, one BAR, 256 MiB */
+	snprintf(path, sizeof(path), "%s/" DEV_PATH("0000:00:01.1/0000:02:00.0/config"), root);
+	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+	ck_assert_uint_eq(fwrite(cfg, 1, sizeof(cfg), f), sizeof(cfg));
+	fclose(f);
+	ctx = th_ctx_at(root);
+	d = get(ctx, "0000:02:00.0");
+	ck_assert_int_eq(gpuvirt_device_get_bar(d, 0, NULL, NULL, &sizes), 0);
+	ck_assert_uint_eq(sizes, 0xffff);
+	gpuvirt_device_unref(d);
+
+	th_write(root, DEV_PATH("0000:00:01.1/0000:02:00.0/resource"), "0x0 0x0 0x0\nnot a table\n");
+	d = get(ctx, "0000:02:00.0");
+	ck_assert_int_eq(gpuvirt_device_get_bar(d, 0, NULL, NULL, NULL), -EBADMSG);
+	ck_assert_str_eq(gpuvirt_ctx_get_error(ctx), "0000:02:00.0: sys/bus/pci/devices/0000:02:00.0/resource is not "
+						       "the kernel's resource table");
+	ck_assert_int_eq(gpuvirt_device_get_bar(d, 1, NULL, NULL, NULL), -EBADMSG);
+	gpuvirt_device_unref(d);
+	th_write(root, DEV_PATH("0000:00:01.0/0000:01:00.0/resource1_resize"), "lots\n");
+	d = get(ctx, "0000:01:00.0");
+	ck_assert_int_eq(gpuvirt_device_get_bar(d, 0, NULL, NULL, NULL), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "resource1_resize is not a size mask"));
+	gpuvirt_device_unref(d);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
 	gpuvirt_ctx *ctx = th_ctx("workstation");
@@ -603,6 +707,8 @@ static Suite *suite(void)
 	tcase_add_test(hosts, bad_group);
 	tcase_add_test(hosts, real_kernel_iommu_on);
 	tcase_add_test(hosts, real_kernel_iommu_off);
+	tcase_add_test(hosts, bars);
+	tcase_add_test(broken, bars_from_config_and_broken);
 	suite_add_tcase(s, hosts);
 
 	tcase_add_checked_fixture(broken, NULL, th_teardown);

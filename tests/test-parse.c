@@ -2,6 +2,7 @@
 /* Unit tests of the pure parsers in src/parse.c. */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -221,6 +222,99 @@ START_TEST(cmdline_iommu)
 }
 END_TEST
 
+/* The real kernel's resource table (q35's bochs-display, recorded), a
+ * large-BAR GPU's, unassigned and disabled BARs, and what is not one. */
+START_TEST(resource_table)
+{
+	static const char zero[] = "0x0000000000000000 0x0000000000000000 0x0000000000000000\n";
+	struct gv_bar b[GV_NBARS];
+	char buf[2048];
+
+	snprintf(buf, sizeof(buf), "0x00000000fb000000 0x00000000fbffffff 0x0000000000042208\n%s"
+		 "0x00000000febd0000 0x00000000febd0fff 0x0000000000040200\n%s%s%s%s", zero, zero, zero, zero, zero);
+	ck_assert_int_eq(gv_parse_resource(S(buf), b), 0);
+	ck_assert_uint_eq(b[0].size, 16u << 20);
+	ck_assert_uint_eq(b[0].flags, GPUVIRT_BAR_MEM | GPUVIRT_BAR_PREFETCH);
+	ck_assert_uint_eq(b[1].size, 0);
+	ck_assert_uint_eq(b[1].flags, 0);
+	ck_assert_uint_eq(b[2].size, 4096);
+	ck_assert_uint_eq(b[2].flags, GPUVIRT_BAR_MEM);
+	/* 64 GiB, 64-bit prefetchable; an unassigned BAR keeps its size (start
+	 * 0, flag IORESOURCE_UNSET); I/O ports; a disabled BAR is unused. */
+	snprintf(buf, sizeof(buf), "0x00000000fa000000 0x00000000faffffff 0x0000000000040200\n"
+		 "0x0000380000000000 0x0000380fffffffff 0x000000000014220c\n%s"
+		 "0x0000000000000000 0x0000000001ffffff 0x000000002014220c\n%s"
+		 "0x000000000000e000 0x000000000000e07f 0x0000000000040101\n"
+		 "0x00000000fb000000 0x00000000fb07ffff 0x0000000010046200\n", zero, zero);
+	ck_assert_int_eq(gv_parse_resource(S(buf), b), 0);
+	ck_assert_uint_eq(b[1].size, UINT64_C(64) << 30);
+	ck_assert_uint_eq(b[1].flags, GPUVIRT_BAR_MEM | GPUVIRT_BAR_64 | GPUVIRT_BAR_PREFETCH);
+	ck_assert_uint_eq(b[3].size, 32u << 20);
+	ck_assert_uint_eq(b[5].size, 128);
+	ck_assert_uint_eq(b[5].flags, GPUVIRT_BAR_IO);
+	/* Only the first six lines are BARs: a seventh may be anything... */
+	ck_assert_int_eq(gv_parse_resource(S("0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n"
+					     "0x0 0x0 0x0\nrom"), b), 0);
+	/* ...but fewer than six, a bad number or a stray field is not the table. */
+	ck_assert_int_eq(gv_parse_resource(S("0x0 0x0 0x0\n"), b), -EBADMSG);
+	ck_assert_int_eq(gv_parse_resource(S("0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n"
+					     "0x0 0x0 0x0 0x0\n"), b), -EBADMSG);
+	ck_assert_int_eq(gv_parse_resource(S("0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n"
+					     "0xg 0x0 0x0\n"), b), -EBADMSG);
+	ck_assert_int_eq(gv_parse_resource(S("0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n0x0 0x0 0x0\n"
+					     "0x00000000000000000 0x0 0x0\n"), b), -EBADMSG);
+	ck_assert_int_eq(gv_parse_resource(NULL, 0, b), -EINVAL);
+}
+END_TEST
+
+/* resourceN_resize ("%016llx\n", bit 0 = 1 MiB) and the capability in
+ * config space: BAR1 takes 1 MiB to 32 GiB; a loop in the list ends. */
+START_TEST(resizable_bars)
+{
+	struct gv_bar b[GV_NBARS];
+	uint8_t cfg[4096] = {0};
+	uint64_t m;
+
+	ck_assert_int_eq(gv_parse_rebar_sizes(S("000000000000ffff\n"), &m), 0);
+	ck_assert_uint_eq(m, 0xffff);
+	ck_assert_int_eq(gv_parse_rebar_sizes(S("\n"), &m), -EBADMSG);
+	ck_assert_int_eq(gv_parse_rebar_sizes(S("0x10\n"), &m), -EBADMSG);
+	ck_assert_int_eq(gv_parse_rebar_sizes(S("10000000000000000\n"), &m), -EBADMSG);
+	memset(b, 0, sizeof(b));
+	ck_assert_int_eq(gv_parse_rebar_config(cfg, 64, b), -ENODATA);
+	ck_assert_int_eq(gv_parse_rebar_config(cfg, sizeof(cfg), b), -ENOENT);
+	/* AER at 0x100 -> ReBAR at 0x150 (one BAR: BAR1, now 256 MiB). */
+	cfg[0x100] = 0x01, cfg[0x102] = 0x01, cfg[0x103] = 0x15;
+	cfg[0x150] = 0x15, cfg[0x152] = 0x01;
+	cfg[0x154] = 0xf0, cfg[0x155] = 0xff, cfg[0x156] = 0x0f; /* sizes: bits 4-19 */
+	cfg[0x158] = 0x21, cfg[0x159] = 0x08;
+	ck_assert_int_eq(gv_parse_rebar_config(cfg, sizeof(cfg), b), 0);
+	ck_assert_uint_eq(b[1].sizes, 0xffff);
+	ck_assert_uint_eq(b[0].sizes, 0);
+	cfg[0x152] = 0x01, cfg[0x153] = 0x10; /* no ReBAR, next: 0x100 again */
+	cfg[0x150] = 0x01;
+	ck_assert_int_eq(gv_parse_rebar_config(cfg, sizeof(cfg), b), -EBADMSG);
+	cfg[0x150] = 0x15, cfg[0x153] = 0x00, cfg[0x158] = 0x27; /* BAR 7 */
+	ck_assert_int_eq(gv_parse_rebar_config(cfg, sizeof(cfg), b), -EBADMSG);
+}
+END_TEST
+
+/* The window: the sum, the largest's alignment loss, 1 GiB for the VM. */
+START_TEST(mmio64_window)
+{
+	const uint64_t M = UINT64_C(1) << 20, G = UINT64_C(1) << 30;
+	uint64_t t4[] = {32 * M, 256 * M}, big[] = {32 * M, 32 * G}, two[] = {64 * G, 32 * M, 64 * G, 32 * M};
+	uint64_t huge[] = {UINT64_C(1) << 63, UINT64_C(1) << 63};
+
+	ck_assert_uint_eq(gv_mmio64_window(t4, 0), 0);
+	ck_assert_uint_eq(gv_mmio64_window(t4, 2), 2 * G);
+	ck_assert_uint_eq(t4[0], 256 * M); /* sorted, largest first */
+	ck_assert_uint_eq(gv_mmio64_window(big, 2), 65 * G); /* 32 GiB + 32 MiB + 31 + 1 */
+	ck_assert_uint_eq(gv_mmio64_window(two, 4), 193 * G);
+	ck_assert_uint_eq(gv_mmio64_window(huge, 2), UINT64_MAX);
+}
+END_TEST
+
 START_TEST(cpuinfo)
 {
 	struct gv_cpuinfo c;
@@ -377,6 +471,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, vgpu_table);
 	tcase_add_test(tc, cmdline_iommu);
 	tcase_add_test(tc, cpuinfo);
+	tcase_add_test(tc, resource_table);
+	tcase_add_test(tc, resizable_bars);
+	tcase_add_test(tc, mmio64_window);
 	tcase_add_test(tc, conf_value);
 	tcase_add_test(tc, token_expiry);
 	tcase_add_test(tc, profile_descriptions);

@@ -384,6 +384,66 @@ const char *gpuvirt_device_get_drm_node(const gpuvirt_device *dev, size_t index)
 uint32_t gpuvirt_device_get_modes(const gpuvirt_device *dev);
 
 /**
+ * @brief What a BAR is (bits of the flags gpuvirt_device_get_bar() gives).
+ * @since 1.2
+ */
+typedef enum gpuvirt_bar_flag {
+	GPUVIRT_BAR_IO = 1 << 0,	/**< I/O ports */
+	GPUVIRT_BAR_MEM = 1 << 1,	/**< memory */
+	GPUVIRT_BAR_64 = 1 << 2,	/**< 64-bit memory: placed in the guest's 64-bit window */
+	GPUVIRT_BAR_PREFETCH = 1 << 3,	/**< prefetchable memory */
+	GPUVIRT_BAR_RESIZABLE = 1 << 4, /**< the Resizable BAR capability covers it */
+} gpuvirt_bar_flag;
+
+/** Number of BARs of a PCI function (0 to 5). @since 1.2 */
+#define GPUVIRT_BAR_COUNT 6
+/** QEMU's default 64-bit PCI window of the q35 machine (`pci-hole64-size`, 32 GiB). @since 1.2 */
+#define GPUVIRT_QEMU_Q35_MMIO64 (UINT64_C(1) << 35)
+/** QEMU's default 64-bit PCI window of the pc (i440FX) machine (2 GiB). @since 1.2 */
+#define GPUVIRT_QEMU_PC_MMIO64 (UINT64_C(1) << 31)
+
+/**
+ * @brief One BAR of the device: its size, kind and the sizes it can be resized to.
+ *
+ * The BARs are read on the first call for a device (its `resource` file,
+ * and `resourceN_resize` or, without those, the Resizable BAR capability
+ * in config space), as the device is then; later calls answer from them.
+ * A 64-bit BAR takes two slots: the second reads as unused.
+ *
+ * @param dev        the device.
+ * @param index      0 to #GPUVIRT_BAR_COUNT - 1.
+ * @param size       out (may be NULL): bytes; 0 for an unused BAR.
+ * @param flags      out (may be NULL): ::gpuvirt_bar_flag bits.
+ * @param resizable  out (may be NULL): the sizes it supports, bit k for
+ *                   1 MiB << k (bit 0: 1 MiB, bit 15: 32 GiB); 0 when fixed.
+ * @return 0; -EINVAL for a NULL device, -ERANGE for an index past the last,
+ *         -ENODATA when the kernel shows no `resource` file, or the negative
+ *         errno of a read that failed (logged, naming the file).
+ * @since 1.2
+ */
+int gpuvirt_device_get_bar(const gpuvirt_device *dev, unsigned index, uint64_t *size, uint32_t *flags,
+			   uint64_t *resizable);
+
+/**
+ * @brief The 64-bit PCI window a VM needs for these devices' 64-bit BARs.
+ *
+ * Firmware places each BAR at its natural alignment in a window QEMU starts
+ * on a 1 GiB boundary: the answer is the BARs' sum, plus the largest less
+ * 1 GiB (the worst alignment loss), plus 1 GiB for the VM's own devices,
+ * in whole GiB. Compare it with #GPUVIRT_QEMU_Q35_MMIO64; a larger answer
+ * is what to give QEMU (`-global q35-pcihost.pci-hole64-size=`), libvirt
+ * (`<pcihole64>`) and OVMF (`opt/ovmf/X-PciMmio64Mb`).
+ *
+ * @param devs   the devices the VM gets (reads their BARs as gpuvirt_device_get_bar()).
+ * @param n      how many.
+ * @param bytes  out: the window in bytes; 0 when none has a 64-bit BAR.
+ * @return 0 or a negative errno from reading a device's BARs (-ENODATA
+ *         when one has no `resource` file).
+ * @since 1.2
+ */
+int gpuvirt_guest_mmio64_window(const gpuvirt_device *const *devs, size_t n, uint64_t *bytes);
+
+/**
  * @brief The name of one mode bit.
  * @param mode  exactly one ::gpuvirt_mode bit.
  * @return "passthrough", "mdev", "sriov", "nvidia-vgpu", or NULL for anything else.

@@ -201,6 +201,32 @@ static void want(const uint8_t *data, size_t size)
 	free(v2);
 }
 
+/* A function's `resource` table, `resourceN_resize`, the Resizable BAR
+ * capability (the input as config space) and the window for what parsed:
+ * a used BAR is memory or I/O, never both, and the window holds them all. */
+static void resource(const uint8_t *data, size_t size)
+{
+	struct gv_bar bars[GV_NBARS];
+	uint64_t sizes[GV_NBARS], sum = 0, mask;
+	size_t n = 0;
+
+	if (gv_parse_resource((const char *)data, size, bars) == 0)
+		for (int i = 0; i < GV_NBARS; i++) {
+			uint32_t kind = bars[i].flags & (GPUVIRT_BAR_IO | GPUVIRT_BAR_MEM);
+			if ((bars[i].size == 0) != (kind == 0) || kind == (GPUVIRT_BAR_IO | GPUVIRT_BAR_MEM))
+				abort();
+			if (bars[i].flags & GPUVIRT_BAR_64) {
+				sizes[n++] = bars[i].size;
+				sum = sum + bars[i].size < sum ? UINT64_MAX : sum + bars[i].size;
+			}
+		}
+	if (gv_mmio64_window(sizes, n) < sum || (n == 0 && gv_mmio64_window(sizes, 0) != 0))
+		abort();
+	gv_parse_rebar_sizes((const char *)data, size, &mask);
+	memset(bars, 0, sizeof(bars));
+	gv_parse_rebar_config(data, size, bars);
+}
+
 static void proc_stat(const uint8_t *data, size_t size)
 {
 	uint64_t start;

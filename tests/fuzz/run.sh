@@ -12,7 +12,7 @@ cmake --build "$build" -j "$(nproc)" >/dev/null
 mkdir -p "$build/crashes"
 passed=0 failed=0
 for t in attributes config vgpu_table cmdline_cpuinfo conf_token_json profile vendor_types modules journal record \
-	proc_stat want simhost; do
+	proc_stat want resource simhost; do
 	work="$build/corpus-$t"
 	rm -rf "$work"
 	mkdir -p "$work"

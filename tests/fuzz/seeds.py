@@ -49,6 +49,18 @@ SEEDS = {
              '{"version": 1, "objects": [{"kind": "vfs", "device": "0000:c1:00.0", "count": 8},'
              ' {"kind": "instance", "uuid": "11111111-2222-4333-8444-555555555555", "parent": "mbochs",'
              ' "profile": "mbochs-1", "mechanism": "mdev"}]}'],
+    # a real q35 GPU's resource table (bochs-display), a large-BAR one, a
+    # resize mask, and config space with the Resizable BAR capability at 0x100
+    "resource": ["0x00000000fb000000 0x00000000fbffffff 0x0000000000042208\n" + "0x0000000000000000 " * 2 +
+                 "0x0000000000000000\n0x00000000febd0000 0x00000000febd0fff 0x0000000000040200\n" +
+                 ("0x0000000000000000 0x0000000000000000 0x0000000000000000\n" * 10),
+                 "0x00000000fa000000 0x00000000faffffff 0x0000000000040200\n"
+                 "0x0000038000000000 0x00000387ffffffff 0x000000000014220c\n" + "0x0000000000000000 " * 2 +
+                 "0x0000000000000000\n0x0000038800000000 0x0000038801ffffff 0x000000000014220c\n" +
+                 ("0x0000000000000000 0x0000000000000000 0x0000000000000000\n" * 2) +
+                 "0x000000000000e000 0x000000000000e07f 0x0000000000040101\n",
+                 "000000000000fff0\n",
+                 bytes(0x100) + bytes([0x15, 0, 0x01, 0, 0xf0, 0xff, 0x01, 0, 0x21, 0x08, 0, 0])],
     "config": [],
     # recording NUL companion (tests/simhost/simhost.c); the last ones try to leave the root
     "simhost": ["P: /devices/pci0000:00/0000:00:02.0\nE: SUBSYSTEM=pci\nA: class=0x030000\\n\n"
@@ -68,7 +80,7 @@ def main():
         os.makedirs(d, exist_ok=True)
         for i, s in enumerate(seeds):
             with open(os.path.join(d, "seed-%02d" % i), "wb") as f:
-                f.write(s.encode())
+                f.write(s if isinstance(s, bytes) else s.encode())
     if len(sys.argv) > 1:
         d = os.path.join(HERE, "corpus", "config")
         found = [os.path.join(dp, "config") for dp, _, files in os.walk(os.path.join(sys.argv[1], "sys/devices"))

@@ -32,15 +32,54 @@ def config_hex(vendor, device, cls, rev, subv, subd, header=0, vf=False):
     return b.hex().upper()
 
 
+K, M, G = 1 << 10, 1 << 20, 1 << 30
+# The kernel's IORESOURCE_* flags of a BAR in `resource` (with the BAR's own
+# low bits): memory 32-bit, prefetchable, 64-bit, 64-bit prefetchable, I/O.
+BAR_FLAGS = {"m32": 0x40200, "m32p": 0x42208, "m64": 0x140204, "m64p": 0x14220c, "io": 0x40101}
+# Display functions' BARs by (vendor, device, is a VF), 0 to 5; a 64-bit BAR
+# leaves the next slot empty. Sizes as lspci -v shows them on such cards.
+NV_CARD = [(16 * M, "m32"), (256 * M, "m64p"), None, (32 * M, "m64p"), None, (128, "io")]
+NV_DC = [(16 * M, "m32"), (64 * G, "m64p"), None, (32 * M, "m64p"), None, None]  # L40S
+NV_A100_80 = [(16 * M, "m32"), (128 * G, "m64p"), None, (32 * M, "m64p"), None, None]
+NV_VF = [(16 * M, "m32"), (4 * G, "m64p"), None, (32 * M, "m64p"), None, None]
+INTEL_IGPU = [(16 * M, "m64"), None, (256 * M, "m64p"), None, (64, "io"), None]
+AMD_CARD = [(256 * M, "m64p"), None, (2 * M, "m64p"), None, (256, "io"), (512 * K, "m32")]
+BARS = {(0x10de, 0x1eb8, False): [(16 * M, "m32"), (256 * M, "m64p"), None, (32 * M, "m64p"), None, None],
+        (0x10de, 0x1e87, False): NV_CARD, (0x10de, 0x2684, False):
+        [(16 * M, "m32"), (32 * G, "m64p"), None, (32 * M, "m64p"), None, (128, "io")],
+        (0x10de, 0x20b2, False): NV_A100_80, (0x10de, 0x26b9, False): NV_DC,
+        (0x10de, 0x20b2, True): NV_VF, (0x10de, 0x26b9, True): NV_VF,
+        (0x8086, 0x3e92, False): INTEL_IGPU, (0x8086, 0x5917, False): INTEL_IGPU,
+        (0x1002, 0x6929, False): AMD_CARD, (0x1002, 0x692f, True):
+        [(256 * M, "m64p"), None, (2 * M, "m64p"), None, None, (256 * K, "m32")],
+        (0x1002, 0x740f, False): [(64 * G, "m64p"), None, (2 * M, "m64p"), None, None, (512 * K, "m32")],
+        (0x1002, 0x731f, False): AMD_CARD}
+
+
 class Host:
     def __init__(self, name, comment):
         self.name, self.comment = name, comment
         self.devices = []  # (path, lines)
         self.companion = []
+        self.next = {"m32": 0xe0000000, "m64": 0x38000000000, "io": 0xe000}  # where the next BAR goes
+
+    def resource(self, bars):
+        """The kernel's `resource` text: six BARs, the ROM, six SR-IOV BARs."""
+        lines = []
+        for bar in bars + [None] * 7:
+            if bar is None:
+                lines.append("0x%016x 0x%016x 0x%016x" % (0, 0, 0))
+                continue
+            size, kind = bar
+            space = "io" if kind == "io" else "m64" if kind.startswith("m64") else "m32"
+            start = (self.next[space] + size - 1) // size * size
+            self.next[space] = start + size
+            lines.append("0x%016x 0x%016x 0x%016x" % (start, start + size - 1, BAR_FLAGS[kind]))
+        return "\\n".join(lines) + "\\n"
 
     def pci(self, bdf, vendor, device, cls, rev=0xa1, subv=None, subd=None, driver=None, group=None,
             numa=-1, boot_vga=None, reset=None, parent=None, vf_of=None, sriov=None, attrs=None,
-            links=None, drm=(), header=0):
+            links=None, drm=(), header=0, rebar=None):
         subv = vendor if subv is None else subv
         subd = device if subd is None else subd
         path = "/devices/pci%s:00/" % bdf[:4] + (parent + "/" if parent else "") + bdf  # the domain's root
@@ -62,6 +101,11 @@ class Host:
             L.append("L: physfn=../%s" % vf_of)
         if reset is not None:
             L.append("A: reset_method=%s\\n" % reset)
+        bars = BARS.get((vendor, device, vf_of is not None)) if cls >> 16 == 0x03 else None
+        if bars:
+            L.append("A: resource=" + self.resource(bars))
+        for i, mask in sorted((rebar or {}).items()):  # bit k: 1 MiB << k (Linux 6.1+)
+            L.append("A: resource%d_resize=%016x\\n" % (i, mask))
         L.append("A: revision=0x%02x\\n" % rev)
         if sriov:
             total, vfs, vfdev = sriov
@@ -162,11 +206,11 @@ def nogpu():
 
 
 def nvidia_pair(h, bus, dev, audio_dev, group, numa=-1, parent="0000:00:01.0", driver="nvidia", boot_vga=0,
-                audio_group=None, subd=None):
+                audio_group=None, subd=None, rebar=None):
     gpu = "0000:%02x:00.0" % bus
     aud = "0000:%02x:00.1" % bus
     h.pci(gpu, 0x10de, dev, 0x030000, rev=0xa1, subv=0x1043, subd=subd or 0x8700, driver=driver, group=group,
-          numa=numa, boot_vga=boot_vga, reset="bus", parent=parent, drm=("card1", "renderD129"))
+          numa=numa, boot_vga=boot_vga, reset="bus", parent=parent, drm=("card1", "renderD129"), rebar=rebar)
     h.pci(aud, 0x10de, audio_dev, 0x040300, rev=0xa1, subv=0x1043, subd=subd or 0x8700, driver="snd_hda_intel",
           group=group if audio_group is None else audio_group, numa=numa, reset="bus", parent=parent)
     return gpu, aud
@@ -333,6 +377,22 @@ def amd():
     return h
 
 
+def rebar():
+    h = Host("rebar", "A gaming workstation: a GeForce RTX 4090 (10de:2684) with Resizable BAR on, BAR1 at "
+             "32 GiB, and a Radeon RX 5700 XT (1002:731f, Navi 10) whose BAR0 is 256 MiB of a possible 8 GiB.")
+    chipset(h)
+    h.pci("0000:00:01.0", 0x8086, 0x1901, BRIDGE, rev=0x0d, driver="pcieport", group=1, header=1)
+    h.pci("0000:00:01.1", 0x8086, 0x1905, BRIDGE, rev=0x0d, driver="pcieport", group=2, header=1)
+    gpu, _ = nvidia_pair(h, 1, 0x2684, 0x22ba, 3, parent="0000:00:01.0", boot_vga=1, rebar={1: 0xff00})
+    h.pci("0000:02:00.0", 0x1002, 0x731f, 0x030000, rev=0xc1, subv=0x1da2, subd=0xe411, driver="amdgpu", group=4,
+          boot_vga=0, reset="bus", parent="0000:00:01.1", drm=("card0", "renderD128"), rebar={0: 0x3f00})
+    h.pci("0000:02:00.1", 0x1002, 0xab38, 0x040300, rev=0x00, subv=0x1da2, subd=0xe411, driver="snd_hda_intel",
+          group=4, reset="bus", parent="0000:00:01.1")
+    h.host("BOOT_IMAGE=/vmlinuz root=/dev/nvme0n1p2 ro quiet intel_iommu=on iommu=pt", groups=range(0, 5),
+           modules=("nvidia", "amdgpu", "snd_hda_intel") + VFIO_LOADED, available=VFIO)
+    return h
+
+
 def gvtg():
     h = Host("gvtg-laptop", "A Kaby Lake laptop: Intel UHD 620 (8086:5917) on i915 with GVT-g enabled.")
     chipset(h)
@@ -348,5 +408,5 @@ def gvtg():
 
 
 if __name__ == "__main__":
-    for make in (nogpu, workstation, iommu_off, bad_group, a100, t4, amd, gvtg, l40s):
+    for make in (nogpu, workstation, iommu_off, bad_group, a100, t4, amd, gvtg, l40s, rebar):
         make().write()

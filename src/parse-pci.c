@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Pure parsers for what the kernel shows of a PCI function's resources: the
+ * `resource` file, `resourceN_resize` and the Resizable BAR capability in
+ * extended config space; and the 64-bit window a guest needs for them. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "private.h"
+
+/* The kernel's IORESOURCE_* bits (include/linux/ioport.h). */
+#define IORES_IO 0x00000100u
+#define IORES_MEM 0x00000200u
+#define IORES_PREFETCH 0x00002000u
+#define IORES_MEM_64 0x00100000u
+#define IORES_DISABLED 0x10000000u
+
+/* "0x" and 1 to 16 hex digits; the length used, or -EBADMSG. */
+static int hex64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 2;
+
+	if (len < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return -EBADMSG;
+	for (; i < len && i < 18; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+						      : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			break;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (i == 2 || (i < len && s[i] != ' ' && s[i] != '\n'))
+		return -EBADMSG;
+	*out = v;
+	return (int)i;
+}
+
+/* One line "0x<start> 0x<end> 0x<flags>" into a BAR. */
+static int resource_line(const char *s, size_t len, struct gv_bar *bar)
+{
+	uint64_t v[3];
+	size_t pos = 0;
+
+	for (int k = 0; k < 3; k++) {
+		int n = hex64(s + pos, len - pos, &v[k]);
+		if (n < 0)
+			return n;
+		pos += (size_t)n;
+		if (k < 2 && (pos >= len || s[pos++] != ' '))
+			return -EBADMSG;
+	}
+	if (pos != len)
+		return -EBADMSG;
+	memset(bar, 0, sizeof(*bar));
+	if (!(v[2] & (IORES_IO | IORES_MEM)) || (v[2] & IORES_DISABLED) || v[1] < v[0] || (v[0] == 0 && v[1] == 0))
+		return 0; /* unused (an unassigned BAR keeps its size: start 0, end size - 1) */
+	bar->size = v[1] - v[0] + 1;
+	if (bar->size == 0) /* the whole 64-bit space: not a BAR */
+		return -EBADMSG;
+	bar->flags = v[2] & IORES_IO ? GPUVIRT_BAR_IO : GPUVIRT_BAR_MEM;
+	if (v[2] & IORES_MEM_64)
+		bar->flags |= GPUVIRT_BAR_64;
+	if (v[2] & IORES_PREFETCH)
+		bar->flags |= GPUVIRT_BAR_PREFETCH;
+	return 0;
+}
+
+int gv_parse_resource(const char *buf, size_t len, struct gv_bar bars[GV_NBARS])
+{
+	size_t pos = 0;
+
+	if (!buf || !bars)
+		return -EINVAL;
+	for (int i = 0; i < GV_NBARS; i++) {
+		const char *nl = pos < len ? memchr(buf + pos, '\n', len - pos) : NULL;
+		size_t end = nl ? (size_t)(nl - buf) : len;
+		int r;
+		if (pos >= len || end == pos)
+			return -EBADMSG; /* the kernel always prints the six BARs */
+		if ((r = resource_line(buf + pos, end - pos, &bars[i])) < 0)
+			return r;
+		pos = end + 1;
+	}
+	return 0;
+}
+
+int gv_parse_rebar_sizes(const char *buf, size_t len, uint64_t *sizes)
+{
+	uint64_t v = 0;
+	size_t n;
+
+	if (!buf || !sizes)
+		return -EINVAL;
+	n = gv_trim_end(buf, len);
+	if (n == 0 || n > 16)
+		return -EBADMSG;
+	for (size_t i = 0; i < n; i++) {
+		char c = buf[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (d < 0)
+			return -EBADMSG;
+		v = v << 4 | (uint64_t)d;
+	}
+	*sizes = v;
+	return 0;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The Resizable BAR capability (PCIe r6, 7.8.6): per BAR a capability
+ * dword (bits 4-31: supported sizes, bit 4 = 1 MiB) and a control dword
+ * (bits 0-2: the BAR, 5-7 in the first: how many BARs, 8-13: its size). */
+static int rebar_entries(const uint8_t *cfg, size_t len, size_t cap, struct gv_bar bars[GV_NBARS])
+{
+	unsigned count;
+
+	if (cap + 12 > len)
+		return -EBADMSG;
+	count = (le32(cfg + cap + 8) >> 5) & 7;
+	if (count < 1 || count > 6 || cap + 4 + 8 * count > len)
+		return -EBADMSG;
+	for (unsigned k = 0; k < count; k++) {
+		uint32_t capw = le32(cfg + cap + 4 + 8 * k), ctrl = le32(cfg + cap + 8 + 8 * k);
+		unsigned bar = ctrl & 7;
+		if (bar >= GV_NBARS)
+			return -EBADMSG;
+		bars[bar].sizes = capw >> 4;
+	}
+	return 0;
+}
+
+int gv_parse_rebar_config(const uint8_t *cfg, size_t len, struct gv_bar bars[GV_NBARS])
+{
+	size_t pos = 0x100;
+
+	if (!cfg || !bars)
+		return -EINVAL;
+	if (len < 0x104)
+		return -ENODATA; /* no extended space (not root, or conventional PCI) */
+	/* At most one capability per dword: a loop in the list ends. */
+	for (int hops = 0; hops < (0x1000 - 0x100) / 4; hops++) {
+		uint32_t hdr;
+		if (pos < 0x100 || pos + 4 > len || (pos & 3))
+			return -EBADMSG;
+		hdr = le32(cfg + pos);
+		if (hdr == 0 || hdr == 0xffffffffu)
+			return -ENOENT;
+		if ((hdr & 0xffff) == 0x0015)
+			return rebar_entries(cfg, len, pos, bars);
+		if ((pos = hdr >> 20) == 0)
+			return -ENOENT;
+	}
+	return -EBADMSG;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Firmware places BARs at their natural alignment in a window whose start
+ * QEMU aligns to 1 GiB only. Largest first, each BAR ends aligned for the
+ * next, so the window needs their sum plus, at worst, the largest less
+ * 1 GiB before the first; and 1 GiB for the VM's own devices. In GiB. */
+uint64_t gv_mmio64_window(uint64_t *sizes, size_t n)
+{
+	const uint64_t gib = UINT64_C(1) << 30;
+	uint64_t sum = gib;
+
+	if (n == 0)
+		return 0;
+	qsort(sizes, n, sizeof(*sizes), cmp_desc);
+	if (sizes[0] > gib)
+		sum += sizes[0] - gib;
+	for (size_t i = 0; i < n; i++) {
+		if (sum > UINT64_MAX - sizes[i] - gib)
+			return UINT64_MAX;
+		sum += sizes[i];
+	}
+	return (sum + gib - 1) & ~(gib - 1);
+}
