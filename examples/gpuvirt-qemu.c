@@ -19,7 +19,11 @@
  * chassis=1,slot=1`), function 0 last, since a guest sees a multifunction
  * device when its function 0 arrives; on pc into slot --guest-slot of pci.0.
  * --format libvirt prints a domain XML with <hostdev> elements
- * (managed='no': the binding is done). --dry-run binds and allocates
+ * (managed='no': the binding is done). When the functions' 64-bit BARs
+ * need a larger 64-bit PCI window than the machine's default (q35: 32 GiB,
+ * pc: 2 GiB; gpuvirt_guest_mmio64_window()), the arguments set it
+ * (-global q35-pcihost.pci-hole64-size=, and OVMF's opt/ovmf/X-PciMmio64Mb),
+ * the XML has <pcihole64>, and QMP, which cannot change it, says so. --dry-run binds and allocates
  * nothing: a GPU's arguments as they would be, a profile only checked.
  * --exec runs QEMU with the arguments appended. Only the public API is used. */
 #include <errno.h>
@@ -37,6 +41,7 @@ enum format { ARGS, QMP, LIBVIRT };
 static const char *id_prefix = "hostdev";
 static const char *root_bus = "pcie.0"; /* q35's; pc's is pci.0 */
 static const char *port = "gpuvirt-rp0"; /* QMP on q35: the root port hot-plugged into */
+static uint64_t window; /* the 64-bit PCI window the devices need; 0: the machine's default holds them */
 
 struct hostdev {
 	char bdf[16];	   /* a PCI function, or "" for an mdev */
@@ -67,8 +72,56 @@ static bool same_card(const char *a, const char *b)
 	return strncmp(a, b, 10) == 0;
 }
 
+/* The 64-bit PCI window the functions' BARs need (gpuvirt_guest_mmio64_window()),
+ * kept when the machine's default window (q35: 32 GiB, pc: 2 GiB) is smaller. */
+static int size_window(gpuvirt_ctx *ctx, const struct hostdev *h, size_t n)
+{
+	bool q35 = strcmp(root_bus, "pcie.0") == 0;
+	gpuvirt_device *d[32];
+	uint64_t need = 0;
+	size_t k = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < n && r == 0; i++)
+		if (h[i].bdf[0] && (r = gpuvirt_device_new_from_bdf(ctx, h[i].bdf, &d[k])) == 0)
+			k++;
+	if (r == 0)
+		r = gpuvirt_guest_mmio64_window((const gpuvirt_device *const *)d, k, &need);
+	while (k > 0)
+		gpuvirt_device_unref(d[--k]);
+	if (r == -ENODATA) {
+		fprintf(stderr, "gpuvirt-qemu: BAR sizes unknown (%s): the machine's 64-bit window is left as it is\n",
+			gpuvirt_ctx_get_error(ctx));
+		return 0;
+	}
+	if (r < 0)
+		return die(ctx, r, "reading the BARs");
+	window = need > (q35 ? GPUVIRT_QEMU_Q35_MMIO64 : GPUVIRT_QEMU_PC_MMIO64) ? need : 0;
+	return 0;
+}
+
+/* The window as QEMU's host bridge property and as OVMF's aperture (MiB). */
+static void window_args(char out[2][128])
+{
+	snprintf(out[0], 128, "%s.pci-hole64-size=%lluG", strcmp(root_bus, "pcie.0") == 0 ? "q35-pcihost" : "i440FX-pcihost",
+		 (unsigned long long)(window >> 30));
+	snprintf(out[1], 128, "name=opt/ovmf/X-PciMmio64Mb,string=%llu", (unsigned long long)(window >> 20));
+}
+
 static void print_args(const struct hostdev *h, size_t n, char **argv_out, size_t *argc_out)
 {
+	if (window) {
+		char w[2][128];
+		window_args(w);
+		if (argv_out) {
+			argv_out[(*argc_out)++] = strdup("-global");
+			argv_out[(*argc_out)++] = strdup(w[0]);
+			argv_out[(*argc_out)++] = strdup("-fw_cfg");
+			argv_out[(*argc_out)++] = strdup(w[1]);
+		} else {
+			printf("-global %s\n-fw_cfg %s\n", w[0], w[1]);
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		char buf[4400];
 		if (h[i].bdf[0]) {
@@ -108,6 +161,12 @@ static void qmp_one(const struct hostdev *h, size_t i, int guest_slot)
  * port, one card. */
 static void print_qmp(const struct hostdev *h, size_t n, int guest_slot)
 {
+	if (window) {
+		char w[2][128];
+		window_args(w);
+		fprintf(stderr, "gpuvirt-qemu: the BARs need a %llu GiB 64-bit window: the VM must have been started "
+				"with -global %s -fw_cfg %s\n", (unsigned long long)(window >> 30), w[0], w[1]);
+	}
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < n; i++) {
 			bool zero = h[i].slot < 0 || h[i].function == 0;
@@ -132,6 +191,11 @@ static void print_libvirt(const struct hostdev *h, size_t n)
 	       "    <type arch='x86_64' machine='q35'>hvm</type>\n"
 	       "  </os>\n"
 	       "  <devices>\n");
+	if (window) /* libvirt's <pcihole64> is in KiB */
+		printf("    <controller type='pci' index='0' model='%s'>\n"
+		       "      <pcihole64 unit='KiB'>%llu</pcihole64>\n"
+		       "    </controller>\n",
+		       strcmp(root_bus, "pcie.0") == 0 ? "pcie-root" : "pci-root", (unsigned long long)(window >> 10));
 	for (size_t i = 0; i < n; i++) {
 		unsigned d, b, s, f;
 		if (h[i].bdf[0] && sscanf(h[i].bdf, "%x:%x:%x.%x", &d, &b, &s, &f) == 4) {
@@ -310,6 +374,8 @@ int main(int argc, char **argv)
 		status = allocate(ctx, profile, gpu, dry_run, devs, &n);
 	else
 		status = bind_gpu(ctx, gpu, bind && !dry_run, guest_slot, devs, &n);
+	if (status == 0)
+		status = size_window(ctx, devs, n);
 	gpuvirt_ctx_unref(ctx);
 	if (status)
 		return status;
@@ -319,7 +385,7 @@ int main(int argc, char **argv)
 		qemu = NULL;
 	}
 	if (qemu) {
-		char **args = calloc((size_t)(total_argc - qemu_args) + 4 * n + 2, sizeof(char *));
+		char **args = calloc((size_t)(total_argc - qemu_args) + 4 * n + 6, sizeof(char *));
 		size_t k = 0;
 		if (!args)
 			return 1;

@@ -94,6 +94,45 @@ if need qemu-system-x86_64; then
 fi
 simhost_cleanup
 
+# ---- a large-BAR GPU: the 64-bit PCI window ------------------------------
+# QEMU's own answer for a property: qom_get MACHINE PATH PROPERTY [ARGS...]
+qom_get() {
+	local m=$1 path=$2 prop=$3
+	shift 3
+	printf '%s\n' '{"execute":"qmp_capabilities"}' \
+		"{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"$path\",\"property\":\"$prop\"}}" \
+		'{"execute":"quit"}' |
+		timeout 60 qemu-system-x86_64 -M "$m" -accel tcg -nodefaults -display none -S "$@" -qmp stdio 2>&1 |
+		$PY -c 'import json,sys; print([r for r in map(json.loads, sys.stdin) if "return" in r][1]["return"])'
+}
+simhost_mount a100x8; M=$MNT
+args=$("$EX/gpuvirt-qemu" --root "$M" --gpu 07:00.0 --dry-run)
+check_eq "a 128 GiB BAR1: the window as QEMU's and OVMF's settings" \
+	"-global q35-pcihost.pci-hole64-size=257G
+-fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=263168
+-device vfio-pci,host=0000:07:00.0,id=hostdev0" "$args"
+check_true "libvirt <pcihole64> in KiB" grep -q "<pcihole64 unit='KiB'>269484032</pcihole64>" \
+	<<<"$("$EX/gpuvirt-qemu" --root "$M" --gpu 07:00.0 --dry-run --format libvirt)"
+"$EX/gpuvirt-qemu" --root "$M" --gpu 07:00.0 --dry-run --format libvirt >"$W/window.xml"
+if need virt-xml-validate; then
+	check_true "virt-xml-validate accepts the window" virt-xml-validate "$W/window.xml" domain
+fi
+check_eq "on pc: i440FX's property" "-global i440FX-pcihost.pci-hole64-size=257G" \
+	"$("$EX/gpuvirt-qemu" --root "$M" --gpu 07:00.0 --dry-run --machine pc | head -1)"
+"$EX/gpuvirt-qemu" --root "$M" --gpu 07:00.0 --dry-run --format qmp >/dev/null 2>"$W/err"
+check_true "QMP cannot set it: says so" grep -q "the VM must have been started with -global q35-pcihost" "$W/err"
+if need qemu-system-x86_64; then
+	check_eq "QEMU's q35 default is the library's (32 GiB)" 34359738368 "$(qom_get q35 /machine/q35 pci-hole64-size)"
+	check_eq "QEMU's pc default is the library's (2 GiB)" 2147483648 "$(qom_get pc /machine/i440fx pci-hole64-size)"
+	# shellcheck disable=SC2046
+	check_eq "QEMU takes the window the example printed" $((257 << 30)) \
+		"$(qom_get q35 /machine/q35 pci-hole64-size $(head -2 <<<"$args"))"
+fi
+simhost_mount t4; M=$MNT
+check_eq "a T4 fits q35's default: nothing added" "-device vfio-pci,host=0000:3b:00.0,id=hostdev0" \
+	"$("$EX/gpuvirt-qemu" --root "$M" --gpu 3b:00.0 --dry-run)"
+simhost_cleanup
+
 # ---- Xen: pciback and xl.cfg ----------------------------------------------
 simhost_mount workstation; M=$MNT
 echo "load pciback" > "$M/.simhost/control"

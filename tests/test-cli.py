@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The gpuvirt tool on simulated hosts: JSON shape, table, exit codes."""
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -68,6 +69,34 @@ try:
     check(d["numa_node"] == 1, "numa node")
     rc, out, _ = run("show", "87:00.5", "--json", "--root", a100)
     check(json.loads(out)["device"]["physfn"] == "0000:87:00.0", "physfn of a VF")
+
+    # BARs: kinds, sizes, the sizes a Resizable BAR takes, the window a VM needs.
+    rb = host("rebar")
+    rc, out, _ = run("show", "02:00.0", "--json", "--root", rb)
+    doc = json.loads(out)
+    MiB, GiB = 1 << 20, 1 << 30
+    check(doc["bars"] == [
+        {"index": 0, "size": 256 * MiB, "type": "mem64", "prefetchable": True,
+         "resizable_sizes": [256 * MiB << k for k in range(6)]},
+        {"index": 2, "size": 2 * MiB, "type": "mem64", "prefetchable": True, "resizable_sizes": []},
+        {"index": 4, "size": 256, "type": "io", "prefetchable": False, "resizable_sizes": []},
+        {"index": 5, "size": 512 << 10, "type": "mem32", "prefetchable": False, "resizable_sizes": []}],
+        "show --json bars: %s" % doc.get("bars"))
+    check(doc["mmio64_window"] == 2 * GiB, "mmio64_window")
+    rc, out, _ = run("show", "01:00.0", "--root", rb)
+    check("  bars                BAR0 16 MiB, 32-bit\n"
+          "                      BAR1 32 GiB, 64-bit prefetchable, resizable 256 MiB to 32 GiB\n"
+          "                      BAR3 32 MiB, 64-bit prefetchable\n"
+          "                      BAR5 128 B, I/O\n  64-bit window       65 GiB\n" in out, "show text bars:\n" + out)
+    os.unlink(rb + "/sys/devices/pci0000:00/0000:00:00.0/resource")
+    rc, out, _ = run("show", "00:00.0", "--json", "--root", rb)
+    doc = json.loads(out)
+    check(rc == 0 and doc["bars"] is None and doc["mmio64_window"] is None, "no resource file: bars null")
+    with open(rb + "/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/resource", "w") as f:
+        f.write("garbage\n")
+    rc, out, err = run("show", "01:00.0", "--root", rb)
+    check(rc == 70 and "resource is not the kernel's resource table" in err and out == "",
+          "an unreadable resource table fails show, naming the file: %d %r" % (rc, err))
 
     rc, out, _ = run("list", "--root", ws)
     lines = out.splitlines()

@@ -46,16 +46,110 @@ int cmd_list(gpuvirt_ctx *ctx, const struct options *o)
 	return 0;
 }
 
+/* The device's BARs, read before anything is printed: 0, -ENODATA when the
+ * kernel shows none, or the error. */
+struct bars {
+	uint64_t size[GPUVIRT_BAR_COUNT], sizes[GPUVIRT_BAR_COUNT], window;
+	uint32_t flags[GPUVIRT_BAR_COUNT];
+};
+
+static int read_bars(const gpuvirt_device *d, struct bars *b)
+{
+	int r = 0;
+
+	for (unsigned i = 0; i < GPUVIRT_BAR_COUNT && r == 0; i++)
+		r = gpuvirt_device_get_bar(d, i, &b->size[i], &b->flags[i], &b->sizes[i]);
+	return r ? r : gpuvirt_guest_mmio64_window(&d, 1, &b->window);
+}
+
+static const char *size_text(uint64_t v, char *buf, size_t n)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	int u = 0;
+
+	for (; u < 6 && v && v % 1024 == 0; u++)
+		v /= 1024;
+	snprintf(buf, n, "%llu %s", (unsigned long long)v, unit[u]);
+	return buf;
+}
+
+static void print_bars(int err, const struct bars *b)
+{
+	char a[32], c[32];
+	bool any = false;
+
+	if (err == -ENODATA) {
+		printf("  %-20s%s\n", "bars", "unknown (no resource file)");
+		return;
+	}
+	for (unsigned i = 0; i < GPUVIRT_BAR_COUNT; i++) {
+		uint32_t f = b->flags[i];
+		if (!b->size[i])
+			continue;
+		printf("  %-20sBAR%u %s, %s%s%s", any ? "" : "bars", i, size_text(b->size[i], a, sizeof(a)),
+		       f & GPUVIRT_BAR_IO ? "I/O" : f & GPUVIRT_BAR_64 ? "64-bit" : "32-bit",
+		       f & GPUVIRT_BAR_PREFETCH ? " prefetchable" : "", b->sizes[i] ? ", resizable " : "\n");
+		if (b->sizes[i])
+			printf("%s to %s\n", size_text((UINT64_C(1) << 20) << __builtin_ctzll(b->sizes[i]), a, sizeof(a)),
+			       size_text((UINT64_C(1) << 20) << (63 - __builtin_clzll(b->sizes[i])), c, sizeof(c)));
+		any = true;
+	}
+	if (!any)
+		printf("  %-20s%s\n", "bars", "none");
+	printf("  %-20s%s\n", "64-bit window", b->window ? size_text(b->window, a, sizeof(a)) : "none needed");
+}
+
+static void json_bars(struct json *j, int err, const struct bars *b)
+{
+	json_key(j, "bars");
+	if (err == -ENODATA) {
+		json_null(j);
+		json_key(j, "mmio64_window");
+		json_null(j);
+		return;
+	}
+	json_begin_array(j);
+	for (unsigned i = 0; i < GPUVIRT_BAR_COUNT; i++) {
+		if (!b->size[i])
+			continue;
+		json_begin_object(j);
+		json_key(j, "index");
+		json_int(j, i);
+		json_key(j, "size");
+		json_int(j, (long long)b->size[i]);
+		json_key(j, "type");
+		json_string(j, b->flags[i] & GPUVIRT_BAR_IO ? "io" : b->flags[i] & GPUVIRT_BAR_64 ? "mem64" : "mem32");
+		json_key(j, "prefetchable");
+		json_bool(j, b->flags[i] & GPUVIRT_BAR_PREFETCH);
+		json_key(j, "resizable_sizes");
+		json_begin_array(j);
+		for (int k = 0; k < 44; k++)
+			if (b->sizes[i] >> k & 1)
+				json_int(j, (long long)((UINT64_C(1) << 20) << k));
+		json_end_array(j);
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_key(j, "mmio64_window");
+	json_int(j, (long long)b->window);
+}
+
 int cmd_show(gpuvirt_ctx *ctx, const struct options *o)
 {
 	gpuvirt_device *d;
 	gpuvirt_holder **holders;
 	size_t nholders;
 	char modes[128];
-	int r;
+	struct bars bars = {0};
+	int r, berr;
 
 	if ((r = cli_open_device(ctx, o, o->argv[0], &d)) != 0)
 		return r;
+	berr = read_bars(d, &bars);
+	if (berr < 0 && berr != -ENODATA) {
+		gpuvirt_device_unref(d);
+		return cli_fail(ctx, berr, "show");
+	}
 	if ((r = collect_holders(ctx, d, &holders, &nholders)) != 0) {
 		gpuvirt_device_unref(d);
 		return r;
@@ -66,6 +160,7 @@ int cmd_show(gpuvirt_ctx *ctx, const struct options *o)
 		json_key(&j, "device");
 		json_device(&j, d);
 		json_holders(&j, holders, nholders);
+		json_bars(&j, berr, &bars);
 		json_end_object(&j);
 		json_finish(&j);
 	} else {
@@ -111,6 +206,7 @@ int cmd_show(gpuvirt_ctx *ctx, const struct options *o)
 				gpuvirt_device_get_reset_method,
 				gpuvirt_device_has_reset_method_info(d) ? "none" : "unknown");
 		print_list_line("drm nodes", d, gpuvirt_device_get_drm_node_count, gpuvirt_device_get_drm_node, "-");
+		print_bars(berr, &bars);
 		modes_string(gpuvirt_device_get_modes(d), modes, sizeof(modes));
 		printf("  %-20s%s\n", "modes", modes);
 		for (size_t i = 0; i < nholders; i++)

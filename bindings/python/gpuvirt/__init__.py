@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator, List, Optional, Tuple, Union
 
 from ._ffi import ffi, lib
 
-__all__ = ["Context", "Device", "Finding", "Report", "BindPlan", "Step", "Profile", "Instance", "Holder",
+__all__ = ["Context", "Device", "Bar", "Finding", "Report", "BindPlan", "Step", "Profile", "Instance", "Holder",
            "StatePlan", "StateItem", "GpuvirtError", "version"]
 
 _SEVERITIES = {0: "pass", 1: "info", 2: "warn", 3: "fail"}
@@ -244,6 +244,18 @@ class Context:
         plan = self.state_plan(wait=wait)
         plan.apply()
         return plan
+
+    def mmio64_window(self, devices: List[Union["Device", str]]) -> int:
+        """Bytes of 64-bit PCI window a VM given these devices needs (their
+        64-bit BARs; compare with QEMU q35's default, 32 GiB)."""
+        devs = [self.device(d) if isinstance(d, str) else d for d in devices]
+        for d in devs:
+            if not isinstance(d, Device):
+                raise TypeError("devices must be Devices or PCI addresses (str), not %s" % type(d).__name__)
+        arr = ffi.new("gpuvirt_device *[]", [d._dev for d in devs])
+        out = ffi.new("uint64_t *")
+        self._check(lib.gpuvirt_guest_mmio64_window(arr, len(devs), out))
+        return int(out[0])
 
     # documents for cluster engines
     def export(self, format: str, devices: Optional[List[str]] = None, yaml: bool = False) -> str:
@@ -531,6 +543,26 @@ class Device:
         m = int(lib.gpuvirt_device_get_modes(self._dev))
         return [_text(lib.gpuvirt_mode_to_string(1 << b)) for b in range(32) if m & (1 << b)]
 
+    @property
+    def bars(self) -> List["Bar"]:
+        """The BARs in use (read on first use; an unreadable `resource`
+        raises, naming the file; none shown by the kernel raises ENODATA)."""
+        size, flags, sizes = ffi.new("uint64_t *"), ffi.new("uint32_t *"), ffi.new("uint64_t *")
+        out = []
+        for i in range(6):
+            self._ctx._check(lib.gpuvirt_device_get_bar(self._dev, i, size, flags, sizes))
+            if size[0]:
+                f = int(flags[0])
+                out.append(Bar(i, int(size[0]), "io" if f & 1 else "mem64" if f & 4 else "mem32", bool(f & 8),
+                               [(1 << 20) << k for k in range(44) if int(sizes[0]) >> k & 1]))
+        return out
+
+    @property
+    def mmio64_window(self) -> int:
+        """Bytes of 64-bit PCI window a VM needs for this device alone
+        (Context.mmio64_window() for several)."""
+        return self._ctx.mmio64_window([self])
+
     def check(self) -> "Report":
         """Check the host and this device."""
         out = ffi.new("gpuvirt_report **")
@@ -562,6 +594,17 @@ class Device:
         flags = (BIND_PERSIST if _flag("persist", persist) else 0) | (BIND_WAIT if _flag("wait", wait) else 0)
         self._ctx._check(lib.gpuvirt_unbind(self._dev, flags))
         self.refresh()
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One BAR: its index, size in bytes, type ("mem32", "mem64", "io"),
+    whether prefetchable, and the sizes a Resizable BAR takes (bytes)."""
+    index: int
+    size: int
+    type: str
+    prefetchable: bool
+    resizable_sizes: List[int]
 
 
 @dataclass(frozen=True)

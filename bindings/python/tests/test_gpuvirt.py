@@ -102,6 +102,25 @@ def test_devices_and_properties(host):
         assert ctx.device("01:00.1").device_name == "TU104 HD Audio Controller"
 
 
+def test_bars_and_window(host):
+    root = host("rebar")
+    with gpuvirt.Context(root) as ctx:
+        nv, amd = ctx.device("01:00.0"), ctx.device("02:00.0")
+        MiB, GiB = 1 << 20, 1 << 30
+        assert nv.bars == [gpuvirt.Bar(0, 16 * MiB, "mem32", False, []),
+                           gpuvirt.Bar(1, 32 * GiB, "mem64", True, [256 * MiB << k for k in range(8)]),
+                           gpuvirt.Bar(3, 32 * MiB, "mem64", True, []), gpuvirt.Bar(5, 128, "io", False, [])]
+        assert nv.mmio64_window == 65 * GiB and amd.mmio64_window == 2 * GiB
+        assert ctx.mmio64_window([nv, "02:00.0"]) == 65 * GiB and ctx.mmio64_window([]) == 0
+        with pytest.raises(TypeError):
+            ctx.mmio64_window([42])
+    os.unlink(root + "/sys/devices/pci0000:00/0000:00:01.1/0000:02:00.0/resource")
+    with gpuvirt.Context(root) as ctx:
+        with pytest.raises(gpuvirt.GpuvirtError) as e:
+            ctx.device("02:00.0").bars
+        assert e.value.errno == errno.ENODATA and "0000:02:00.0/resource" in str(e.value)
+
+
 def test_errors_carry_errno_and_message(host):
     ctx = gpuvirt.Context(host("workstation"))
     with pytest.raises(gpuvirt.GpuvirtError) as e:

@@ -101,9 +101,11 @@ class Host:
             L.append("L: physfn=../%s" % vf_of)
         if reset is not None:
             L.append("A: reset_method=%s\\n" % reset)
-        bars = BARS.get((vendor, device, vf_of is not None)) if cls >> 16 == 0x03 else None
-        if bars:
-            L.append("A: resource=" + self.resource(bars))
+        # Every function has one, as on the real kernel: a bridge's BARs are
+        # unused, a sound or other function has one small 32-bit BAR.
+        bars = BARS.get((vendor, device, vf_of is not None)) if cls >> 16 == 0x03 else \
+            [] if cls >> 16 == 0x06 else [(16 * K if cls >> 8 == 0x0403 else 64 * K, "m32")]
+        L.append("A: resource=" + self.resource((bars or []) + [None] * (6 - len(bars or []))))
         for i, mask in sorted((rebar or {}).items()):  # bit k: 1 MiB << k (Linux 6.1+)
             L.append("A: resource%d_resize=%016x\\n" % (i, mask))
         L.append("A: revision=0x%02x\\n" % rev)
