@@ -22,6 +22,7 @@ VGA=0000:00:02.0   # -device VGA: boot VGA, bochs-drm
 DISP=0000:00:03.0  # bochs-display: bochs-drm
 ATI=0000:00:04.0   # ati-vga: vendor 1002, no driver
 NVME=0000:00:05.0  # nvme with SR-IOV
+QXL=0000:00:0a.0   # qxl: a 4 GiB 64-bit prefetchable BAR4, no driver
 
 # ---- discovery: the tool against sysfs ------------------------------------
 out=$("$G" list --all --json)
@@ -318,6 +319,49 @@ EOF
 	for u in $("$G" instances --json | $PY -c 'import json,sys; [print(i["uuid"]) for i in json.load(sys.stdin)["instances"]]'); do
 		"$G" destroy "$u" >/dev/null
 	done
+fi
+
+# ---- BARs: the kernel's resource table, and the window a nested QEMU gets --
+if [ "$BOOT" = iommu-on ]; then
+	check_true "show's BARs are the kernel's resource table" $PY - "$("$G" show $QXL --json)" $QXL <<'EOF'
+import json, sys
+doc, bdf = json.loads(sys.argv[1]), sys.argv[2]
+want = []
+for i, line in enumerate(open("/sys/bus/pci/devices/%s/resource" % bdf).read().splitlines()[:6]):
+    start, end, flags = (int(x, 16) for x in line.split())
+    if flags & 0x300 and end > start:
+        want.append((i, end - start + 1, "io" if flags & 0x100 else "mem64" if flags & 0x100000 else "mem32",
+                     bool(flags & 0x2000)))
+got = [(b["index"], b["size"], b["type"], b["prefetchable"]) for b in doc["bars"]]
+print("kernel:", want, "library:", got)
+assert got == want and (4, 4 << 30, "mem64", True) in got, got
+assert doc["mmio64_window"] == 8 << 30, doc["mmio64_window"]
+EOF
+	check_eq "gpu.bars passes (8 GiB fits q35's 32)" pass "$(finding gpu.bars $QXL)"
+	args=$("$EX/gpuvirt-qemu" --gpu $QXL --machine pc)
+	check_eq "on pc (2 GiB by default) the example sets the window" "-global i440FX-pcihost.pci-hole64-size=8G" \
+		"$(head -1 <<<"$args")"
+	rm -f /tmp/qmp.sock
+	# shellcheck disable=SC2086
+	qemu-system-x86_64 -M pc -accel tcg -nodefaults -display none -S -m 256 \
+		-qmp unix:/tmp/qmp.sock,server=on,wait=off $args >/tmp/qemu3.log 2>&1 &
+	qpid=$!
+	check_true "a nested QEMU takes the BAR through vfio-pci, with the window" $PY - <<'EOF'
+import sys; sys.path.insert(0, "/tmp")
+from qmpclient import send
+devs = [d for b in send({"execute": "query-pci"})["return"] for d in b["devices"]]
+bar4 = [r for d in devs if d.get("qdev_id") == "hostdev0" for r in d["regions"] if r["bar"] == 4]
+print("nested QEMU: BAR4", bar4)
+assert bar4 and bar4[0]["size"] == 4 << 30 and bar4[0]["mem_type_64"] and bar4[0]["prefetch"], bar4
+hole = send({"execute": "qom-get", "arguments": {"path": "/machine/i440fx", "property": "pci-hole64-size"}})
+print("pci-hole64-size", hole)
+assert hole["return"] == 8 << 30, hole
+send({"execute": "quit"})
+EOF
+	kill $qpid 2>/dev/null
+	wait $qpid 2>/dev/null
+	[ $FAIL -gt 0 ] && tail -20 /tmp/qemu3.log
+	"$G" unbind $QXL >/dev/null || fail "unbind the qxl"
 fi
 
 report "$BOOT" "$RESULTS"

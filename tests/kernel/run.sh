@@ -51,6 +51,7 @@ for boot in iommu-on iommu-off persist-1 persist-2; do
 		-display none -serial stdio -no-reboot -kernel "$ROOT/boot/vmlinuz-$KV" -initrd "$WORK/initrd.gz" \
 		-append "$append gpuvirt.src=$SRC gpuvirt.build=$BUILD gpuvirt.boot=$boot" "${iommu[@]}" \
 		-device VGA,addr=02.0 -device bochs-display,addr=03.0 -device ati-vga,addr=04.0 -device edu,addr=08.0 \
+		-device qxl,vram64_size_mb=4096,addr=0a.0 \
 		-device nvme-subsys,id=s0 \
 		-device nvme,serial=gpuvirt,subsys=s0,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=6,msix_qsize=8,addr=05.0 \
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
