@@ -104,45 +104,6 @@ static int check_group(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 			     group);
 }
 
-/* Kernel release as major * 1000 + minor, 0 when unknown. */
-static int kernel_version(const struct host *h)
-{
-	return gv_parse_kernel_version(h->modules.release, strlen(h->modules.release));
-}
-
-static int check_reset(gpuvirt_report *r, const struct host *h, gpuvirt_device *dev)
-{
-	const char *bdf = gpuvirt_device_get_bdf(dev);
-	size_t n = gpuvirt_device_get_reset_method_count(dev);
-	char list[256] = "";
-	bool flr = false, only_bus = n > 0;
-
-	/* Since 5.15 the kernel shows reset_method only where a method exists. */
-	if (!gpuvirt_device_has_reset_method_info(dev) && (kernel_version(h) == 0 || kernel_version(h) < 5015))
-		return gv_report_add(r, bdf, "gpu.reset", I, NULL,
-				     "unknown: the kernel (%s) has no reset_method attribute",
-				     h->modules.release[0] ? h->modules.release : "release unknown");
-	if (n == 0)
-		return gv_report_add(
-		    r, bdf, "gpu.reset", W,
-		    "Prefer a GPU with function-level reset; otherwise reboot the host between guests, or check "
-		    "the vendor's reset quirk (vendor-reset for some AMD GPUs)",
-		    "no reset method: the GPU cannot be reset between guests");
-	for (size_t i = 0; i < n; i++) {
-		const char *m = gpuvirt_device_get_reset_method(dev, i);
-		size_t l = strlen(list);
-		snprintf(list + l, sizeof(list) - l, "%s%s", l ? " " : "", m);
-		flr |= strcmp(m, "flr") == 0;
-		only_bus &= strcmp(m, "bus") == 0 || strcmp(m, "cxl_bus") == 0;
-	}
-	if (only_bus)
-		return gv_report_add(
-		    r, bdf, "gpu.reset", I, NULL,
-		    "reset by %s only: it resets every function behind the same bridge (fine for one card)", list);
-	return gv_report_add(r, bdf, "gpu.reset", P, NULL, "reset methods: %s%s", list,
-			     flr ? "" : " (no function-level reset)");
-}
-
 /* The 64-bit BARs and the window a VM needs for them: QEMU q35's default
  * holds 32 GiB; a larger need is a warning with the settings to give. */
 static int check_bars(gpuvirt_report *r, gpuvirt_device *dev)
@@ -360,7 +321,7 @@ int gv_check_device(gpuvirt_ctx *ctx, gpuvirt_report *r, struct host *h, gpuvirt
 		gv_unit_free(&u);
 		return e;
 	}
-	if ((e = check_group(ctx, r, h, dev)) < 0 || (e = check_reset(r, h, dev)) < 0 || (e = check_bars(r, dev)) < 0 ||
+	if ((e = check_group(ctx, r, h, dev)) < 0 || (e = gv_check_reset(ctx, r, h, dev)) < 0 || (e = check_bars(r, dev)) < 0 ||
 	    (e = check_driver(ctx, r, dev, &u)) < 0 || (e = check_sriov(r, dev)) < 0 ||
 	    (e = check_vgpu(ctx, r, dev, &mechanism, ev)) < 0 ||
 	    (e = gv_check_verdicts(r, h, dev, mechanism, ev, &u)) < 0) {

@@ -37,6 +37,10 @@ struct evidence {
 	bool nvidia_mdev;    /* mdev types offered by an NVIDIA driver */
 };
 
+/* check-reset.c: gpu.reset (methods, the quirk table, vendor-reset) and
+ * gpu.power_state. */
+int gv_check_reset(gpuvirt_ctx *ctx, gpuvirt_report *r, struct host *h, gpuvirt_device *dev);
+
 /* report.c: the report */
 int gv_report_new(gpuvirt_ctx *ctx, gpuvirt_report **out);
 int gv_report_add(gpuvirt_report *r, const char *subject, const char *code, int severity, const char *remedy,

@@ -186,3 +186,98 @@ uint64_t gv_mmio64_window(uint64_t *sizes, size_t n)
 	}
 	return (sum + gib - 1) & ~(gib - 1);
 }
+
+/* One hex ID of exactly four digits. */
+static int id4(const char *s, size_t len, uint16_t *out)
+{
+	uint32_t v = 0;
+
+	if (len != 4)
+		return -EBADMSG;
+	for (size_t i = 0; i < 4; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+						      : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -EBADMSG;
+		v = v << 4 | (uint32_t)d;
+	}
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* The next blank-separated word of [*pos, end): its start and length. */
+static size_t word(const char *line, size_t end, size_t *pos, const char **w)
+{
+	size_t a = *pos, b;
+
+	while (a < end && (line[a] == ' ' || line[a] == '\t'))
+		a++;
+	for (b = a; b < end && line[b] != ' ' && line[b] != '\t';)
+		b++;
+	*w = line + a;
+	*pos = b;
+	return b - a;
+}
+
+static int quirk_line(const char *line, size_t len, struct gv_reset_quirk *q)
+{
+	static const char *const kinds[] = {[GV_QUIRK_VENDOR_RESET] = "vendor-reset", [GV_QUIRK_NO_RESET] = "no-reset"};
+	size_t pos = 0, n;
+	const char *w;
+
+	memset(q, 0, sizeof(*q));
+	n = word(line, len, &pos, &w);
+	if (id4(w, n, &q->vendor) < 0)
+		return -EBADMSG;
+	n = word(line, len, &pos, &w); /* DEVICE or FIRST-LAST */
+	if (id4(w, n == 9 && w[4] == '-' ? 4 : n, &q->first) < 0)
+		return -EBADMSG;
+	q->last = q->first;
+	if (n == 9 && (id4(w + 5, 4, &q->last) < 0 || q->last < q->first))
+		return -EBADMSG;
+	n = word(line, len, &pos, &w);
+	for (q->kind = GV_QUIRK_VENDOR_RESET; q->kind <= GV_QUIRK_NO_RESET; q->kind++)
+		if (strlen(kinds[q->kind]) == n && memcmp(kinds[q->kind], w, n) == 0)
+			break;
+	if (q->kind > GV_QUIRK_NO_RESET)
+		return -EBADMSG;
+	while (pos < len && (line[pos] == ' ' || line[pos] == '\t'))
+		pos++;
+	n = gv_trim_end(line + pos, len - pos);
+	if (n == 0 || n >= sizeof(q->name))
+		return -EBADMSG;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)line[pos + i] < 0x20 || line[pos + i] == 0x7f)
+			return -EBADMSG; /* a name is text */
+	memcpy(q->name, line + pos, n);
+	return 0;
+}
+
+int gv_parse_reset_quirk(const char *buf, size_t len, uint16_t vendor, uint16_t device, struct gv_reset_quirk *out,
+			 size_t *bad_line)
+{
+	size_t pos = 0, lineno = 0;
+
+	if (!buf || !out)
+		return -EINVAL;
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - buf) : len, n = gv_trim_end(buf + pos, end - pos);
+		struct gv_reset_quirk q;
+		lineno++;
+		if (n && buf[pos] != '#') {
+			if (quirk_line(buf + pos, n, &q) < 0) {
+				if (bad_line)
+					*bad_line = lineno;
+				return -EBADMSG;
+			}
+			if (q.vendor == vendor && device >= q.first && device <= q.last) {
+				*out = q;
+				return 0;
+			}
+		}
+		pos = end + 1;
+	}
+	return -ENOENT;
+}

@@ -629,6 +629,23 @@ int gv_parse_rebar_config(const uint8_t *cfg, size_t len, struct gv_bar bars[GV_
  * sizes (sorted in place, largest first); 0 for none. */
 uint64_t gv_mmio64_window(uint64_t *sizes, size_t n);
 
+/* The reset quirk table (src/data/reset-quirks.txt): "VENDOR DEVICE[-LAST]
+ * QUIRK NAME" lines. The first line for the device, -ENOENT for none,
+ * -EBADMSG (with *bad_line) for a line that is not one; every line up to
+ * the match is checked. */
+enum gv_quirk_kind { GV_QUIRK_VENDOR_RESET = 0, GV_QUIRK_NO_RESET = 1 };
+struct gv_reset_quirk {
+	uint16_t vendor, first, last;
+	int kind; /* enum gv_quirk_kind */
+	char name[64];
+};
+int gv_parse_reset_quirk(const char *buf, size_t len, uint16_t vendor, uint16_t device, struct gv_reset_quirk *out,
+			 size_t *bad_line);
+
+/* quirks.c: the built-in table's line for a device (-ENOENT: none). */
+int gv_reset_quirk_find(gpuvirt_ctx *ctx, const gpuvirt_device *dev, struct gv_reset_quirk *q);
+const char *gv_reset_quirk_kind_name(int kind);
+
 /* The vGPU support table: "VVVV DDDD SVID SDID MECHANISM NAME" lines, IDs in
  * hex or "*" (subsystem only), comments after '#'. */
 enum gv_vgpu_mechanism {

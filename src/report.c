@@ -68,6 +68,8 @@ static const struct {
     {"gpu.iommu_group", "Checking for an IOMMU group"},
     {"gpu.iommu_group.isolated", "Checking IOMMU group isolation"},
     {"gpu.reset", "Checking reset capability"},
+    {"gpu.power_state", "Checking the power state"},
+    {"gpu.bars", "Checking the BARs and the VM's 64-bit window"},
     {"gpu.boot_vga", "Checking for the boot VGA / host console"},
     {"gpu.driver", "Checking the host driver"},
     {"gpu.driver.in_use", "Checking whether the host is using the GPU"},

@@ -252,6 +252,103 @@ START_TEST(bar_window)
 }
 END_TEST
 
+#define NAVI "sys/devices/pci0000:00/0000:00:01.1/0000:02:00.0/"
+
+/* The reset quirk table and vendor-reset: installed but not loaded, loaded
+ * (binding sets device_specific), in effect; not installed; a no-reset
+ * quirk. A GPU the table does not name keeps the kernel's methods. */
+START_TEST(reset_quirk)
+{
+	const char *root = th_host("rebar");
+	gpuvirt_report *r = check_root(root);
+	uint8_t cfg[64];
+	FILE *f;
+	char path[512];
+
+	ck_assert_int_eq(sev(r, "0000:02:00.0", "gpu.reset"), WARN);
+	ck_assert_str_eq(msg(r, "0000:02:00.0", "gpu.reset"),
+			 "quirk vendor-reset (AMD Navi 10): its bus reset leaves it hung for the next guest, and "
+			 "vendor-reset is not loaded");
+	ck_assert_str_eq(remedy(r, "0000:02:00.0", "gpu.reset"),
+			 "Load vendor-reset (modprobe vendor-reset; list it in /etc/modules-load.d/); binding then sets "
+			 "reset_method to device_specific");
+	ck_assert_str_eq(msg(r, "0000:01:00.0", "gpu.reset"),
+			 "reset by bus only: it resets every function behind the same bridge (fine for one card)");
+	gpuvirt_report_unref(r);
+	th_write(root, "sys/module/vendor_reset/refcnt", "0\n");
+	r = check_root(root);
+	ck_assert_int_eq(sev(r, "0000:02:00.0", "gpu.reset"), INFO);
+	ck_assert_str_eq(msg(r, "0000:02:00.0", "gpu.reset"),
+			 "quirk vendor-reset (AMD Navi 10): vendor-reset is loaded; binding for passthrough sets "
+			 "reset_method to device_specific (now: bus)");
+	gpuvirt_report_unref(r);
+	th_write(root, NAVI "reset_method", "device_specific bus\n");
+	r = check_root(root);
+	ck_assert_int_eq(sev(r, "0000:02:00.0", "gpu.reset"), PASS);
+	ck_assert_str_eq(msg(r, "0000:02:00.0", "gpu.reset"),
+			 "quirk vendor-reset (AMD Navi 10): reset by device_specific, vendor-reset's");
+	gpuvirt_report_unref(r);
+	th_remove(root, "sys/module/vendor_reset/refcnt");
+	th_remove(root, "sys/module/vendor_reset");
+	th_write(root, "lib/modules/6.1.0-56-amd64/modules.dep", "kernel/drivers/vfio/vfio.ko: \n");
+	r = check_root(root);
+	ck_assert_str_eq(msg(r, "0000:02:00.0", "gpu.reset"),
+			 "quirk vendor-reset (AMD Navi 10): its bus reset leaves it hung for the next guest, and "
+			 "vendor-reset is not installed");
+	ck_assert_str_eq(remedy(r, "0000:02:00.0", "gpu.reset"),
+			 "Install vendor-reset (github.com/gnif/vendor-reset, as DKMS) and load it; binding then sets "
+			 "reset_method to device_specific");
+	gpuvirt_report_unref(r);
+	/* The same slot holding an AMD Fiji (1002:7300): no reset works. */
+	snprintf(path, sizeof(path), "%s/" NAVI "config", root);
+	ck_assert_ptr_nonnull(f = fopen(path, "r+b"));
+	ck_assert_uint_eq(fread(cfg, 1, sizeof(cfg), f), sizeof(cfg));
+	cfg[2] = 0x00, cfg[3] = 0x73;
+	rewind(f);
+	ck_assert_uint_eq(fwrite(cfg, 1, sizeof(cfg), f), sizeof(cfg));
+	fclose(f);
+	th_write(root, NAVI "device", "0x7300\n");
+	r = check_root(root);
+	ck_assert_int_eq(sev(r, "0000:02:00.0", "gpu.reset"), WARN);
+	ck_assert_str_eq(msg(r, "0000:02:00.0", "gpu.reset"),
+			 "quirk no-reset (AMD Fiji): no known reset works for it, so its next guest may find it hung "
+			 "(kernel's methods: device_specific bus)");
+	gpuvirt_report_unref(r);
+}
+END_TEST
+
+/* power_state: D3cold warned, D0 passes; none on an older kernel; an
+ * unreadable one fails the check, naming the file. */
+START_TEST(power_state)
+{
+	const char *root = th_host("rebar");
+	gpuvirt_report *r = check_root(root);
+	gpuvirt_ctx *ctx;
+
+	ck_assert_int_eq(sev(r, "0000:02:00.0", "gpu.power_state"), WARN);
+	ck_assert_str_eq(msg(r, "0000:02:00.0", "gpu.power_state"),
+			 "D3cold: runtime power management turned it off; binding wakes it, but some GPUs do not come "
+			 "back from D3cold");
+	ck_assert_int_eq(sev(r, "0000:01:00.0", "gpu.power_state"), PASS);
+	gpuvirt_report_unref(r);
+	th_write(root, NAVI "power_state", "D3hot\n");
+	th_remove(root, "sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/power_state");
+	r = check_root(root);
+	ck_assert_int_eq(sev(r, "0000:02:00.0", "gpu.power_state"), INFO);
+	ck_assert_str_eq(msg(r, "0000:02:00.0", "gpu.power_state"), "D3hot: suspended; binding wakes it");
+	ck_assert(!has(r, "0000:01:00.0", "gpu.power_state"));
+	gpuvirt_report_unref(r);
+	th_remove(root, NAVI "power_state");
+	th_write(root, NAVI "power_state/x", "a folder, not the attribute\n");
+	ctx = th_ctx_at(root);
+	r = NULL;
+	ck_assert_int_lt(gpuvirt_check_host(ctx, 0, &r), 0);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "0000:02:00.0: cannot read "
+								  "sys/bus/pci/devices/0000:02:00.0/power_state"));
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 START_TEST(interrupt_remapping)
 {
 	const char *root = th_host("t4");
@@ -856,6 +953,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, interrupt_remapping);
 	tcase_add_test(tc, acs_override);
 	tcase_add_test(tc, bar_window);
+	tcase_add_test(tc, reset_quirk);
+	tcase_add_test(tc, power_state);
 	tcase_add_test(tc, vfio_modules);
 	tcase_add_test(tc, xen_dom0);
 	tcase_add_test(tc, group_isolation);

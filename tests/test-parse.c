@@ -315,6 +315,47 @@ START_TEST(mmio64_window)
 }
 END_TEST
 
+/* The reset quirk table: ranges, single IDs, the first match, what is not
+ * a line; and the table the library builds in parses to its end. */
+START_TEST(reset_quirks)
+{
+	static const char table[] = "# comment\n\n1002 7310-731f vendor-reset AMD Navi 10\n"
+				    "1002 7300 no-reset AMD Fiji\n1002 7300-73ff vendor-reset shadowed\n";
+	struct gv_reset_quirk q;
+	size_t bad = 0, n;
+	char buf[8192];
+	FILE *f;
+
+	ck_assert_int_eq(gv_parse_reset_quirk(S(table), 0x1002, 0x731f, &q, &bad), 0);
+	ck_assert_int_eq(q.kind, GV_QUIRK_VENDOR_RESET);
+	ck_assert_uint_eq(q.first, 0x7310);
+	ck_assert_uint_eq(q.last, 0x731f);
+	ck_assert_str_eq(q.name, "AMD Navi 10");
+	ck_assert_int_eq(gv_parse_reset_quirk(S(table), 0x1002, 0x7300, &q, &bad), 0);
+	ck_assert_int_eq(q.kind, GV_QUIRK_NO_RESET); /* the first line wins */
+	ck_assert_int_eq(gv_parse_reset_quirk(S(table), 0x1002, 0x7320, &q, &bad), 0);
+	ck_assert_str_eq(q.name, "shadowed");
+	ck_assert_int_eq(gv_parse_reset_quirk(S(table), 0x10de, 0x7310, &q, &bad), -ENOENT);
+	static const char *const broken[] = {"1002 7310-731f vendor-reset\n", "1002 731f-7310 no-reset x\n",
+					     "1002 73100 no-reset x\n", "102 7310 no-reset x\n",
+					     "1002 7310 reboot x\n", "1002 7310_731f no-reset x\n",
+					     "1002 7310 no-reset \001x\n"};
+	for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		bad = 0;
+		ck_assert_msg(gv_parse_reset_quirk(broken[i], strlen(broken[i]), 0x1002, 0x7310, &q, &bad) == -EBADMSG,
+			      "%s", broken[i]);
+		ck_assert_uint_eq(bad, 1);
+	}
+	ck_assert_ptr_nonnull(f = fopen(SIMHOST_HOSTS "/../../../src/data/reset-quirks.txt", "r"));
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	ck_assert_uint_lt(n, sizeof(buf));
+	ck_assert_int_eq(gv_parse_reset_quirk(buf, n, 0xffff, 0, &q, &bad), -ENOENT);
+	ck_assert_int_eq(gv_parse_reset_quirk(buf, n, 0x1002, 0x66af, &q, &bad), 0);
+	ck_assert_str_eq(q.name, "AMD Vega 20");
+}
+END_TEST
+
 START_TEST(cpuinfo)
 {
 	struct gv_cpuinfo c;
@@ -474,6 +515,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, resource_table);
 	tcase_add_test(tc, resizable_bars);
 	tcase_add_test(tc, mmio64_window);
+	tcase_add_test(tc, reset_quirks);
 	tcase_add_test(tc, conf_value);
 	tcase_add_test(tc, token_expiry);
 	tcase_add_test(tc, profile_descriptions);

@@ -223,6 +223,13 @@ static void resource(const uint8_t *data, size_t size)
 	if (gv_mmio64_window(sizes, n) < sum || (n == 0 && gv_mmio64_window(sizes, 0) != 0))
 		abort();
 	gv_parse_rebar_sizes((const char *)data, size, &mask);
+	{ /* the reset quirk table: a match is a line whose range holds the ID */
+		struct gv_reset_quirk q;
+		size_t bad;
+		if (gv_parse_reset_quirk((const char *)data, size, 0x1002, 0x731f, &q, &bad) == 0 &&
+		    (q.vendor != 0x1002 || q.first > 0x731f || q.last < 0x731f || !q.name[0]))
+			abort();
+	}
 	memset(bars, 0, sizeof(bars));
 	gv_parse_rebar_config(data, size, bars);
 }

@@ -59,7 +59,7 @@ SEEDS = {
                  "0x0000000000000000\n0x0000038800000000 0x0000038801ffffff 0x000000000014220c\n" +
                  ("0x0000000000000000 0x0000000000000000 0x0000000000000000\n" * 2) +
                  "0x000000000000e000 0x000000000000e07f 0x0000000000040101\n",
-                 "000000000000fff0\n",
+                 "000000000000fff0\n", "# quirks\n1002 7310-731f vendor-reset AMD Navi 10\n1002 7300 no-reset Fiji\n",
                  bytes(0x100) + bytes([0x15, 0, 0x01, 0, 0xf0, 0xff, 0x01, 0, 0x21, 0x08, 0, 0])],
     "config": [],
     # recording NUL companion (tests/simhost/simhost.c); the last ones try to leave the root

@@ -79,7 +79,7 @@ class Host:
 
     def pci(self, bdf, vendor, device, cls, rev=0xa1, subv=None, subd=None, driver=None, group=None,
             numa=-1, boot_vga=None, reset=None, parent=None, vf_of=None, sriov=None, attrs=None,
-            links=None, drm=(), header=0, rebar=None):
+            links=None, drm=(), header=0, rebar=None, power="D0"):
         subv = vendor if subv is None else subv
         subd = device if subd is None else subd
         path = "/devices/pci%s:00/" % bdf[:4] + (parent + "/" if parent else "") + bdf  # the domain's root
@@ -108,6 +108,7 @@ class Host:
         L.append("A: resource=" + self.resource((bars or []) + [None] * (6 - len(bars or []))))
         for i, mask in sorted((rebar or {}).items()):  # bit k: 1 MiB << k (Linux 6.1+)
             L.append("A: resource%d_resize=%016x\\n" % (i, mask))
+        L.append("A: power_state=%s\\n" % power)  # Linux 5.17+
         L.append("A: revision=0x%02x\\n" % rev)
         if sriov:
             total, vfs, vfdev = sriov
@@ -381,17 +382,20 @@ def amd():
 
 def rebar():
     h = Host("rebar", "A gaming workstation: a GeForce RTX 4090 (10de:2684) with Resizable BAR on, BAR1 at "
-             "32 GiB, and a Radeon RX 5700 XT (1002:731f, Navi 10) whose BAR0 is 256 MiB of a possible 8 GiB.")
+             "32 GiB, and a Radeon RX 5700 XT (1002:731f, Navi 10, the reset quirk; vendor-reset installed, "
+             "not loaded; runtime-suspended to D3cold) whose BAR0 is 256 MiB of a possible 8 GiB.")
     chipset(h)
     h.pci("0000:00:01.0", 0x8086, 0x1901, BRIDGE, rev=0x0d, driver="pcieport", group=1, header=1)
     h.pci("0000:00:01.1", 0x8086, 0x1905, BRIDGE, rev=0x0d, driver="pcieport", group=2, header=1)
     gpu, _ = nvidia_pair(h, 1, 0x2684, 0x22ba, 3, parent="0000:00:01.0", boot_vga=1, rebar={1: 0xff00})
     h.pci("0000:02:00.0", 0x1002, 0x731f, 0x030000, rev=0xc1, subv=0x1da2, subd=0xe411, driver="amdgpu", group=4,
-          boot_vga=0, reset="bus", parent="0000:00:01.1", drm=("card0", "renderD128"), rebar={0: 0x3f00})
+          boot_vga=0, reset="bus", parent="0000:00:01.1", drm=("card0", "renderD128"), rebar={0: 0x3f00},
+          power="D3cold")
     h.pci("0000:02:00.1", 0x1002, 0xab38, 0x040300, rev=0x00, subv=0x1da2, subd=0xe411, driver="snd_hda_intel",
           group=4, reset="bus", parent="0000:00:01.1")
     h.host("BOOT_IMAGE=/vmlinuz root=/dev/nvme0n1p2 ro quiet intel_iommu=on iommu=pt", groups=range(0, 5),
-           modules=("nvidia", "amdgpu", "snd_hda_intel") + VFIO_LOADED, available=VFIO)
+           modules=("nvidia", "amdgpu", "snd_hda_intel") + VFIO_LOADED,
+           available=VFIO + ("extra/vendor-reset",))
     return h
 
 
