@@ -88,6 +88,13 @@ static int plan_member(struct gv_move *m, const struct gv_member *d, bool pcibac
 
 	if (gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/driver_override", d->bdf) < 0)
 		return -EINVAL;
+	if (d->reset[0]) { /* a reset quirk vendor-reset answers (unit.c) */
+		char rrel[160];
+		if (gv_path(rrel, sizeof(rrel), "sys/bus/pci/devices/%s/reset_method", d->bdf) < 0)
+			return -EINVAL;
+		if ((r = add_step(m, d->bdf, "reset_method", rrel, "device_specific")) < 0)
+			return r;
+	}
 	if ((r = add_step(m, d->bdf, "override", rel, m->target)) < 0)
 		return r;
 	if (pciback && (r = add_step(m, d->bdf, "new_slot", "sys/bus/pci/drivers/pciback/new_slot", d->bdf)) < 0)
@@ -192,6 +199,8 @@ static int run_step(gpuvirt_ctx *ctx, const struct gv_move *m, const struct gv_s
 		return run_modprobe(ctx, m, s);
 	if (strcmp(s->action, "override") == 0)
 		return gv_mut_set_override(ctx, s->device, s->value);
+	if (strcmp(s->action, "reset_method") == 0)
+		return gv_mut_reset_method(ctx, s->device, s->value);
 	if (strcmp(s->action, "new_slot") == 0)
 		return gv_mut_write(ctx, s->device, s->path, s->value);
 	if (strcmp(s->action, "unbind") == 0)

@@ -215,6 +215,28 @@ static int rebind(gpuvirt_ctx *ctx, const struct gv_member *m)
 	return 0;
 }
 
+int gv_mut_reset_method(gpuvirt_ctx *ctx, const char *bdf, const char *methods)
+{
+	char rel[160], want[GV_RESET_LEN], now[GV_RESET_LEN];
+	ssize_t n;
+	int r;
+
+	if (gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/reset_method", bdf) < 0)
+		return -EINVAL;
+	snprintf(want, sizeof(want), "%s", strcmp(methods, "-") == 0 ? "" : methods);
+	for (char *p = want; *p; p++)
+		if (*p == ',')
+			*p = ' ';
+	if ((r = gv_mut_write(ctx, bdf, rel, want)) < 0)
+		return r;
+	if ((n = gv_read_text(ctx, rel, now, sizeof(now))) < 0)
+		return gv_fail(ctx, (int)n, "%s: cannot read %s back: %s", bdf, rel, gpuvirt_strerror((int)n));
+	now[gv_trim_end(now, (size_t)n)] = '\0';
+	if (strcmp(now, want) != 0)
+		return gv_fail(ctx, -EIO, "%s: reset_method reads \"%s\" after writing \"%s\"", bdf, now, want);
+	return 0;
+}
+
 int gv_mut_restore(gpuvirt_ctx *ctx, const struct gv_member *m, const char *target, pid_t *writer)
 {
 	char now[GV_DRIVER_LEN], ov[GV_DRIVER_LEN];
@@ -225,6 +247,8 @@ int gv_mut_restore(gpuvirt_ctx *ctx, const struct gv_member *m, const char *targ
 	    gv_mut_write(ctx, m->bdf, "sys/bus/pci/drivers/pciback/remove_slot", m->bdf) < 0)
 		gv_debug(ctx, "%s: not in pciback's slots", m->bdf);
 	if ((r = gv_mut_driver(ctx, m->bdf, now, sizeof(now))) < 0)
+		return r;
+	if (m->reset[0] && (r = gv_mut_reset_method(ctx, m->bdf, m->reset)) < 0)
 		return r;
 	/* With the wrong override in place, a probe would hand the device to the
 	 * wrong driver: stop at that failure. */

@@ -201,6 +201,28 @@ static bool device_line(struct cursor *c, struct gv_journal *j, bool before)
 	return true;
 }
 
+/* "reset BDF METHODS": a device line's reset_method before the move set
+ * device_specific (methods comma-separated, "-" for none). */
+static bool reset_line(struct cursor *c, struct gv_journal *j)
+{
+	char bdf[GV_BDF_LEN];
+	const char *w;
+	size_t wlen, i;
+
+	if (!next_word(c, &w, &wlen) || !bdf_word(w, wlen, bdf))
+		return false;
+	for (i = 0; i < j->ndev && strcmp(j->dev[i].bdf, bdf) != 0; i++)
+		;
+	if (i == j->ndev || j->dev[i].reset[0] || !next_word(c, &w, &wlen) || wlen >= GV_RESET_LEN)
+		return false;
+	for (size_t k = 0; k < wlen; k++)
+		if (!((w[k] >= 'a' && w[k] <= 'z') || w[k] == '_' || w[k] == ',' || (w[k] == '-' && wlen == 1)))
+			return false;
+	memcpy(j->dev[i].reset, w, wlen);
+	j->dev[i].reset[wlen] = '\0';
+	return !next_word(c, &w, &wlen);
+}
+
 /* One "key value" line into the journal; false when it is not valid. */
 static bool field_line(struct cursor *c, int f, struct gv_journal *j)
 {
@@ -307,6 +329,11 @@ int gv_parse_journal(const char *buf, size_t len, struct gv_journal *j)
 				return -EBADMSG;
 			continue;
 		}
+		if (word_eq(w, wlen, "reset") && j->version >= 2) {
+			if (!reset_line(&c, j))
+				return -EBADMSG;
+			continue;
+		}
 		bool before = word_eq(w, wlen, "before") && j->version >= 2;
 		if (before || word_eq(w, wlen, "device")) {
 			if (!device_line(&c, j, before))
@@ -354,6 +381,9 @@ int gv_format_journal(const struct gv_journal *j, char *buf, size_t size)
 	for (size_t i = 0; i < j->ndev; i++)
 		PUT("device %s %s %s\n", j->dev[i].bdf, j->dev[i].driver[0] ? j->dev[i].driver : "-",
 		    j->dev[i].override[0] ? j->dev[i].override : "-");
+	for (size_t i = 0; i < j->ndev; i++)
+		if (j->dev[i].reset[0])
+			PUT("reset %s %s\n", j->dev[i].bdf, j->dev[i].reset);
 	for (size_t i = 0; i < j->nbefore; i++)
 		PUT("before %s %s %s\n", j->before[i].bdf, j->before[i].driver[0] ? j->before[i].driver : "-",
 		    j->before[i].override[0] ? j->before[i].override : "-");

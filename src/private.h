@@ -247,6 +247,7 @@ const struct gv_vgpu_entry *gv_vgpu_lookup(gpuvirt_ctx *ctx, const gpuvirt_devic
 
 /* ---- state files: journals and records (parse-state.c parses them) ---- */
 #define GV_DRIVER_LEN 64
+#define GV_RESET_LEN 96
 #define GV_KEY_LEN 96
 #define GV_JOURNAL_MAX_DEVICES 64
 
@@ -255,6 +256,10 @@ struct gv_member {
 	char bdf[GV_BDF_LEN];
 	char driver[GV_DRIVER_LEN];   /* "" when it had none */
 	char override[GV_DRIVER_LEN]; /* "" when none */
+	/* Its reset_method before the move set device_specific (a reset quirk
+	 * with vendor-reset loaded): the methods, comma-separated, "-" for
+	 * none; "" when the move leaves reset_method alone. */
+	char reset[GV_RESET_LEN];
 };
 enum gv_journal_kind { GV_JOURNAL_BIND = 1, GV_JOURNAL_CREATE = 2, GV_JOURNAL_VFS = 3 };
 enum gv_journal_state {
@@ -455,6 +460,9 @@ int gv_mut_remove_file(gpuvirt_ctx *ctx, const char *rel);
 int gv_mut_driver(gpuvirt_ctx *ctx, const char *bdf, char *out, size_t size);
 int gv_mut_override(gpuvirt_ctx *ctx, const char *bdf, char *out, size_t size);
 int gv_mut_set_override(gpuvirt_ctx *ctx, const char *bdf, const char *driver);
+/* Set reset_method (methods separated by blanks or commas; "-" for none)
+ * and verify the kernel took it. */
+int gv_mut_reset_method(gpuvirt_ctx *ctx, const char *bdf, const char *methods);
 int gv_mut_unbind(gpuvirt_ctx *ctx, const char *bdf, const char *driver, pid_t *writer);
 /* drivers_probe; expect: the driver that must take it, or NULL. */
 int gv_mut_probe(gpuvirt_ctx *ctx, const char *bdf, const char *expect);
@@ -525,6 +533,7 @@ struct gv_unit {
 	struct gv_refusal *refusals; /* every one, whatever the flags */
 	size_t nrefusals;
 	struct gv_holders holders; /* of the members that would change drivers */
+	bool vendor_reset;	   /* vendor-reset is loaded: quirked members get device_specific */
 };
 int gv_unit_assess(gpuvirt_ctx *ctx, gpuvirt_device *dev, const char *target, struct gv_modules *mods,
 		   struct gv_unit *u);

@@ -43,7 +43,25 @@ static int refuse(struct gv_unit *u, const char *code, int err, uint32_t lifted_
 	return 0;
 }
 
-static int add_member(struct gv_unit *u, gpuvirt_device *d)
+/* A member whose reset quirk vendor-reset answers: its reset methods now
+ * (comma-separated, "-" for none) into reset, when device_specific is not
+ * already first. */
+static void reset_to_set(gpuvirt_ctx *ctx, const struct gv_unit *u, gpuvirt_device *d, char *reset, size_t size)
+{
+	struct gv_reset_quirk q;
+	size_t n = gpuvirt_device_get_reset_method_count(d), l = 0;
+
+	reset[0] = '\0';
+	if (!u->vendor_reset || gv_reset_quirk_find(ctx, d, &q) < 0 || q.kind != GV_QUIRK_VENDOR_RESET ||
+	    (n && strcmp(gpuvirt_device_get_reset_method(d, 0), "device_specific") == 0))
+		return;
+	for (size_t i = 0; i < n && l < size; i++)
+		l += (size_t)snprintf(reset + l, size - l, "%s%s", i ? "," : "", gpuvirt_device_get_reset_method(d, i));
+	if (!n)
+		snprintf(reset, size, "-");
+}
+
+static int add_member(gpuvirt_ctx *ctx, struct gv_unit *u, gpuvirt_device *d)
 {
 	struct gv_member *nm = realloc(u->members, (u->nmembers + 1) * sizeof(*nm));
 	const char *drv = gpuvirt_device_get_driver(d), *ov = gpuvirt_device_get_driver_override(d);
@@ -55,6 +73,7 @@ static int add_member(struct gv_unit *u, gpuvirt_device *d)
 	memcpy(nm[u->nmembers].bdf, gpuvirt_device_get_bdf(d), GV_BDF_LEN);
 	snprintf(nm[u->nmembers].driver, sizeof(nm->driver), "%s", drv ? drv : "");
 	snprintf(nm[u->nmembers].override, sizeof(nm->override), "%s", ov ? ov : "");
+	reset_to_set(ctx, u, d, nm[u->nmembers].reset, sizeof(nm->reset));
 	u->nmembers++;
 	return 0;
 }
@@ -85,7 +104,7 @@ static int candidates(gpuvirt_ctx *ctx, gpuvirt_device *dev, int group, struct g
 
 /* One candidate: a member, a function that stays (a bridge; another card
  * without a group), and what it refuses. */
-static int admit(struct gv_unit *u, gpuvirt_device *dev, gpuvirt_device *d)
+static int admit(gpuvirt_ctx *ctx, struct gv_unit *u, gpuvirt_device *dev, gpuvirt_device *d)
 {
 	const char *bdf = gpuvirt_device_get_bdf(dev), *name = gpuvirt_device_get_bdf(d);
 	bool own = strcmp(name, bdf) == 0 || gv_device_is_companion(dev, d);
@@ -108,7 +127,7 @@ static int admit(struct gv_unit *u, gpuvirt_device *dev, gpuvirt_device *d)
 			"takes it anyway",
 			name, strcmp(name, bdf) ? " and moves with " : "", strcmp(name, bdf) ? bdf : "")) < 0)
 		return r;
-	return add_member(u, d);
+	return add_member(ctx, u, d);
 }
 
 static int collect_members(gpuvirt_ctx *ctx, struct gv_unit *u, gpuvirt_device *dev)
@@ -125,7 +144,7 @@ static int collect_members(gpuvirt_ctx *ctx, struct gv_unit *u, gpuvirt_device *
 		else
 			r = gpuvirt_device_new_from_bdf(ctx, names.v[i], &d);
 		if (r == 0)
-			r = admit(u, dev, d);
+			r = admit(ctx, u, dev, d);
 		gpuvirt_device_unref(d);
 	}
 	gv_strv_free(&names);
@@ -207,6 +226,7 @@ int gv_unit_assess(gpuvirt_ctx *ctx, gpuvirt_device *dev, const char *target, st
 
 	memset(u, 0, sizeof(*u));
 	snprintf(u->target, sizeof(u->target), "%s", target);
+	u->vendor_reset = gv_module_state(ctx, mods, "vendor_reset") == GV_MODULE_LOADED;
 	u->group = gpuvirt_device_get_iommu_group(dev);
 	gv_move_key_for(u->group, bdf, u->key, sizeof(u->key));
 	if (!gv_device_is_endpoint(dev))

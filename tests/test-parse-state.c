@@ -112,6 +112,38 @@ static const char *edit(const char *text, const char *from, const char *to)
 	return out;
 }
 
+/* A member whose reset_method the bind set: what it had, kept for unbind,
+ * rollback and recovery; anything else on a reset line is damage. */
+START_TEST(reset_lines)
+{
+	static struct gv_journal j, again;
+	static const char *const bad[] = {
+	    "reset 0000:02:00.0 bus\n",		  /* no such device line */
+	    "reset 0000:01:00.0 bus\nreset 0000:01:00.0 flr\n", /* twice */
+	    "reset 0000:01:00.0 BUS\n",		  /* not a method's name */
+	    "reset 0000:01:00.0 bus flr\n",		  /* one word */
+	    "reset 0000:01:00.0\n", "reset 01:00.0 bus\n", "reset 0000:01:00.0 --\n"};
+	char buf[8192], text[1024];
+	int n;
+
+	ck_assert_int_eq(parse(edit(BIND_V2, "end\n", "reset 0000:01:00.0 flr,bus\nreset 0000:01:00.1 -\nend\n"), &j), 0);
+	ck_assert_str_eq(j.dev[0].reset, "flr,bus");
+	ck_assert_str_eq(j.dev[1].reset, "-");
+	n = gv_format_journal(&j, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	ck_assert_ptr_nonnull(strstr(buf, "reset 0000:01:00.0 flr,bus\nreset 0000:01:00.1 -\n"));
+	ck_assert_int_eq(gv_parse_journal(buf, (size_t)n, &again), 0);
+	ck_assert_str_eq(again.dev[0].reset, "flr,bus");
+	j.dev[0].reset[0] = j.dev[1].reset[0] = '\0';
+	n = gv_format_journal(&j, buf, sizeof(buf));
+	ck_assert_ptr_null(strstr(buf, "reset "));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%send\n", bad[i]);
+		ck_assert_msg(parse(edit(BIND_V2, "end\n", text), &j) == -EBADMSG, "%s", bad[i]);
+	}
+}
+END_TEST
+
 START_TEST(damaged_bind_journals)
 {
 	static struct gv_journal j;
@@ -266,6 +298,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, bind_journal_round_trip);
 	tcase_add_test(tc, create_journal_round_trip);
+	tcase_add_test(tc, reset_lines);
 	tcase_add_test(tc, version_1_is_read);
 	tcase_add_test(tc, damaged_bind_journals);
 	tcase_add_test(tc, damaged_create_journals);

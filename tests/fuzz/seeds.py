@@ -31,7 +31,7 @@ SEEDS = {
     "journal": ["gpuvirt-journal 2\nkind bind\nstate binding\npid 4242 99\nkey group-1\ntarget vfio-pci\n"
                 "device 0000:01:00.0 nvidia -\ndevice 0000:01:00.1 snd_hda_intel -\nend\n",
                 "gpuvirt-journal 2\nkind bind\nstate binding\npid 4242 99\nkey group-1\ntarget pciback\n"
-                "device 0000:01:00.0 nvidia -\nbefore 0000:01:00.0 vfio-pci vfio-pci\nend\n",
+                "device 0000:01:00.0 nvidia -\nreset 0000:01:00.0 flr,bus\nbefore 0000:01:00.0 vfio-pci vfio-pci\nend\n",
                 "gpuvirt-journal 2\nkind create\nstate creating\npid 4242 99\nkey gpu-0000:3b:00.0\n"
                 "uuid 11111111-2222-4333-8444-555555555555\nmechanism mdev\nparent 0000:3b:00.0\n"
                 "mdev_parent 0000:3b:00.0\nprofile nvidia-222\nvf -\nend\n",

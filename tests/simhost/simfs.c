@@ -771,6 +771,34 @@ static void sriov_disable(const char *pf)
 	writef(0664, "0\n", "%s/sriov_numvfs", pf);
 }
 
+/* reset_method as drivers/pci/pci.c takes it: known method names separated
+ * by blanks (or "" for none), each one the device supports, else -EINVAL.
+ * device_specific is supported where a quirk provides it; here, where the
+ * vendor_reset module is loaded (it hooks the kernel's quirk). "default"
+ * leaves the list as it is. Shown with a newline, as the kernel does. */
+static int write_reset_method(const char *rel, const char *val)
+{
+	static const char *const known[] = {"device_specific", "acpi", "flr", "pm", "bus", "cxl_bus"};
+	char buf[256], out[256] = "", *save;
+
+	if (strlen(val) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", val);
+	trim(buf);
+	if (strcmp(buf, "default") == 0)
+		return 0;
+	for (char *w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		size_t k = 0;
+		while (k < sizeof(known) / sizeof(known[0]) && strcmp(known[k], w) != 0)
+			k++;
+		if (k == sizeof(known) / sizeof(known[0]) || (k == 0 && !exists("sys/module/vendor_reset")))
+			return -EINVAL;
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", out[0] ? " " : "", w);
+	}
+	strcat(out, "\n");
+	return writef(0644, out, "%s", rel);
+}
+
 static int write_sriov_numvfs(const char *pf, const char *val)
 {
 	char *end, drv[64];
@@ -1504,6 +1532,8 @@ static int sysfs_write(const char *rel, const char *val)
 	}
 	if (strcmp(file, "sriov_numvfs") == 0 && is_pci_dir(dir))
 		return write_sriov_numvfs(dir, val);
+	if (strcmp(file, "reset_method") == 0 && is_pci_dir(dir))
+		return write_reset_method(rel, val);
 	if (strcmp(file, "remove") == 0) {
 		char *end;
 		long v = strtol(val, &end, 0);

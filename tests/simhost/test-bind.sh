@@ -151,6 +151,47 @@ for ((i = 0; i < ${#paths[@]}; i++)); do
 	simhost_cleanup
 done
 
+# ---- a reset quirk: device_specific as a step, given back -----------------
+# The Navi 10 (vendor-reset's quirk): with vendor-reset loaded the plan sets
+# reset_method to device_specific first, the journal keeps what it was,
+# unbind, a failed step and recovery after SIGKILL all give it back.
+NAVI=0000:02:00.0
+RM=sys/bus/pci/devices/$NAVI/reset_method
+simhost_mount rebar; M=$MNT
+check_false "without vendor-reset: no reset step" grep -q reset_method <<<"$(gv bind $NAVI --dry-run)"
+echo "modprobe vendor-reset" > "$M/.simhost/control"
+out=$(gv bind $NAVI --dry-run)
+check_true "with vendor-reset: the first step sets device_specific" \
+	grep -q "^   1. $NAVI reset_method $RM <- device_specific" <<<"$out"
+initial=$(state)
+expect_ok "$GPUVIRT --root $M bind $NAVI >/dev/null"
+check_eq "reset_method is device_specific" device_specific "$(cat "$M/$RM")"
+check_true "the journal keeps the methods it had" grep -qx "reset $NAVI bus" "$M/run/gpuvirt/group-4.journal"
+expect_ok "$GPUVIRT --root $M unbind $NAVI >/dev/null"
+check_eq "unbind gives reset_method back" bus "$(cat "$M/$RM")"
+check_eq "and every device back" "$initial" "$(state)"
+echo "fail sys/bus/pci/drivers_probe 2 EIO" > "$M/.simhost/control"
+expect_err "drivers_probe" "$GPUVIRT --root $M bind $NAVI"
+check_eq "a failed step: reset_method back" bus "$(cat "$M/$RM")"
+check_eq "a failed step: every device back" "$initial" "$(state)"
+echo "clear" > "$M/.simhost/control"
+echo "fail $RM 1 EINVAL" > "$M/.simhost/control"
+expect_err "reset_method" "$GPUVIRT --root $M bind $NAVI"
+check_eq "the kernel refused device_specific: nothing moved" "$initial" "$(state)"
+echo "clear" > "$M/.simhost/control"
+echo "delay sys/bus/pci/drivers/amdgpu/unbind 1 600" > "$M/.simhost/control"
+"$GPUVIRT" --root "$M" bind $NAVI >/dev/null 2>&1 &
+pid=$!
+check_true "unbind of amdgpu held" simhost_wait_delayed begun sys/bus/pci/drivers/amdgpu/unbind
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+check_true "the held write landed" simhost_wait_delayed done sys/bus/pci/drivers/amdgpu/unbind
+check_eq "killed after the reset step: device_specific" device_specific "$(cat "$M/$RM")"
+expect_ok "$GPUVIRT --root $M recover >/dev/null"
+check_eq "recovered: reset_method back" bus "$(cat "$M/$RM")"
+check_eq "recovered: every device back" "$initial" "$(state)"
+simhost_cleanup
+
 # ---- the journal is replaced, never rewritten in place ---------------------
 simhost_mount workstation; M=$MNT
 echo "load vfio-pci" > "$M/.simhost/control"
