@@ -28,8 +28,6 @@ struct gpuvirt_bind_plan {
 
 static const char *target_driver(const char *target)
 {
-	if (strcmp(target, "kvm") == 0)
-		return "vfio-pci";
 	if (strcmp(target, "xen") == 0 || strcmp(target, "xen-pciback") == 0)
 		return "pciback";
 	return target;
@@ -50,6 +48,8 @@ static int plan_checks(gpuvirt_bind_plan *p, gpuvirt_device *now)
 	if (r == 0 && (no = gv_unit_refusal(&u, m->flags)))
 		r = gv_fail(ctx, no->err, "%s", no->message);
 	if (r == 0) {
+		m->vfio = strcmp(m->target, "kvm") == 0 || strcmp(m->target, "vfio-pci") == 0;
+		snprintf(m->target, sizeof(m->target), "%s", u.target); /* "kvm": vfio-pci or a variant */
 		m->members = u.members; /* the move owns them now */
 		m->nmembers = u.nmembers;
 		u.members = NULL;

@@ -148,6 +148,22 @@ static int check_bars(gpuvirt_report *r, gpuvirt_device *dev)
 			     list, a);
 }
 
+/* A vfio-pci variant driver for the GPU and what moves with it: what
+ * binding for KVM uses (no finding when there is none). */
+static int check_variant(gpuvirt_ctx *ctx, gpuvirt_report *r, struct host *h, gpuvirt_device *dev,
+			 const struct gv_unit *u)
+{
+	char variant[GV_DRIVER_LEN];
+	int e = gv_unit_variant(ctx, u, &h->modules, variant, sizeof(variant));
+
+	if (e < 0 || !variant[0])
+		return e;
+	return gv_report_add(r, gpuvirt_device_get_bdf(dev), "gpu.vfio_variant", I, NULL,
+			     "binding for KVM (--for kvm) uses %s, the vfio-pci variant driver modules.alias offers "
+			     "for it; a bind to vfio-pci (the default) keeps plain vfio-pci",
+			     variant);
+}
+
 /* A refusal of the unit's move under this code, or NULL. */
 static const struct gv_refusal *unit_refuses(const struct gv_unit *u, const char *code)
 {
@@ -318,6 +334,10 @@ int gv_check_device(gpuvirt_ctx *ctx, gpuvirt_report *r, struct host *h, gpuvirt
 	struct gv_unit u;
 
 	if ((e = gv_unit_assess(ctx, dev, h->xen_dom0 ? "pciback" : "vfio-pci", &h->modules, &u)) < 0) {
+		gv_unit_free(&u);
+		return e;
+	}
+	if (!h->xen_dom0 && (e = check_variant(ctx, r, h, dev, &u)) < 0) {
 		gv_unit_free(&u);
 		return e;
 	}

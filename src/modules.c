@@ -117,14 +117,27 @@ int gv_driver_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *dr
 	return s == GV_MODULE_LOADED ? GV_MODULE_AVAILABLE : s;
 }
 
-int gv_module_handles(gpuvirt_ctx *ctx, struct gv_modules *m, const char *module, const char *modalias)
+static void read_alias(gpuvirt_ctx *ctx, struct gv_modules *m)
 {
-	char name[64];
-
 	if (!m->alias_read) {
 		m->alias_read = true;
 		m->alias = read_modules_file(ctx, m, "modules.alias", &m->alias_len);
 	}
+}
+
+int gv_module_vfio_variant(gpuvirt_ctx *ctx, struct gv_modules *m, const char *modalias, char *module, size_t size)
+{
+	read_alias(ctx, m);
+	if (!m->alias)
+		return -ENOENT;
+	return gv_parse_vfio_variant(m->alias, m->alias_len, modalias, module, size);
+}
+
+int gv_module_handles(gpuvirt_ctx *ctx, struct gv_modules *m, const char *module, const char *modalias)
+{
+	char name[64];
+
+	read_alias(ctx, m);
 	if (!m->alias)
 		return -ENOENT;
 	gv_module_name_normalise(module, name, sizeof(name));

@@ -122,7 +122,7 @@ int gv_move_plan(gpuvirt_ctx *ctx, struct gv_move *m, struct gv_modules *mods)
 	for (size_t i = 0; i < m->nmembers; i++)
 		if (strcmp(m->members[i].driver, m->target) != 0 && (r = plan_member(m, &m->members[i], pciback)) < 0)
 			return r;
-	if (strcmp(m->target, "vfio-pci") == 0 && m->nmembers && m->group >= 0) {
+	if ((m->vfio || strcmp(m->target, "vfio-pci") == 0) && m->nmembers && m->group >= 0) {
 		snprintf(rel, sizeof(rel), "dev/vfio/%d", m->group);
 		if ((r = add_step(m, NULL, "wait", rel, NULL)) < 0)
 			return r;

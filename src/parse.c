@@ -720,10 +720,18 @@ static bool alias_line(const char *p, size_t l, char *pattern, size_t psize, cha
 	return true;
 }
 
+/* A PCI device's modalias as a driver_override-only ID table entry sees it:
+ * "pci:v..." as "vfio_pci:v..." (PCI_DRIVER_OVERRIDE_DEVICE_VFIO). */
+static bool vfio_form(const char *modalias, char *out, size_t size)
+{
+	return strncmp(modalias, "pci:", 4) == 0 && (size_t)snprintf(out, size, "vfio_%s", modalias) < size;
+}
+
 int gv_parse_alias_match(const char *text, size_t len, const char *module, const char *modalias)
 {
 	const char *p = text, *end = text + len;
-	bool any = false;
+	char vfio[512];
+	bool any = false, has_vfio = vfio_form(modalias, vfio, sizeof(vfio));
 
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -732,13 +740,40 @@ int gv_parse_alias_match(const char *text, size_t len, const char *module, const
 			gv_module_name_normalise(raw, mod, sizeof(mod));
 			if (strcmp(mod, module) == 0) {
 				any = true;
-				if (fnmatch(pattern, modalias, 0) == 0)
+				if (fnmatch(pattern, modalias, 0) == 0 || (has_vfio && fnmatch(pattern, vfio, 0) == 0))
 					return 1;
 			}
 		}
 		p = eol ? eol + 1 : end;
 	}
 	return any ? 0 : -ENOENT;
+}
+
+int gv_parse_vfio_variant(const char *text, size_t len, const char *modalias, char *module, size_t size)
+{
+	const char *p = text, *end = text + len;
+	char vfio[512];
+	long best = -1;
+
+	if (!text || !module || !vfio_form(modalias, vfio, sizeof(vfio)))
+		return -EINVAL;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		char pattern[512], raw[64], mod[64];
+		if (alias_line(p, (size_t)((eol ? eol : end) - p), pattern, sizeof(pattern), raw, sizeof(raw)) &&
+		    strncmp(pattern, "vfio_pci:", 9) == 0 && fnmatch(pattern, vfio, 0) == 0) {
+			long stars = 0;
+			gv_module_name_normalise(raw, mod, sizeof(mod));
+			for (const char *c = pattern; *c; c++)
+				stars += *c == '*';
+			if (strcmp(mod, "vfio_pci") != 0 && (best < 0 || stars < best) && strlen(mod) < size) {
+				best = stars;
+				memcpy(module, mod, strlen(mod) + 1);
+			}
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return best < 0 ? -ENOENT : 0;
 }
 
 int gv_parse_kernel_version(const char *buf, size_t len)

@@ -492,6 +492,7 @@ struct gv_move {
 	char module[GV_DRIVER_LEN]; /* loaded first, "" when the driver is there */
 	int group;
 	uint32_t flags; /* GPUVIRT_BIND_* */
+	bool vfio;	/* the target is vfio-pci or a variant of it: /dev/vfio/<group> follows */
 	struct gv_member *members;
 	size_t nmembers;
 	struct gv_step *steps;
@@ -535,8 +536,13 @@ struct gv_unit {
 	struct gv_holders holders; /* of the members that would change drivers */
 	bool vendor_reset;	   /* vendor-reset is loaded: quirked members get device_specific */
 };
+/* target "kvm" is vfio-pci, or the variant driver modules.alias offers
+ * for every member (u->target says which). */
 int gv_unit_assess(gpuvirt_ctx *ctx, gpuvirt_device *dev, const char *target, struct gv_modules *mods,
 		   struct gv_unit *u);
+/* The vfio-pci variant driver modules.alias offers for every member (the
+ * most specific "vfio_pci:" alias, libvirt 10's choice) into out, or "". */
+int gv_unit_variant(gpuvirt_ctx *ctx, const struct gv_unit *u, struct gv_modules *mods, char *out, size_t size);
 /* The first refusal the flags do not lift, or NULL: the move may proceed. */
 const struct gv_refusal *gv_unit_refusal(const struct gv_unit *u, uint32_t flags);
 void gv_unit_free(struct gv_unit *u);
@@ -564,6 +570,9 @@ int gv_module_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *mo
 /* Does the module's ID table (modules.alias) cover a device's modalias?
  * 1 yes, 0 no, -ENOENT when it cannot be told. */
 int gv_module_handles(gpuvirt_ctx *ctx, struct gv_modules *m, const char *module, const char *modalias);
+/* The vfio-pci variant driver modules.alias offers for a modalias
+ * (gv_parse_vfio_variant()), or -ENOENT. */
+int gv_module_vfio_variant(gpuvirt_ctx *ctx, struct gv_modules *m, const char *modalias, char *module, size_t size);
 /* Run a host program and capture its standard output (NUL-terminated). */
 int gv_run_capture(gpuvirt_ctx *ctx, const char *prog, char *const argv[], char *out, size_t size, int timeout_ms);
 /* The module that provides a PCI driver ("pciback" -> "xen-pciback"). */
@@ -716,6 +725,13 @@ bool gv_parse_module_listed(const char *text, size_t len, const char *name);
  * (normalised) match the device's modalias? 1 yes, 0 no, -ENOENT when the
  * module has no alias at all. */
 int gv_parse_alias_match(const char *text, size_t len, const char *module, const char *modalias);
+/* The best vfio-pci variant driver for a device (libvirt 10's rule): among
+ * modules.alias's "vfio_pci:" entries matching its modalias, the one with
+ * the fewest wildcards, the first on a tie; vfio_pci itself is not one.
+ * Its module name (the driver's name: KBUILD_MODNAME) into module, or
+ * -ENOENT. A module "handles" a device (gv_parse_alias_match) through
+ * these entries too. */
+int gv_parse_vfio_variant(const char *text, size_t len, const char *modalias, char *module, size_t size);
 /* The string value of "key" in a flat JSON object (mdevctl's files). */
 int gv_parse_json_string(const char *buf, size_t len, const char *key, char *out, size_t size);
 /* A UUID, canonicalised to lower case into out[37]. */

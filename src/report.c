@@ -69,6 +69,7 @@ static const struct {
     {"gpu.iommu_group.isolated", "Checking IOMMU group isolation"},
     {"gpu.reset", "Checking reset capability"},
     {"gpu.power_state", "Checking the power state"},
+    {"gpu.vfio_variant", "Checking for a vfio-pci variant driver"},
     {"gpu.bars", "Checking the BARs and the VM's 64-bit window"},
     {"gpu.boot_vga", "Checking for the boot VGA / host console"},
     {"gpu.driver", "Checking the host driver"},

@@ -175,6 +175,40 @@ static bool generic_driver(const char *driver)
 	return strcmp(driver, "vfio-pci") == 0 || strcmp(driver, "pciback") == 0 || strcmp(driver, "pci-stub") == 0;
 }
 
+int gv_unit_variant(gpuvirt_ctx *ctx, const struct gv_unit *u, struct gv_modules *mods, char *out, size_t size)
+{
+	char first[GV_DRIVER_LEN] = "", mod[GV_DRIVER_LEN], rel[160], alias[256];
+	ssize_t n;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < u->nmembers; i++) {
+		if (gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/modalias", u->members[i].bdf) < 0)
+			return -EINVAL;
+		if ((n = gv_read_text(ctx, rel, alias, sizeof(alias))) == -ENOENT)
+			return 0; /* no modalias (not a kernel's tree): nothing to match */
+		if (n < 0)
+			return gv_fail(ctx, (int)n, "%s: cannot read %s: %s", u->members[i].bdf, rel,
+				       gpuvirt_strerror((int)n));
+		alias[gv_trim_end(alias, (size_t)n)] = '\0';
+		if (gv_module_vfio_variant(ctx, mods, alias, mod, sizeof(mod)) < 0 || (i && strcmp(mod, first) != 0))
+			return 0;
+		if (!i)
+			snprintf(first, sizeof(first), "%s", mod);
+	}
+	snprintf(out, size, "%s", first);
+	return 0;
+}
+
+/* "kvm": the variant every member takes, else vfio-pci itself. */
+static int resolve_kvm(gpuvirt_ctx *ctx, struct gv_unit *u, struct gv_modules *mods)
+{
+	char variant[GV_DRIVER_LEN];
+	int r = gv_unit_variant(ctx, u, mods, variant, sizeof(variant));
+
+	snprintf(u->target, sizeof(u->target), "%s", r == 0 && variant[0] ? variant : "vfio-pci");
+	return r;
+}
+
 static int check_driver_handles(gpuvirt_ctx *ctx, struct gv_unit *u, struct gv_modules *mods)
 {
 	char module[64], rel[160];
@@ -232,11 +266,12 @@ int gv_unit_assess(gpuvirt_ctx *ctx, gpuvirt_device *dev, const char *target, st
 	if (!gv_device_is_endpoint(dev))
 		return refuse(u, "gpu.bridge", -EINVAL, 0,
 			      "%s is a PCI bridge, not a device a VM can take: bind the GPU behind it", bdf);
-	if (u->group < 0 && strcmp(target, "vfio-pci") == 0 &&
+	if (u->group < 0 && (strcmp(target, "vfio-pci") == 0 || strcmp(target, "kvm") == 0) &&
 	    (r = refuse(u, "gpu.iommu_group", -EINVAL, 0,
 			"%s has no IOMMU group: vfio-pci cannot take it (enable the IOMMU; see gpuvirt check)", bdf)) < 0)
 		return r;
-	if ((r = collect_members(ctx, u, dev)) < 0 || (r = check_holders(ctx, u)) < 0 ||
+	if ((r = collect_members(ctx, u, dev)) < 0 ||
+	    (strcmp(target, "kvm") == 0 && (r = resolve_kvm(ctx, u, mods)) < 0) || (r = check_holders(ctx, u)) < 0 ||
 	    (r = check_driver_handles(ctx, u, mods)) < 0)
 		return r;
 	return check_driver_present(ctx, u, mods);

@@ -79,6 +79,42 @@ START_TEST(plan_takes_the_audio_function)
 }
 END_TEST
 
+/* "kvm" takes the vfio-pci variant modules.alias offers (NVIDIA's for the
+ * L40S; not mlx5's, not vfio_pci's own), loading it first; "vfio-pci" stays
+ * vfio-pci; where no variant matches, "kvm" is vfio-pci. */
+START_TEST(kvm_takes_a_variant_driver)
+{
+	gpuvirt_ctx *ctx = th_ctx("l40s");
+	gpuvirt_device *vf = device(ctx, "41:00.4");
+	gpuvirt_bind_plan *p;
+	char s[256];
+
+	ck_assert_int_eq(gpuvirt_bind_plan_new(vf, "kvm", 0, &p), 0);
+	ck_assert_str_eq(gpuvirt_bind_plan_get_target(p), "nvidia_vgpu_vfio");
+	ck_assert_uint_eq(gpuvirt_bind_plan_get_step_count(p), 5);
+	step(p, 0, s, sizeof(s));
+	ck_assert_str_eq(s, "modprobe - - nvidia_vgpu_vfio");
+	step(p, 1, s, sizeof(s));
+	ck_assert_str_eq(s, "override 0000:41:00.4 sys/bus/pci/devices/0000:41:00.4/driver_override nvidia_vgpu_vfio");
+	step(p, 4, s, sizeof(s));
+	ck_assert_str_eq(s, "wait - dev/vfio/3 -"); /* a variant makes the group's node too */
+	gpuvirt_bind_plan_unref(p);
+	ck_assert_int_eq(gpuvirt_bind_plan_new(vf, "vfio-pci", 0, &p), 0);
+	ck_assert_str_eq(gpuvirt_bind_plan_get_target(p), "vfio-pci");
+	gpuvirt_bind_plan_unref(p);
+	gpuvirt_device_unref(vf);
+	gpuvirt_ctx_unref(ctx);
+
+	ctx = th_ctx("t4");
+	vf = device(ctx, "3b:00.0");
+	ck_assert_int_eq(gpuvirt_bind_plan_new(vf, "kvm", 0, &p), 0);
+	ck_assert_str_eq(gpuvirt_bind_plan_get_target(p), "vfio-pci");
+	gpuvirt_bind_plan_unref(p);
+	gpuvirt_device_unref(vf);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 START_TEST(plan_refuses_a_shared_group)
 {
 	gpuvirt_ctx *ctx = th_ctx("bad-group");
@@ -315,6 +351,7 @@ static Suite *suite(void)
 
 	tcase_add_checked_fixture(tc, NULL, th_teardown);
 	tcase_add_test(tc, plan_takes_the_audio_function);
+	tcase_add_test(tc, kvm_takes_a_variant_driver);
 	tcase_add_test(tc, plan_refuses_a_shared_group);
 	tcase_add_test(tc, plan_refuses_a_group_with_driverless_members);
 	tcase_add_test(tc, plan_refuses_the_console_and_busy_gpus);

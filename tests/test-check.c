@@ -349,6 +349,22 @@ START_TEST(power_state)
 }
 END_TEST
 
+/* A vfio-pci variant in modules.alias is named for --for kvm; none, no finding. */
+START_TEST(vfio_variant)
+{
+	gpuvirt_report *r = check_root(th_host("l40s"));
+
+	ck_assert_str_eq(msg(r, "0000:41:00.4", "gpu.vfio_variant"),
+			 "binding for KVM (--for kvm) uses nvidia_vgpu_vfio, the vfio-pci variant driver modules.alias "
+			 "offers for it; a bind to vfio-pci (the default) keeps plain vfio-pci");
+	ck_assert_int_eq(sev(r, "0000:41:00.4", "gpu.vfio_variant"), INFO);
+	gpuvirt_report_unref(r);
+	r = check_root(th_host("t4"));
+	ck_assert(!has(r, "0000:3b:00.0", "gpu.vfio_variant"));
+	gpuvirt_report_unref(r);
+}
+END_TEST
+
 START_TEST(interrupt_remapping)
 {
 	const char *root = th_host("t4");
@@ -955,6 +971,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, bar_window);
 	tcase_add_test(tc, reset_quirk);
 	tcase_add_test(tc, power_state);
+	tcase_add_test(tc, vfio_variant);
 	tcase_add_test(tc, vfio_modules);
 	tcase_add_test(tc, xen_dom0);
 	tcase_add_test(tc, group_isolation);

@@ -356,6 +356,35 @@ START_TEST(reset_quirks)
 }
 END_TEST
 
+/* vfio-pci variant drivers in modules.alias: the most specific
+ * "vfio_pci:" entry, the first on a tie, never vfio_pci itself; such an
+ * entry also makes the module handle the device. */
+START_TEST(vfio_variants)
+{
+	static const char alias[] = "alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci\n"
+				    "alias vfio_pci:v000010DEd*sv*sd*bc*sc*i* wide_vfio_pci\n"
+				    "alias vfio_pci:v000010DEd00002342sv*sd*bc*sc*i* nvgrace-gpu-vfio-pci\n"
+				    "alias vfio_pci:v000010DEd00002342sv*sd*bc*sc*i* second_vfio_pci\n"
+				    "alias pci:v000010DEd00002342sv*sd*bc*sc*i* nvidia\n";
+	const char *gh200 = "pci:v000010DEd00002342sv000010DEsd000016EBbc03sc02i00";
+	char m[64];
+
+	ck_assert_int_eq(gv_parse_vfio_variant(S(alias), gh200, m, sizeof(m)), 0);
+	ck_assert_str_eq(m, "nvgrace_gpu_vfio_pci"); /* 5 wildcards against 6; the first of two */
+	ck_assert_int_eq(gv_parse_vfio_variant(S(alias), "pci:v000010DEd00001EB8sv000010DEsd000012A2bc03sc02i00", m,
+						sizeof(m)), 0);
+	ck_assert_str_eq(m, "wide_vfio_pci");
+	ck_assert_int_eq(gv_parse_vfio_variant(S(alias), "pci:v00008086d00003E92sv00001043sd00008694bc03sc00i00", m,
+						sizeof(m)), -ENOENT);
+	ck_assert_int_eq(gv_parse_vfio_variant(S(alias), "platform:efi-framebuffer", m, sizeof(m)), -EINVAL);
+	ck_assert_int_eq(gv_parse_vfio_variant(S(alias), gh200, m, 8), -ENOENT); /* no room for the name */
+	ck_assert_int_eq(gv_parse_alias_match(S(alias), "nvgrace_gpu_vfio_pci", gh200), 1);
+	ck_assert_int_eq(gv_parse_alias_match(S(alias), "nvidia", gh200), 1);
+	ck_assert_int_eq(gv_parse_alias_match(S(alias), "second_vfio_pci",
+					      "pci:v000010DEd00002343sv000010DEsd000016EBbc03sc02i00"), 0);
+}
+END_TEST
+
 START_TEST(cpuinfo)
 {
 	struct gv_cpuinfo c;
@@ -516,6 +545,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, resizable_bars);
 	tcase_add_test(tc, mmio64_window);
 	tcase_add_test(tc, reset_quirks);
+	tcase_add_test(tc, vfio_variants);
 	tcase_add_test(tc, conf_value);
 	tcase_add_test(tc, token_expiry);
 	tcase_add_test(tc, profile_descriptions);

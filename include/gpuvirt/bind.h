@@ -69,8 +69,13 @@ enum gpuvirt_bind_flags {
  * need no steps. Nothing is written.
  *
  * @param dev        the device (a GPU, or any PCI function).
- * @param target     `"vfio-pci"` (or `"kvm"`), `"pciback"` (or `"xen"`), or
- *                   the name of another PCI driver.
+ * @param target     `"vfio-pci"`, `"kvm"`, `"pciback"` (or `"xen"`), or
+ *                   the name of another PCI driver. `"kvm"` is vfio-pci, or
+ *                   (since 1.2) the vfio-pci variant driver the kernel's
+ *                   `modules.alias` offers for every device that moves
+ *                   (its `vfio_pci:` entries; the most specific one, as
+ *                   libvirt 10 chooses): gpuvirt_bind_plan_get_target()
+ *                   says which.
  * @param flags      #gpuvirt_bind_flags.
  * @param[out] plan  receives the plan, owned by the caller.
  * @return 0; `-EINVAL` for NULL arguments, unknown flags or a malformed

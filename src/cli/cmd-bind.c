@@ -51,8 +51,10 @@ static void print_plan(gpuvirt_ctx *ctx, const struct options *o, const gpuvirt_
 		json_key(&j, "steps");
 		json_begin_array(&j);
 	} else {
-		printf("Plan: %zu device%s to %s, %zu step%s\n", nd, nd == 1 ? "" : "s",
-		       gpuvirt_bind_plan_get_target(plan), n, n == 1 ? "" : "s");
+		const char *t = gpuvirt_bind_plan_get_target(plan);
+		bool variant = o->target && strcmp(o->target, "kvm") == 0 && strcmp(t, "vfio-pci") != 0;
+		printf("Plan: %zu device%s to %s%s, %zu step%s\n", nd, nd == 1 ? "" : "s", t,
+		       variant ? " (the vfio-pci variant modules.alias offers for it)" : "", n, n == 1 ? "" : "s");
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *dev, *action, *path, *value;

@@ -71,6 +71,8 @@ if [ "$BOOT" = iommu-on ]; then
 	mpid=$!
 	for _ in $(seq 100); do [ -s /tmp/events ] && break; sleep 0.1; done
 	check_true "gpuvirt monitor listens" grep -q '"listening":\["pci","mdev"\]' /tmp/events
+	# Debian's modules.alias: vfio_pci's own "vfio_pci:" entry is no variant.
+	check_true "--for kvm is vfio-pci here" bash -c "'$G' bind $DISP --for kvm --dry-run | grep -q '^Plan: 1 device to vfio-pci, '"
 	check_true "bind the display to vfio-pci" "$G" bind $DISP --for kvm
 	check_eq "on vfio-pci" vfio-pci "$(drv $DISP)"
 	for _ in $(seq 50); do grep -q "\"event\":\"bind\",\"subject\":\"$DISP\"" /tmp/events && break; sleep 0.1; done

@@ -495,6 +495,15 @@ static void mdev_recompute(const char *parent);
 static void nvidia_recompute(const char *pf);
 
 /* The driver's probe: 0 or the error the driver would give. */
+
+/* vfio-pci, or a variant of it (a module loaded whose modules.alias entries
+ * are "vfio_pci:" ones: it registered a driver of its own name, as
+ * KBUILD_MODNAME drivers do, and makes /dev/vfio nodes as vfio-pci does). */
+static bool vfio_like(const char *drv)
+{
+	return strcmp(drv, "vfio-pci") == 0 || exists(".simhost/vfio-variants/%s", drv);
+}
+
 static int probe(const char *drv, const char *devpath)
 {
 	const char *bdf = base_of(devpath);
@@ -502,7 +511,7 @@ static int probe(const char *drv, const char *devpath)
 	unsigned class_code = (unsigned)readnum(0, "%s/class", devpath);
 	int g = group_of(devpath);
 
-	if (strcmp(drv, "vfio-pci") == 0) {
+	if (vfio_like(drv)) {
 		if ((class_code >> 8) == 0x0604 || (class_code >> 16) == 0x06)
 			return -EINVAL; /* vfio-pci takes no bridges */
 		if (g < 0)
@@ -514,7 +523,7 @@ static int probe(const char *drv, const char *devpath)
 		snprintf(to, sizeof(to), "sys/bus/pci/drivers/%s", drv);
 		linkf(to, "%s/driver", devpath);
 	}
-	if (strcmp(drv, "vfio-pci") == 0) {
+	if (vfio_like(drv)) {
 		char node[32];
 		snprintf(node, sizeof(node), "%d", g);
 		writef(0600, "", "dev/vfio/vfio");
@@ -545,7 +554,7 @@ static bool group_has_vfio(int g, const char *except)
 		if (strcmp(names[i], except) == 0)
 			continue;
 		if (resolve(dev, "sys/kernel/iommu_groups/%d/devices/%s", g, names[i]) == 0 &&
-		    bound_driver(dev, drv) == 0 && strcmp(drv, "vfio-pci") == 0)
+		    bound_driver(dev, drv) == 0 && vfio_like(drv))
 			found = true;
 	}
 	freelist(names, n);
@@ -573,7 +582,7 @@ static void do_unbind(const char *drv, const char *devpath)
 	int g = group_of(devpath);
 	bool stashed = false;
 
-	if (strcmp(drv, "vfio-pci") == 0 && g >= 0 && !group_has_vfio(g, bdf))
+	if (vfio_like(drv) && g >= 0 && !group_has_vfio(g, bdf))
 		unlinkf("dev/vfio/%d", g);
 	remove_children_mdevs(devpath);
 	for (int i = 0; stash_dirs[i]; i++) {
@@ -1264,6 +1273,23 @@ static const struct {
 	{"nouveau", "nouveau"},	  {"amdgpu", "amdgpu"},	     {"i915", "i915"},		{"xe", "xe"},
 };
 
+/* Does modules.alias give the module "vfio_pci:" entries (a vfio-pci
+ * variant driver)? vfio_pci itself is vfio-pci. */
+static bool is_vfio_variant(const char *release, const char *mod)
+{
+	static char alias[1 << 16];
+	bool found = false;
+
+	if (strcmp(mod, "vfio_pci") == 0 || readf(alias, sizeof(alias), "lib/modules/%s/modules.alias", release) < 0)
+		return false;
+	for (char *save, *l = strtok_r(alias, "\n", &save); l && !found; l = strtok_r(NULL, "\n", &save)) {
+		char pat[512], m[64];
+		found = sscanf(l, "alias %511s %63s", pat, m) == 2 && strncmp(pat, "vfio_pci:", 9) == 0 &&
+			strcmp(m, mod) == 0;
+	}
+	return found;
+}
+
 /* modprobe on the simulated host: the module must be in modules.dep or
  * modules.builtin of the running release (-ENOENT otherwise). */
 static int modprobe(const char *name, bool load)
@@ -1307,6 +1333,10 @@ static int modprobe(const char *name, bool load)
 	}
 	if (!known)
 		return -ENOENT;
+	if (is_vfio_variant(release, mod)) {
+		writef(0444, "", ".simhost/vfio-variants/%s", mod);
+		return load_module(mod, true);
+	}
 	return writef(0444, "live\n", "sys/module/%s/initstate", mod);
 }
 

@@ -192,6 +192,23 @@ check_eq "recovered: reset_method back" bus "$(cat "$M/$RM")"
 check_eq "recovered: every device back" "$initial" "$(state)"
 simhost_cleanup
 
+# ---- --for kvm takes the vfio-pci variant modules.alias offers ------------
+simhost_mount l40s; M=$MNT
+VF=0000:41:00.4
+check_true "the plan says it is the variant" \
+	grep -q "^Plan: 1 device to nvidia_vgpu_vfio (the vfio-pci variant modules.alias offers for it), 5 steps" \
+	<<<"$(gv bind $VF --for kvm --dry-run)"
+expect_ok "$GPUVIRT --root $M bind $VF --for kvm >/dev/null"
+check_eq "loaded and bound to the variant" nvidia_vgpu_vfio "$(drv $VF)"
+check_true "its group's VFIO node" test -e "$M/dev/vfio/3"
+check_true "the journal names it" grep -qx "target nvidia_vgpu_vfio" "$M/run/gpuvirt/group-3.journal"
+expect_ok "$GPUVIRT --root $M unbind $VF >/dev/null"
+check_eq "given back" nvidia "$(drv $VF)"
+check_false "the node gone" test -e "$M/dev/vfio/3"
+expect_ok "$GPUVIRT --root $M bind $VF >/dev/null"
+check_eq "a plain bind stays with vfio-pci" vfio-pci "$(drv $VF)"
+simhost_cleanup
+
 # ---- the journal is replaced, never rewritten in place ---------------------
 simhost_mount workstation; M=$MNT
 echo "load vfio-pci" > "$M/.simhost/control"

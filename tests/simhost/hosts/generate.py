@@ -96,6 +96,9 @@ class Host:
         L.append("A: driver_override=(null)\\n")
         if group is not None:
             L.append("L: iommu_group=%skernel/iommu_groups/%d" % ("../" * path.count("/"), group))
+        # As the kernel writes it (drivers/pci/pci-sysfs.c modalias_show).
+        L.append("A: modalias=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\\n" % (
+            vendor, device, subv, subd, cls >> 16, (cls >> 8) & 0xff, cls & 0xff))
         L.append("A: numa_node=%d\\n" % numa)
         if vf_of:
             L.append("L: physfn=../%s" % vf_of)
@@ -153,7 +156,7 @@ class Host:
                            "attr %svgpu_params=" % base]
 
     def host(self, cmdline, cpu_flag="vmx", vendor="GenuineIntel", acpi=("APIC", "DMAR"), iommu=("dmar0",),
-             groups=(), modules=(), release="6.1.0-56-amd64", builtin=(), available=()):
+             groups=(), modules=(), release="6.1.0-56-amd64", builtin=(), available=(), aliases=()):
         c = self.companion
         c += ["text proc/cmdline", cmdline, "."]
         c += ["text proc/cpuinfo", "processor\t: 0", "vendor_id\t: " + vendor,
@@ -174,6 +177,9 @@ class Host:
                 c.append("link sys/bus/pci/drivers/%s/module=../../../../module/%s" % (drv, m))
         dep = "".join("kernel/drivers/%s.ko: \n" % m for m in available)
         c.append("attr lib/modules/%s/modules.dep=%s" % (release, esc(dep)))
+        if aliases:  # (pattern, module): depmod's modules.alias
+            c.append("attr lib/modules/%s/modules.alias=%s" % (release, esc("".join(
+                "alias %s %s\n" % a for a in aliases))))
         c.append("attr lib/modules/%s/modules.builtin=%s" % (release, esc("".join(
             "kernel/drivers/%s.ko\n" % m for m in builtin))))
 
@@ -304,7 +310,9 @@ L40S_TYPES = [(1150 + i, "NVIDIA L40S-%s" % n) for i, n in enumerate(
 
 def l40s():
     h = Host("l40s", "Two NVIDIA L40S (10de:26b9, 48 GB) on the vGPU 17 host driver: SR-IOV with 4 VFs "
-             "enabled on each, NVIDIA's vendor vGPU sysfs on the VFs, NUMA nodes 0 and 1.")
+             "enabled on each, NVIDIA's vendor vGPU sysfs on the VFs, NUMA nodes 0 and 1. modules.alias "
+             "offers vfio-pci variant drivers: nvidia_vgpu_vfio for the L40S (NVIDIA's vfio-pci variant "
+             "for vGPU VFs, available, not loaded) and mlx5_vfio_pci (for a card the host does not have).")
     chipset(h)
     group, groups = 1, [0]
     for i, bus in enumerate((0x41, 0xc1)):
@@ -328,7 +336,12 @@ def l40s():
     h.companion += ["attr lib/systemd/system/nvidia-vgpud.service=[Unit]\\nDescription=NVIDIA vGPU Daemon\\n",
                     "attr lib/systemd/system/nvidia-vgpu-mgr.service=[Unit]\\nDescription=NVIDIA vGPU Manager\\n"]
     h.host("BOOT_IMAGE=/vmlinuz root=/dev/nvme0n1p2 ro intel_iommu=on", groups=groups,
-           modules=("nvidia",) + VFIO_LOADED, available=VFIO)
+           modules=("nvidia",) + VFIO_LOADED,
+           available=VFIO + ("vfio/pci/nvidia-vgpu/nvidia_vgpu_vfio", "vfio/pci/mlx5/mlx5-vfio-pci"),
+           aliases=(("vfio_pci:v*d*sv*sd*bc*sc*i*", "vfio_pci"),
+                    ("vfio_pci:v000010DEd000026B9sv*sd*bc*sc*i*", "nvidia_vgpu_vfio"),
+                    ("vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i*", "mlx5_vfio_pci"),
+                    ("pci:v000010DEd*sv*sd*bc03sc*i*", "nvidia")))
     return h
 
 
