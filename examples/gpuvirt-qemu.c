@@ -23,7 +23,12 @@
  * need a larger 64-bit PCI window than the machine's default (q35: 32 GiB,
  * pc: 2 GiB; gpuvirt_guest_mmio64_window()), the arguments set it
  * (-global q35-pcihost.pci-hole64-size=, and OVMF's opt/ovmf/X-PciMmio64Mb),
- * the XML has <pcihole64>, and QMP, which cannot change it, says so. --dry-run binds and allocates
+ * the XML has <pcihole64>, and QMP, which cannot change it, says so.
+ * --iommufd gives the devices to QEMU (8.2+) through iommufd: an
+ * `-object iommufd,id=iommufd0` (QMP: object-add) and `iommufd=iommufd0`
+ * on each vfio-pci device; QEMU then opens /dev/iommu and each device's
+ * cdev (/dev/vfio/devices/vfioN, gpuvirt_device_get_vfio_cdev()) instead of
+ * the group. --dry-run binds and allocates
  * nothing: a GPU's arguments as they would be, a profile only checked.
  * --exec runs QEMU with the arguments appended. Only the public API is used. */
 #include <errno.h>
@@ -42,6 +47,7 @@ static const char *id_prefix = "hostdev";
 static const char *root_bus = "pcie.0"; /* q35's; pc's is pci.0 */
 static const char *port = "gpuvirt-rp0"; /* QMP on q35: the root port hot-plugged into */
 static uint64_t window; /* the 64-bit PCI window the devices need; 0: the machine's default holds them */
+static bool iommufd;	 /* --iommufd: the iommufd backend (QEMU 8.2+) instead of the VFIO group's container */
 
 struct hostdev {
 	char bdf[16];	   /* a PCI function, or "" for an mdev */
@@ -55,7 +61,7 @@ static void usage(FILE *to)
 {
 	fputs("usage: gpuvirt-qemu [--root DIR] (--gpu BDF [--no-bind] | --profile PROFILE [--gpu BDF])\n"
 	      "                    [--format args|qmp|libvirt] [--machine q35|pc] [--port ID]\n"
-	      "                    [--guest-slot N] [--id PREFIX] [--dry-run] [--exec QEMU [ARGS...]]\n",
+	      "                    [--guest-slot N] [--id PREFIX] [--iommufd] [--dry-run] [--exec QEMU [ARGS...]]\n",
 	      to);
 }
 
@@ -108,36 +114,41 @@ static void window_args(char out[2][128])
 	snprintf(out[1], 128, "name=opt/ovmf/X-PciMmio64Mb,string=%llu", (unsigned long long)(window >> 20));
 }
 
+/* One option and its value: printed on a line, or appended to argv_out. */
+static void arg(const char *opt, const char *val, char **argv_out, size_t *argc_out)
+{
+	if (argv_out) {
+		argv_out[(*argc_out)++] = strdup(opt);
+		argv_out[(*argc_out)++] = strdup(val);
+	} else {
+		printf("%s %s\n", opt, val);
+	}
+}
+
 static void print_args(const struct hostdev *h, size_t n, char **argv_out, size_t *argc_out)
 {
 	if (window) {
 		char w[2][128];
 		window_args(w);
-		if (argv_out) {
-			argv_out[(*argc_out)++] = strdup("-global");
-			argv_out[(*argc_out)++] = strdup(w[0]);
-			argv_out[(*argc_out)++] = strdup("-fw_cfg");
-			argv_out[(*argc_out)++] = strdup(w[1]);
-		} else {
-			printf("-global %s\n-fw_cfg %s\n", w[0], w[1]);
-		}
+		arg("-global", w[0], argv_out, argc_out);
+		arg("-fw_cfg", w[1], argv_out, argc_out);
 	}
+	if (iommufd) /* QEMU 8.2+: the devices' cdevs through /dev/iommu */
+		arg("-object", "iommufd,id=iommufd0", argv_out, argc_out);
 	for (size_t i = 0; i < n; i++) {
 		char buf[4400];
+		int len;
 		if (h[i].bdf[0]) {
-			int len = snprintf(buf, sizeof(buf), "vfio-pci,host=%s,id=%s%zu", h[i].bdf, id_prefix, i);
+			len = snprintf(buf, sizeof(buf), "vfio-pci,host=%s,id=%s%zu", h[i].bdf, id_prefix, i);
 			if (h[i].slot >= 0)
-				snprintf(buf + len, sizeof(buf) - (size_t)len, ",bus=%s,addr=0x%x.0x%x%s", root_bus, h[i].slot,
-					 h[i].function, h[i].multifunction ? ",multifunction=on" : "");
+				len += snprintf(buf + len, sizeof(buf) - (size_t)len, ",bus=%s,addr=0x%x.0x%x%s", root_bus,
+						h[i].slot, h[i].function, h[i].multifunction ? ",multifunction=on" : "");
 		} else {
-			snprintf(buf, sizeof(buf), "vfio-pci,sysfsdev=%s,id=%s%zu", h[i].sysfs, id_prefix, i);
+			len = snprintf(buf, sizeof(buf), "vfio-pci,sysfsdev=%s,id=%s%zu", h[i].sysfs, id_prefix, i);
 		}
-		if (argv_out) {
-			argv_out[(*argc_out)++] = strdup("-device");
-			argv_out[(*argc_out)++] = strdup(buf);
-		} else {
-			printf("-device %s\n", buf);
-		}
+		if (iommufd && (size_t)len < sizeof(buf))
+			snprintf(buf + len, sizeof(buf) - (size_t)len, ",iommufd=iommufd0");
+		arg("-device", buf, argv_out, argc_out);
 	}
 }
 
@@ -147,7 +158,8 @@ static void qmp_one(const struct hostdev *h, size_t i, int guest_slot)
 {
 	bool q35 = strcmp(root_bus, "pcie.0") == 0;
 
-	printf("{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"vfio-pci\", ");
+	printf("{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"vfio-pci\", %s",
+	       iommufd ? "\"iommufd\": \"iommufd0\", " : "");
 	if (h[i].bdf[0])
 		printf("\"host\": \"%s\", ", h[i].bdf);
 	else
@@ -161,6 +173,8 @@ static void qmp_one(const struct hostdev *h, size_t i, int guest_slot)
  * port, one card. */
 static void print_qmp(const struct hostdev *h, size_t n, int guest_slot)
 {
+	if (iommufd)
+		printf("{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": \"iommufd\", \"id\": \"iommufd0\"}}\n");
 	if (window) {
 		char w[2][128];
 		window_args(w);
@@ -299,7 +313,8 @@ int main(int argc, char **argv)
 		{"no-bind", no_argument, NULL, 'n'},	 {"guest-slot", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},	 {"id", required_argument, NULL, 'i'},
 		{"machine", required_argument, NULL, 'm'}, {"port", required_argument, NULL, 'P'},
-		{"dry-run", no_argument, NULL, 'd'},	 {NULL, 0, NULL, 0},
+		{"dry-run", no_argument, NULL, 'd'},	 {"iommufd", no_argument, NULL, 'I'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *root = NULL, *gpu = NULL, *profile = NULL, *qemu = NULL;
 	enum format fmt = ARGS;
@@ -335,6 +350,7 @@ int main(int argc, char **argv)
 		case 'i': id_prefix = optarg; break;
 		case 'P': port = optarg; break;
 		case 'd': dry_run = true; break;
+		case 'I': iommufd = true; break;
 		case 'm':
 			if (strcmp(optarg, "q35") == 0)
 				root_bus = "pcie.0";
@@ -362,6 +378,10 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
+	if (iommufd && fmt == LIBVIRT) {
+		fprintf(stderr, "gpuvirt-qemu: --iommufd has no libvirt form here: libvirt chooses its VFIO backend\n");
+		return 2;
+	}
 	if ((!gpu && !profile) || guest_slot < 1 || guest_slot > 31) {
 		usage(stderr);
 		return 2;
@@ -385,7 +405,7 @@ int main(int argc, char **argv)
 		qemu = NULL;
 	}
 	if (qemu) {
-		char **args = calloc((size_t)(total_argc - qemu_args) + 4 * n + 6, sizeof(char *));
+		char **args = calloc((size_t)(total_argc - qemu_args) + 2 * n + 8, sizeof(char *));
 		size_t k = 0;
 		if (!args)
 			return 1;

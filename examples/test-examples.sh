@@ -128,6 +128,19 @@ if need qemu-system-x86_64; then
 	check_eq "QEMU takes the window the example printed" $((257 << 30)) \
 		"$(qom_get q35 /machine/q35 pci-hole64-size $(head -2 <<<"$args"))"
 fi
+# ---- --iommufd: QEMU 8.2's iommufd backend --------------------------------
+check_eq "--iommufd: the object and each device's iommufd=" "-object iommufd,id=iommufd0
+-device vfio-pci,host=0000:07:00.4,id=hostdev0,iommufd=iommufd0" \
+	"$("$EX/gpuvirt-qemu" --root "$M" --gpu 07:00.4 --dry-run --iommufd)"
+check_eq "--iommufd over QMP: object-add first" \
+	'{"execute": "object-add", "arguments": {"qom-type": "iommufd", "id": "iommufd0"}}' \
+	"$("$EX/gpuvirt-qemu" --root "$M" --gpu 07:00.4 --dry-run --iommufd --format qmp 2>/dev/null | head -1)"
+expect_err "no libvirt form" "$EX/gpuvirt-qemu --root $M --gpu 07:00.4 --dry-run --iommufd --format libvirt"
+if qemu-system-x86_64 -device vfio-pci,help 2>&1 | grep -q "^  iommufd="; then
+	check_true "QEMU's vfio-pci has property 'iommufd'" true
+else
+	echo "note: this QEMU ($(qemu-system-x86_64 --version | head -1)) predates iommufd (8.2): its check is skipped"
+fi
 simhost_mount t4; M=$MNT
 check_eq "a T4 fits q35's default: nothing added" "-device vfio-pci,host=0000:3b:00.0,id=hostdev0" \
 	"$("$EX/gpuvirt-qemu" --root "$M" --gpu 3b:00.0 --dry-run)"

@@ -345,6 +345,27 @@ static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	return check_interrupt_remapping(ctx, r, h);
 }
 
+/* iommufd (/dev/iommu, Linux 6.2+) and VFIO device cdevs (the vfio-dev
+ * class, 6.6+): what QEMU 8.2+ and libvirt can use instead of groups. */
+static int check_iommufd(gpuvirt_ctx *ctx, gpuvirt_report *r)
+{
+	int err = 0;
+	bool iommufd = gv_check_exists(ctx, "dev/iommu", &err);
+	bool cdev = gv_check_exists(ctx, "sys/class/vfio-dev", &err);
+
+	if (err < 0)
+		return err;
+	if (iommufd && cdev)
+		return gv_report_add(r, NULL, "iommu.iommufd", P, NULL,
+				     "iommufd (/dev/iommu) and VFIO device cdevs (/dev/vfio/devices): QEMU 8.2+ and "
+				     "libvirt can use them instead of VFIO groups");
+	return gv_report_add(r, NULL, "iommu.iommufd", I,
+			     iommufd ? NULL : "On Linux 6.2 or later, modprobe iommufd",
+			     "%s: VMs use VFIO groups (/dev/vfio/<group>) and the type1 container",
+			     iommufd ? "iommufd without VFIO device cdevs (Linux 6.6+ has them)"
+				     : "no iommufd (/dev/iommu)");
+}
+
 static int check_module(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, const char *code, const char *module,
 			bool needed)
 {
@@ -571,6 +592,8 @@ int gv_check_host(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, gpu
 	if (e < 0)
 		return e;
 	if (h->xen_dom0 && (e = check_xen_iommu(ctx, r)) < 0)
+		return e;
+	if (!h->xen_dom0 && (e = check_iommufd(ctx, r)) < 0)
 		return e;
 
 	nvidia = any_nvidia_vgpu(ctx, devs, ev, n, &evidence);

@@ -140,6 +140,11 @@ GPUVIRT_EXPORT const char *gpuvirt_device_get_vf(const gpuvirt_device *dev, size
 	return dev ? gv_strv_get(&dev->vfs, index) : NULL;
 }
 
+GPUVIRT_EXPORT const char *gpuvirt_device_get_vfio_cdev(const gpuvirt_device *dev)
+{
+	return dev ? dev->vfio_cdev : NULL;
+}
+
 GPUVIRT_EXPORT const char *gpuvirt_device_get_physfn(const gpuvirt_device *dev)
 {
 	return dev ? dev->physfn : NULL;

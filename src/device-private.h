@@ -25,6 +25,7 @@ struct gpuvirt_device {
 	bool has_reset_method;
 	struct gv_strv reset_methods;
 	struct gv_strv drm;
+	char *vfio_cdev; /* "vfio0": its VFIO device cdev (vfio-dev/), NULL without */
 	uint32_t modes;
 	char *persistent_driver; /* driverctl's record, etc/driverctl.d/pci-<bdf> */
 	uint64_t generation;	 /* the context's generation when it was read */

@@ -29,7 +29,8 @@ static void device_clear(struct gpuvirt_device *d)
 	free(d->driver_override);
 	free(d->physfn);
 	free(d->persistent_driver);
-	d->persistent_driver = NULL;
+	free(d->vfio_cdev);
+	d->persistent_driver = d->vfio_cdev = NULL;
 	gv_strv_free(&d->group_members);
 	gv_strv_free(&d->vfs);
 	gv_strv_free(&d->reset_methods);
@@ -324,6 +325,33 @@ static int read_drm(struct gpuvirt_device *d, struct gv_dir *dir)
 	return r;
 }
 
+/* A VFIO device cdev (Linux 6.6+, bound to vfio-pci or a variant):
+ * vfio-dev/vfioN, listed only where the device has that folder. */
+static int read_vfio_cdev(struct gpuvirt_device *d, struct gv_dir *dir)
+{
+	char path[512];
+	struct gv_dir vdir;
+	int r;
+
+	if (gv_dir_type(dir, "vfio-dev") == -ENOENT)
+		return 0;
+	if ((r = gv_path(path, sizeof(path), "%s/vfio-dev", dir->rel)) < 0)
+		return r;
+	r = gv_dir_open(d->ctx, path, &vdir);
+	if (r == -ENOENT)
+		return 0; /* unbound meanwhile */
+	if (r < 0)
+		return gv_fail(d->ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
+	for (size_t i = 0; i < vdir.count && r == 0 && !d->vfio_cdev; i++) {
+		const char *name = vdir.ents[i].name;
+		if (strncmp(name, "vfio", 4) == 0 && name[4] >= '0' && name[4] <= '9' &&
+		    strspn(name + 4, "0123456789") == strlen(name + 4) && !(d->vfio_cdev = strdup(name)))
+			r = -ENOMEM;
+	}
+	gv_dir_close(&vdir);
+	return r;
+}
+
 /* Its driver and override, its group. */
 static int read_links(struct gpuvirt_device *d, struct gv_dir *dir, struct gv_load_hints *h)
 {
@@ -381,7 +409,9 @@ static int read_optional(struct gpuvirt_device *d, struct gv_dir *dir)
 	d->has_reset_method = n >= 0;
 	if (n > 0 && gv_parse_words(buf, (size_t)n, &d->reset_methods) < 0)
 		gv_warn(ctx, "%s: ignoring malformed reset_method", d->bdf);
-	return read_drm(d, dir);
+	if ((r = read_drm(d, dir)) < 0)
+		return r;
+	return read_vfio_cdev(d, dir);
 }
 
 static bool vf_has_nvidia_vgpu(gpuvirt_ctx *ctx, const char *bdf)

@@ -126,6 +126,13 @@ int gv_move_plan(gpuvirt_ctx *ctx, struct gv_move *m, struct gv_modules *mods)
 		snprintf(rel, sizeof(rel), "dev/vfio/%d", m->group);
 		if ((r = add_step(m, NULL, "wait", rel, NULL)) < 0)
 			return r;
+		/* A kernel with VFIO device cdevs (iommufd, Linux 6.6+): each
+		 * device's /dev/vfio/devices/vfioN too. */
+		for (size_t i = 0; i < m->nmembers && gv_exists(ctx, "sys/class/vfio-dev") == 1; i++)
+			if (strcmp(m->members[i].driver, m->target) != 0 &&
+			    (gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/vfio-dev", m->members[i].bdf) < 0 ||
+			     (r = add_step(m, m->members[i].bdf, "wait_cdev", rel, NULL)) < 0))
+				return r < 0 ? r : -EINVAL;
 	}
 	if (m->flags & GPUVIRT_BIND_PERSIST)
 		for (size_t i = 0; i < m->nmembers; i++) {
@@ -191,6 +198,29 @@ static int run_unbind(gpuvirt_ctx *ctx, const struct gv_step *s, pid_t *writer)
 	return gv_mut_unbind(ctx, s->device, now, writer);
 }
 
+/* The device's VFIO cdev: vfio-dev/vfioN appeared as the driver took it;
+ * its node under /dev/vfio/devices follows (udev). None on a kernel
+ * without cdevs. */
+static int wait_cdev(gpuvirt_ctx *ctx, const struct gv_step *s)
+{
+	char **names, rel[160] = "";
+	size_t n;
+	int r = gv_list_dir(ctx, s->path, &names, &n);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return gv_fail(ctx, r, "%s: cannot list %s: %s", s->device, s->path, gpuvirt_strerror(r));
+	for (size_t i = 0; i < n && !rel[0]; i++)
+		if (strncmp(names[i], "vfio", 4) == 0 && names[i][4] >= '0' && names[i][4] <= '9' &&
+		    gv_path(rel, sizeof(rel), "dev/vfio/devices/%s", names[i]) < 0)
+			rel[0] = '\0';
+	gv_names_free(names, n);
+	if (rel[0] && (r = gv_mut_wait_for(ctx, rel, VFIO_WAIT_MS)) < 0)
+		return gv_fail(ctx, r, "%s: %s did not appear within %d ms", s->device, rel, VFIO_WAIT_MS);
+	return 0;
+}
+
 static int run_step(gpuvirt_ctx *ctx, const struct gv_move *m, const struct gv_step *s, pid_t *writer)
 {
 	int r;
@@ -207,6 +237,8 @@ static int run_step(gpuvirt_ctx *ctx, const struct gv_move *m, const struct gv_s
 		return run_unbind(ctx, s, writer);
 	if (strcmp(s->action, "probe") == 0)
 		return gv_mut_probe(ctx, s->device, m->target);
+	if (strcmp(s->action, "wait_cdev") == 0)
+		return wait_cdev(ctx, s);
 	if (strcmp(s->action, "wait") == 0) {
 		if ((r = gv_mut_wait_for(ctx, s->path, VFIO_WAIT_MS)) < 0)
 			return gv_fail(ctx, r, "group %d: %s did not appear within %d ms", m->group, s->path, VFIO_WAIT_MS);

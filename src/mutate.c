@@ -414,6 +414,7 @@ int gv_mut_wait_for(gpuvirt_ctx *ctx, const char *rel, long timeout_ms)
 
 	if (strcmp(ctx->root, "/") == 0 && (udev = udev_new()) && (mon = udev_monitor_new_from_netlink(udev, "udev")) &&
 	    udev_monitor_filter_add_match_subsystem_devtype(mon, "vfio", NULL) >= 0 &&
+	    udev_monitor_filter_add_match_subsystem_devtype(mon, "vfio-dev", NULL) >= 0 &&
 	    udev_monitor_enable_receiving(mon) >= 0)
 		fd = udev_monitor_get_fd(mon);
 	while ((e = gv_exists(ctx, rel)) != 1) {

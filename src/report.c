@@ -65,6 +65,7 @@ static const struct {
     {"license.guests", "Checking vGPU guest licensing requirements"},
     {"license.gridd_conf", "Checking the NVIDIA licensing configuration"},
     {"license.token", "Checking the NVIDIA client configuration token"},
+    {"iommu.iommufd", "Checking for iommufd and VFIO device cdevs"},
     {"gpu.iommu_group", "Checking for an IOMMU group"},
     {"gpu.iommu_group.isolated", "Checking IOMMU group isolation"},
     {"gpu.reset", "Checking reset capability"},

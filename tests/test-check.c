@@ -290,7 +290,7 @@ START_TEST(reset_quirk)
 	gpuvirt_report_unref(r);
 	th_remove(root, "sys/module/vendor_reset/refcnt");
 	th_remove(root, "sys/module/vendor_reset");
-	th_write(root, "lib/modules/6.1.0-56-amd64/modules.dep", "kernel/drivers/vfio/vfio.ko: \n");
+	th_write(root, "lib/modules/6.8.0-49-generic/modules.dep", "kernel/drivers/vfio/vfio.ko: \n");
 	r = check_root(root);
 	ck_assert_str_eq(msg(r, "0000:02:00.0", "gpu.reset"),
 			 "quirk vendor-reset (AMD Navi 10): its bus reset leaves it hung for the next guest, and "
@@ -346,6 +346,25 @@ START_TEST(power_state)
 	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "0000:02:00.0: cannot read "
 								  "sys/bus/pci/devices/0000:02:00.0/power_state"));
 	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+/* iommufd and VFIO device cdevs: both (Linux 6.8 host), neither (6.1). */
+START_TEST(iommufd)
+{
+	gpuvirt_report *r = check_root(th_host("rebar"));
+
+	ck_assert_int_eq(sev(r, NULL, "iommu.iommufd"), PASS);
+	ck_assert_str_eq(msg(r, NULL, "iommu.iommufd"),
+			 "iommufd (/dev/iommu) and VFIO device cdevs (/dev/vfio/devices): QEMU 8.2+ and libvirt can "
+			 "use them instead of VFIO groups");
+	gpuvirt_report_unref(r);
+	r = check_root(th_host("t4"));
+	ck_assert_int_eq(sev(r, NULL, "iommu.iommufd"), INFO);
+	ck_assert_str_eq(msg(r, NULL, "iommu.iommufd"),
+			 "no iommufd (/dev/iommu): VMs use VFIO groups (/dev/vfio/<group>) and the type1 container");
+	ck_assert_str_eq(remedy(r, NULL, "iommu.iommufd"), "On Linux 6.2 or later, modprobe iommufd");
+	gpuvirt_report_unref(r);
 }
 END_TEST
 
@@ -972,6 +991,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, reset_quirk);
 	tcase_add_test(tc, power_state);
 	tcase_add_test(tc, vfio_variant);
+	tcase_add_test(tc, iommufd);
 	tcase_add_test(tc, vfio_modules);
 	tcase_add_test(tc, xen_dom0);
 	tcase_add_test(tc, group_isolation);

@@ -11,7 +11,8 @@ import tempfile
 GPUVIRT, BUILD, HOSTS = sys.argv[1:4]
 KEYS = ["bdf", "vendor_id", "device_id", "subsystem_vendor_id", "subsystem_device_id", "class", "revision",
         "vendor_name", "device_name", "driver", "driver_override", "iommu_group", "iommu_group_members",
-        "numa_node", "boot_vga", "sriov", "physfn", "reset_methods", "drm", "modes", "persistent_driver"]
+        "numa_node", "boot_vga", "sriov", "physfn", "reset_methods", "drm", "modes", "persistent_driver",
+        "vfio_cdev"]
 failures = []
 passed = [0]
 

@@ -369,6 +369,26 @@ START_TEST(bars_from_config_and_broken)
 }
 END_TEST
 
+/* A device bound to VFIO on a kernel with cdevs: vfio-dev/vfioN. */
+START_TEST(vfio_cdev)
+{
+	const char *root = th_host("rebar");
+	gpuvirt_ctx *ctx;
+	gpuvirt_device *d;
+
+	th_write(root, DEV_PATH("0000:00:01.1/0000:02:00.0/vfio-dev/vfio7/dev"), "511:7\n");
+	ctx = th_ctx_at(root);
+	d = get(ctx, "0000:02:00.0");
+	ck_assert_str_eq(gpuvirt_device_get_vfio_cdev(d), "vfio7");
+	gpuvirt_device_unref(d);
+	d = get(ctx, "0000:02:00.1");
+	ck_assert_ptr_null(gpuvirt_device_get_vfio_cdev(d));
+	gpuvirt_device_unref(d);
+	ck_assert_ptr_null(gpuvirt_device_get_vfio_cdev(NULL));
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
 	gpuvirt_ctx *ctx = th_ctx("workstation");
@@ -722,6 +742,7 @@ static Suite *suite(void)
 	tcase_add_test(hosts, real_kernel_iommu_on);
 	tcase_add_test(hosts, real_kernel_iommu_off);
 	tcase_add_test(hosts, bars);
+	tcase_add_test(hosts, vfio_cdev);
 	tcase_add_test(broken, bars_from_config_and_broken);
 	suite_add_tcase(s, hosts);
 

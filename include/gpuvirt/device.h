@@ -384,6 +384,21 @@ const char *gpuvirt_device_get_drm_node(const gpuvirt_device *dev, size_t index)
 uint32_t gpuvirt_device_get_modes(const gpuvirt_device *dev);
 
 /**
+ * @brief The device's VFIO device cdev, for iommufd (Linux 6.6+).
+ *
+ * A device bound to vfio-pci (or a variant of it) on a kernel with VFIO
+ * device cdevs has `vfio-dev/vfioN` in sysfs and `/dev/vfio/devices/vfioN`:
+ * QEMU 8.2+ and libvirt open it with `/dev/iommu` (iommufd) instead of
+ * the group's `/dev/vfio/<group>`. Binding waits for the node.
+ *
+ * @param dev  the device.
+ * @return the cdev's name ("vfio0", under `/dev/vfio/devices/`), borrowed;
+ *         NULL when it has none (not bound to VFIO, or an older kernel).
+ * @since 1.2
+ */
+const char *gpuvirt_device_get_vfio_cdev(const gpuvirt_device *dev);
+
+/**
  * @brief What a BAR is (bits of the flags gpuvirt_device_get_bar() gives).
  * @since 1.2
  */

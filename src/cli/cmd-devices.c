@@ -206,6 +206,8 @@ int cmd_show(gpuvirt_ctx *ctx, const struct options *o)
 				gpuvirt_device_get_reset_method,
 				gpuvirt_device_has_reset_method_info(d) ? "none" : "unknown");
 		print_list_line("drm nodes", d, gpuvirt_device_get_drm_node_count, gpuvirt_device_get_drm_node, "-");
+		if (gpuvirt_device_get_vfio_cdev(d))
+			printf("  %-20s/dev/vfio/devices/%s\n", "vfio cdev", gpuvirt_device_get_vfio_cdev(d));
 		print_bars(berr, &bars);
 		modes_string(gpuvirt_device_get_modes(d), modes, sizeof(modes));
 		printf("  %-20s%s\n", "modes", modes);

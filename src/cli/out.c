@@ -185,6 +185,8 @@ void json_device(struct json *j, const gpuvirt_device *d)
 	json_end_array(j);
 	json_key(j, "persistent_driver");
 	json_string(j, gpuvirt_device_get_persistent_driver(d));
+	json_key(j, "vfio_cdev");
+	json_string(j, gpuvirt_device_get_vfio_cdev(d));
 	json_end_object(j);
 }
 

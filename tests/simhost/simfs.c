@@ -496,6 +496,43 @@ static void nvidia_recompute(const char *pf);
 
 /* The driver's probe: 0 or the error the driver would give. */
 
+/* A kernel with VFIO device cdevs (the vfio-dev class exists): a device
+ * vfio takes gets vfio-dev/vfioN, the class's link and /dev/vfio/devices/
+ * vfioN (the lowest free N); it loses them when unbound. */
+static void vfio_cdev_add(const char *devpath)
+{
+	char to[P];
+	int n = 0;
+
+	if (!exists("sys/class/vfio-dev"))
+		return;
+	while (exists("sys/class/vfio-dev/vfio%d", n))
+		n++;
+	char dev[32];
+	snprintf(dev, sizeof(dev), "511:%d\n", n);
+	writef(0444, dev, "%s/vfio-dev/vfio%d/dev", devpath, n);
+	snprintf(to, sizeof(to), "%s/vfio-dev/vfio%d", devpath, n);
+	linkf(to, "sys/class/vfio-dev/vfio%d", n);
+	writef(0600, "", "dev/vfio/devices/vfio%d", n);
+}
+
+static void vfio_cdev_remove(const char *devpath)
+{
+	char **names;
+	int k = listdir(&names, "%s/vfio-dev", devpath);
+
+	for (int i = 0; i < k; i++) {
+		unlinkf("sys/class/vfio-dev/%s", names[i]);
+		unlinkf("dev/vfio/devices/%s", names[i]);
+	}
+	freelist(names, k);
+	rmtree("%s/vfio-dev", devpath);
+	k = listdir(&names, "dev/vfio/devices");
+	freelist(names, k);
+	if (k == 0) /* devtmpfs drops a folder it emptied */
+		rmtree("dev/vfio/devices");
+}
+
 /* vfio-pci, or a variant of it (a module loaded whose modules.alias entries
  * are "vfio_pci:" ones: it registered a driver of its own name, as
  * KBUILD_MODNAME drivers do, and makes /dev/vfio nodes as vfio-pci does). */
@@ -528,6 +565,7 @@ static int probe(const char *drv, const char *devpath)
 		snprintf(node, sizeof(node), "%d", g);
 		writef(0600, "", "dev/vfio/vfio");
 		writef(0600, "", "dev/vfio/%s", node);
+		vfio_cdev_add(devpath);
 	}
 	/* Give back what the original driver had made (DRM nodes, mdev types). */
 	if (readf(orig, sizeof(orig), ".simhost/stash/%s/driver", bdf) > 0 && strcmp(orig, drv) == 0) {
@@ -584,6 +622,8 @@ static void do_unbind(const char *drv, const char *devpath)
 
 	if (vfio_like(drv) && g >= 0 && !group_has_vfio(g, bdf))
 		unlinkf("dev/vfio/%d", g);
+	if (vfio_like(drv))
+		vfio_cdev_remove(devpath);
 	remove_children_mdevs(devpath);
 	for (int i = 0; stash_dirs[i]; i++) {
 		if (!exists("%s/%s", devpath, stash_dirs[i]))

@@ -192,6 +192,17 @@ check_eq "recovered: reset_method back" bus "$(cat "$M/$RM")"
 check_eq "recovered: every device back" "$initial" "$(state)"
 simhost_cleanup
 
+# ---- VFIO device cdevs (iommufd, Linux 6.6+): waited for, shown, removed ---
+simhost_mount rebar; M=$MNT
+out=$(gv bind $NAVI --dry-run)
+check_true "a wait for each device's cdev" grep -q "$NAVI wait_cdev sys/bus/pci/devices/$NAVI/vfio-dev" <<<"$out"
+expect_ok "$GPUVIRT --root $M bind $NAVI >/dev/null"
+check_eq "both functions' cdevs" "vfio0 vfio1" "$(ls "$M/dev/vfio/devices" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "show names the cdev" vfio0 "$(gv show $NAVI --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["device"]["vfio_cdev"])')"
+expect_ok "$GPUVIRT --root $M unbind $NAVI >/dev/null"
+check_eq "unbound: no cdev" "" "$(ls "$M/dev/vfio/devices")"
+simhost_cleanup
+
 # ---- --for kvm takes the vfio-pci variant modules.alias offers ------------
 simhost_mount l40s; M=$MNT
 VF=0000:41:00.4

@@ -544,6 +544,12 @@ class Device:
         return [_text(lib.gpuvirt_mode_to_string(1 << b)) for b in range(32) if m & (1 << b)]
 
     @property
+    def vfio_cdev(self) -> Optional[str]:
+        """Its VFIO device cdev ("vfio0", under /dev/vfio/devices) when bound
+        to VFIO on a kernel with cdevs (iommufd)."""
+        return _str(lib.gpuvirt_device_get_vfio_cdev(self._dev))
+
+    @property
     def bars(self) -> List["Bar"]:
         """The BARs in use (read on first use; an unreadable `resource`
         raises, naming the file; none shown by the kernel raises ENODATA)."""

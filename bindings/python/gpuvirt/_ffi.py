@@ -91,6 +91,7 @@ const char *gpuvirt_device_get_reset_method(const gpuvirt_device *dev, size_t in
 size_t gpuvirt_device_get_drm_node_count(const gpuvirt_device *dev);
 const char *gpuvirt_device_get_drm_node(const gpuvirt_device *dev, size_t index);
 uint32_t gpuvirt_device_get_modes(const gpuvirt_device *dev);
+const char *gpuvirt_device_get_vfio_cdev(const gpuvirt_device *dev);
 int gpuvirt_device_get_bar(const gpuvirt_device *dev, unsigned index, uint64_t *size, uint32_t *flags,
 			   uint64_t *resizable);
 int gpuvirt_guest_mmio64_window(const gpuvirt_device *const *devs, size_t n, uint64_t *bytes);

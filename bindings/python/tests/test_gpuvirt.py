@@ -111,6 +111,7 @@ def test_bars_and_window(host):
                            gpuvirt.Bar(1, 32 * GiB, "mem64", True, [256 * MiB << k for k in range(8)]),
                            gpuvirt.Bar(3, 32 * MiB, "mem64", True, []), gpuvirt.Bar(5, 128, "io", False, [])]
         assert nv.mmio64_window == 65 * GiB and amd.mmio64_window == 2 * GiB
+        assert nv.vfio_cdev is None  # not bound to VFIO
         assert ctx.mmio64_window([nv, "02:00.0"]) == 65 * GiB and ctx.mmio64_window([]) == 0
         with pytest.raises(TypeError):
             ctx.mmio64_window([42])

@@ -156,7 +156,8 @@ class Host:
                            "attr %svgpu_params=" % base]
 
     def host(self, cmdline, cpu_flag="vmx", vendor="GenuineIntel", acpi=("APIC", "DMAR"), iommu=("dmar0",),
-             groups=(), modules=(), release="6.1.0-56-amd64", builtin=(), available=(), aliases=()):
+             groups=(), modules=(), release="6.1.0-56-amd64", builtin=(), available=(), aliases=(),
+             iommufd=False):
         c = self.companion
         c += ["text proc/cmdline", cmdline, "."]
         c += ["text proc/cpuinfo", "processor\t: 0", "vendor_id\t: " + vendor,
@@ -168,6 +169,8 @@ class Host:
         c += ["attr sys/class/iommu/%s/intel-iommu/ecap=f050da\\n" % i for i in iommu if i.startswith("dmar")]
         c += ["attr sys/kernel/iommu_groups/%d/type=DMA\\n" % g for g in groups]
         c += ["dir sys/module/%s" % m for m in modules]
+        if iommufd:  # Linux 6.6+: /dev/iommu and the VFIO device cdevs' class
+            c += ["attr dev/iommu=", "dir sys/class/vfio-dev"]
         # A loaded PCI driver module registers its driver: the real kernel
         # never shows one without the other (vfio_pci loaded, no vfio-pci).
         for m in modules:
@@ -396,7 +399,8 @@ def amd():
 def rebar():
     h = Host("rebar", "A gaming workstation: a GeForce RTX 4090 (10de:2684) with Resizable BAR on, BAR1 at "
              "32 GiB, and a Radeon RX 5700 XT (1002:731f, Navi 10, the reset quirk; vendor-reset installed, "
-             "not loaded; runtime-suspended to D3cold) whose BAR0 is 256 MiB of a possible 8 GiB.")
+             "not loaded; runtime-suspended to D3cold) whose BAR0 is 256 MiB of a possible 8 GiB. Linux 6.8 with "
+             "iommufd and VFIO device cdevs.")
     chipset(h)
     h.pci("0000:00:01.0", 0x8086, 0x1901, BRIDGE, rev=0x0d, driver="pcieport", group=1, header=1)
     h.pci("0000:00:01.1", 0x8086, 0x1905, BRIDGE, rev=0x0d, driver="pcieport", group=2, header=1)
@@ -407,8 +411,8 @@ def rebar():
     h.pci("0000:02:00.1", 0x1002, 0xab38, 0x040300, rev=0x00, subv=0x1da2, subd=0xe411, driver="snd_hda_intel",
           group=4, reset="bus", parent="0000:00:01.1")
     h.host("BOOT_IMAGE=/vmlinuz root=/dev/nvme0n1p2 ro quiet intel_iommu=on iommu=pt", groups=range(0, 5),
-           modules=("nvidia", "amdgpu", "snd_hda_intel") + VFIO_LOADED,
-           available=VFIO + ("extra/vendor-reset",))
+           modules=("nvidia", "amdgpu", "snd_hda_intel", "iommufd") + VFIO_LOADED,
+           available=VFIO + ("extra/vendor-reset",), release="6.8.0-49-generic", iommufd=True)
     return h
 
 
