@@ -345,16 +345,18 @@ static int check_iommu(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 	return check_interrupt_remapping(ctx, r, h);
 }
 
-/* iommufd (/dev/iommu, Linux 6.2+) and VFIO device cdevs (the vfio-dev
- * class, 6.6+): what QEMU 8.2+ and libvirt can use instead of groups. */
+/* iommufd (/dev/iommu, Linux 6.2+) and VFIO device cdevs (vfio's
+ * "vfio-dev" char major, 6.6+): what QEMU 8.2+ and libvirt can use instead of groups. */
 static int check_iommufd(gpuvirt_ctx *ctx, gpuvirt_report *r)
 {
 	int err = 0;
 	bool iommufd = gv_check_exists(ctx, "dev/iommu", &err);
-	bool cdev = gv_check_exists(ctx, "sys/class/vfio-dev", &err);
+	int cdev = gv_vfio_cdevs(ctx);
 
 	if (err < 0)
 		return err;
+	if (cdev < 0)
+		return cdev;
 	if (iommufd && cdev)
 		return gv_report_add(r, NULL, "iommu.iommufd", P, NULL,
 				     "iommufd (/dev/iommu) and VFIO device cdevs (/dev/vfio/devices): QEMU 8.2+ and "

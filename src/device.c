@@ -326,7 +326,8 @@ static int read_drm(struct gpuvirt_device *d, struct gv_dir *dir)
 }
 
 /* A VFIO device cdev (Linux 6.6+, bound to vfio-pci or a variant):
- * vfio-dev/vfioN, listed only where the device has that folder. */
+ * vfio-dev/vfioN with a dev number, listed only where the device has that
+ * folder. Linux 6.1 to 6.5 make vfio-dev/vfioN without one: no node. */
 static int read_vfio_cdev(struct gpuvirt_device *d, struct gv_dir *dir)
 {
 	char path[512];
@@ -344,8 +345,14 @@ static int read_vfio_cdev(struct gpuvirt_device *d, struct gv_dir *dir)
 		return gv_fail(d->ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
 	for (size_t i = 0; i < vdir.count && r == 0 && !d->vfio_cdev; i++) {
 		const char *name = vdir.ents[i].name;
-		if (strncmp(name, "vfio", 4) == 0 && name[4] >= '0' && name[4] <= '9' &&
-		    strspn(name + 4, "0123456789") == strlen(name + 4) && !(d->vfio_cdev = strdup(name)))
+		char dev[600];
+		if (strncmp(name, "vfio", 4) != 0 || name[4] < '0' || name[4] > '9' ||
+		    strspn(name + 4, "0123456789") != strlen(name + 4))
+			continue;
+		if ((r = gv_path(dev, sizeof(dev), "%s/%s/dev", path, name)) < 0 || (r = gv_exists(d->ctx, dev)) <= 0)
+			r = r == 0 || r == -ENOENT ? 0 : gv_fail(d->ctx, r, "%s: cannot read %s: %s", d->bdf, dev,
+								  gpuvirt_strerror(r));
+		else if (!(d->vfio_cdev = strdup(name)))
 			r = -ENOMEM;
 	}
 	gv_dir_close(&vdir);

@@ -22,6 +22,15 @@
 
 extern char **environ;
 
+struct gv_modules_seen {
+	struct {
+		char rel[96];
+		bool there;
+		uint64_t generation;
+	} v[8];
+	size_t n;
+};
+
 /* A whole file under the root, malloc'd and NUL-terminated; NULL when it
  * cannot be read. */
 static char *read_whole(gpuvirt_ctx *ctx, const char *rel, size_t *len)
@@ -67,6 +76,7 @@ void gv_modules_open(gpuvirt_ctx *ctx, struct gv_modules *m)
 	m->release[strcspn(m->release, "\n")] = '\0';
 	m->dep = read_modules_file(ctx, m, "modules.dep", &m->dep_len);
 	m->builtin = read_modules_file(ctx, m, "modules.builtin", &m->builtin_len);
+	m->seen = calloc(1, sizeof(*m->seen));
 }
 
 void gv_modules_close(struct gv_modules *m)
@@ -74,7 +84,27 @@ void gv_modules_close(struct gv_modules *m)
 	free(m->dep);
 	free(m->builtin);
 	free(m->alias);
+	free(m->seen);
 	memset(m, 0, sizeof(*m));
+}
+
+
+/* Whether rel exists, from m's memory while nothing was written since. */
+static bool seen(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *rel)
+{
+	struct gv_modules_seen *c = m->seen;
+	size_t i = 0;
+
+	while (c && i < c->n && strcmp(c->v[i].rel, rel) != 0)
+		i++;
+	if (c && i < c->n && c->v[i].generation == ctx->generation)
+		return c->v[i].there;
+	if (!c || (i == c->n && (c->n == sizeof(c->v) / sizeof(c->v[0]) || strlen(rel) >= sizeof(c->v[0].rel))))
+		return gv_exists(ctx, rel) == 1;
+	c->n += i == c->n;
+	snprintf(c->v[i].rel, sizeof(c->v[i].rel), "%s", rel);
+	c->v[i].generation = ctx->generation;
+	return c->v[i].there = gv_exists(ctx, rel) == 1;
 }
 
 int gv_module_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *module)
@@ -84,7 +114,7 @@ int gv_module_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *mo
 
 	gv_module_name_normalise(module, name, sizeof(name));
 	builtin = m->builtin && gv_parse_module_listed(m->builtin, m->builtin_len, name);
-	if (gv_path(rel, sizeof(rel), "sys/module/%s", name) == 0 && gv_exists(ctx, rel) == 1)
+	if (gv_path(rel, sizeof(rel), "sys/module/%s", name) == 0 && seen(ctx, m, rel))
 		return builtin ? GV_MODULE_BUILTIN : GV_MODULE_LOADED; /* built-ins with parameters show here too */
 	if (builtin)
 		return GV_MODULE_BUILTIN;
@@ -100,6 +130,18 @@ bool gv_driver_loaded(gpuvirt_ctx *ctx, const char *driver)
 	return gv_path(rel, sizeof(rel), "sys/bus/pci/drivers/%s", driver) == 0 && gv_exists(ctx, rel) == 1;
 }
 
+int gv_vfio_cdevs(gpuvirt_ctx *ctx)
+{
+	char buf[16384];
+	ssize_t n = gv_read_text(ctx, "proc/devices", buf, sizeof(buf));
+
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0)
+		return gv_fail(ctx, (int)n, "cannot read proc/devices: %s", gpuvirt_strerror((int)n));
+	return gv_parse_chrdev_listed(buf, (size_t)n, "vfio-dev");
+}
+
 const char *gv_module_of_driver(const char *driver)
 {
 	if (strcmp(driver, "pciback") == 0)
@@ -111,7 +153,9 @@ int gv_driver_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *dr
 {
 	int s;
 
-	if (gv_driver_loaded(ctx, driver))
+	char rel[128];
+
+	if (gv_path(rel, sizeof(rel), "sys/bus/pci/drivers/%s", driver) == 0 && seen(ctx, m, rel))
 		return GV_MODULE_LOADED;
 	s = gv_module_state(ctx, m, gv_module_of_driver(driver));
 	return s == GV_MODULE_LOADED ? GV_MODULE_AVAILABLE : s;
@@ -201,6 +245,7 @@ int gv_modprobe(gpuvirt_ctx *ctx, const char *module)
 	envp[k] = NULL;
 	r = posix_spawn(&pid, prog, NULL, NULL, argv, envp);
 	free(envp);
+	ctx->generation++; /* a module loads (drivers register, devices probe) */
 	if (r != 0)
 		return gv_fail(ctx, -r, "cannot run %s: %s", prog, strerror(r));
 	while (waitpid(pid, &status, 0) < 0)

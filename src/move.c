@@ -127,8 +127,14 @@ int gv_move_plan(gpuvirt_ctx *ctx, struct gv_move *m, struct gv_modules *mods)
 		if ((r = add_step(m, NULL, "wait", rel, NULL)) < 0)
 			return r;
 		/* A kernel with VFIO device cdevs (iommufd, Linux 6.6+): each
-		 * device's /dev/vfio/devices/vfioN too. */
-		for (size_t i = 0; i < m->nmembers && gv_exists(ctx, "sys/class/vfio-dev") == 1; i++)
+		 * device's /dev/vfio/devices/vfioN too. Where vfio is still to be
+		 * loaded proc/devices cannot say yet: a 6.6+ release may have them,
+		 * and the step asks the device. */
+		int cdevs = !m->module[0] ? gv_vfio_cdevs(ctx)
+					  : gv_parse_kernel_version(mods->release, strlen(mods->release)) >= 6006;
+		if (cdevs < 0)
+			return cdevs;
+		for (size_t i = 0; i < m->nmembers && cdevs == 1; i++)
 			if (strcmp(m->members[i].driver, m->target) != 0 &&
 			    (gv_path(rel, sizeof(rel), "sys/bus/pci/devices/%s/vfio-dev", m->members[i].bdf) < 0 ||
 			     (r = add_step(m, m->members[i].bdf, "wait_cdev", rel, NULL)) < 0))
@@ -199,8 +205,9 @@ static int run_unbind(gpuvirt_ctx *ctx, const struct gv_step *s, pid_t *writer)
 }
 
 /* The device's VFIO cdev: vfio-dev/vfioN appeared as the driver took it;
- * its node under /dev/vfio/devices follows (udev). None on a kernel
- * without cdevs. */
+ * its node under /dev/vfio/devices follows (udev). None where vfioN has no
+ * dev number (a kernel without cdevs: Linux 6.1 to 6.5 make vfioN all the
+ * same). */
 static int wait_cdev(gpuvirt_ctx *ctx, const struct gv_step *s)
 {
 	char **names, rel[160] = "";
@@ -211,11 +218,17 @@ static int wait_cdev(gpuvirt_ctx *ctx, const struct gv_step *s)
 		return 0;
 	if (r < 0)
 		return gv_fail(ctx, r, "%s: cannot list %s: %s", s->device, s->path, gpuvirt_strerror(r));
-	for (size_t i = 0; i < n && !rel[0]; i++)
-		if (strncmp(names[i], "vfio", 4) == 0 && names[i][4] >= '0' && names[i][4] <= '9' &&
-		    gv_path(rel, sizeof(rel), "dev/vfio/devices/%s", names[i]) < 0)
+	for (size_t i = 0; i < n && !rel[0] && r >= 0; i++) {
+		char dev[256];
+		if (strncmp(names[i], "vfio", 4) != 0 || names[i][4] < '0' || names[i][4] > '9' ||
+		    gv_path(dev, sizeof(dev), "%s/%s/dev", s->path, names[i]) < 0)
+			continue;
+		if ((r = gv_exists(ctx, dev)) == 1 && gv_path(rel, sizeof(rel), "dev/vfio/devices/%s", names[i]) < 0)
 			rel[0] = '\0';
+	}
 	gv_names_free(names, n);
+	if (r < 0 && r != -ENOENT)
+		return gv_fail(ctx, r, "%s: cannot read %s: %s", s->device, s->path, gpuvirt_strerror(r));
 	if (rel[0] && (r = gv_mut_wait_for(ctx, rel, VFIO_WAIT_MS)) < 0)
 		return gv_fail(ctx, r, "%s: %s did not appear within %d ms", s->device, rel, VFIO_WAIT_MS);
 	return 0;

@@ -562,6 +562,10 @@ struct gv_modules {
 	char *dep, *builtin, *alias; /* NULL when unreadable; alias read on first use */
 	size_t dep_len, builtin_len, alias_len;
 	bool alias_read;
+	/* sys/module/X and sys/bus/pci/drivers/X as last seen, while the
+	 * context's generation stands (a memo: a check looks once per run, not
+	 * once per GPU); NULL when it could not be allocated. */
+	struct gv_modules_seen *seen;
 };
 void gv_modules_open(gpuvirt_ctx *ctx, struct gv_modules *m);
 void gv_modules_close(struct gv_modules *m);
@@ -579,6 +583,11 @@ int gv_run_capture(gpuvirt_ctx *ctx, const char *prog, char *const argv[], char 
 const char *gv_module_of_driver(const char *driver);
 /* Is the PCI driver registered (sys/bus/pci/drivers/<driver>)? */
 bool gv_driver_loaded(gpuvirt_ctx *ctx, const char *driver);
+/* Does the kernel give VFIO devices cdevs (/dev/vfio/devices/vfioN: Linux
+ * 6.6+ with CONFIG_VFIO_DEVICE_CDEV)? proc/devices lists "vfio-dev" then.
+ * Linux 6.1 to 6.5 show vfio-dev/vfioN in sysfs without a node. 1, 0 or a
+ * negative errno (named in the log). */
+int gv_vfio_cdevs(gpuvirt_ctx *ctx);
 /* A PCI driver's state as binding sees it: GV_MODULE_LOADED when it is
  * registered, else its module's state (a module loaded without the driver
  * counts as available: binding runs modprobe). */
@@ -732,6 +741,10 @@ int gv_parse_alias_match(const char *text, size_t len, const char *module, const
  * -ENOENT. A module "handles" a device (gv_parse_alias_match) through
  * these entries too. */
 int gv_parse_vfio_variant(const char *text, size_t len, const char *modalias, char *module, size_t size);
+/* Does proc/devices list a character device major named `name`
+ * ("511 vfio-dev": the kernel has VFIO device cdevs, Linux 6.6+ with
+ * CONFIG_VFIO_DEVICE_CDEV)? Block devices do not count. */
+bool gv_parse_chrdev_listed(const char *text, size_t len, const char *name);
 /* The string value of "key" in a flat JSON object (mdevctl's files). */
 int gv_parse_json_string(const char *buf, size_t len, const char *key, char *out, size_t size);
 /* A UUID, canonicalised to lower case into out[37]. */

@@ -24,6 +24,7 @@ struct gpuvirt_finding {
 
 struct verdict {
 	char bdf[GV_BDF_LEN];
+	gpuvirt_device *dev; /* a reference: its name for the caller, not read again */
 	bool ok[2];
 	struct gv_strv reasons[2];
 };
@@ -261,6 +262,7 @@ int gv_check_verdicts(gpuvirt_report *r, const struct host *h, gpuvirt_device *d
 	v = &r->verdicts[r->nverdicts++];
 	memset(v, 0, sizeof(*v));
 	memcpy(v->bdf, gpuvirt_device_get_bdf(dev), GV_BDF_LEN);
+	v->dev = gpuvirt_device_ref(dev);
 	e = h->xen_dom0 ? verdict_for(r, v, pass_xen, N(pass_xen), GPUVIRT_VERDICT_PASSTHROUGH)
 			: verdict_for(r, v, pass_kvm, N(pass_kvm), GPUVIRT_VERDICT_PASSTHROUGH);
 	if (e < 0 || (e = add_refusals(v, u)) < 0)
@@ -292,6 +294,7 @@ GPUVIRT_EXPORT gpuvirt_report *gpuvirt_report_unref(gpuvirt_report *report)
 	for (size_t i = 0; i < report->nverdicts; i++) {
 		gv_strv_free(&report->verdicts[i].reasons[0]);
 		gv_strv_free(&report->verdicts[i].reasons[1]);
+		gpuvirt_device_unref(report->verdicts[i].dev);
 	}
 	free(report->findings);
 	free(report->verdicts);
@@ -315,6 +318,11 @@ GPUVIRT_EXPORT size_t gpuvirt_report_get_device_count(const gpuvirt_report *repo
 GPUVIRT_EXPORT const char *gpuvirt_report_get_device(const gpuvirt_report *report, size_t index)
 {
 	return report && index < report->nverdicts ? report->verdicts[index].bdf : NULL;
+}
+
+GPUVIRT_EXPORT const char *gpuvirt_report_get_device_name(const gpuvirt_report *report, size_t index)
+{
+	return report && index < report->nverdicts ? gpuvirt_device_get_device_name(report->verdicts[index].dev) : NULL;
 }
 
 static int find_verdict(const gpuvirt_report *report, const char *bdf, const struct verdict **out)

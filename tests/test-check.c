@@ -886,6 +886,13 @@ START_TEST(check_one_device)
 	ck_assert_int_eq(gpuvirt_report_get_device_count(r), 1);
 	ck_assert_str_eq(gpuvirt_report_get_device(r, 0), "0000:03:00.0");
 	ck_assert_ptr_null(gpuvirt_report_get_device(r, 1));
+	/* Its name from the device the report kept, gone with the device's
+	 * own reference. */
+	gpuvirt_device_unref(usb);
+	ck_assert_str_eq(gpuvirt_report_get_device_name(r, 0), "uPD720202 USB 3.0 Host Controller");
+	ck_assert_ptr_null(gpuvirt_report_get_device_name(r, 1));
+	ck_assert_ptr_null(gpuvirt_report_get_device_name(NULL, 0));
+	ck_assert_int_eq(gpuvirt_device_new_from_bdf(ctx, "03:00.0", &usb), 0);
 	ck_assert_int_eq(sev(r, "0000:03:00.0", "gpu.iommu_group.isolated"), FAIL);
 	ck_assert(has(r, NULL, "iommu.enabled"));
 	ck_assert(!has(r, "0000:02:00.0", "gpu.iommu_group"));

@@ -385,6 +385,24 @@ START_TEST(vfio_variants)
 }
 END_TEST
 
+/* proc/devices: a character major's name, the block section not; a
+ * 6.1 kernel (vfio without device cdevs) lists only "vfio". */
+START_TEST(chrdevs)
+{
+	static const char v68[] = "Character devices:\n  1 mem\n 10 misc\n241 vfio-dev\n242 vfio\n\n"
+				  "Block devices:\n  7 loop\n259 blkext\n";
+	static const char v61[] = "Character devices:\n  1 mem\n242 vfio\n\nBlock devices:\n253 vfio-dev\n";
+
+	ck_assert(gv_parse_chrdev_listed(S(v68), "vfio-dev"));
+	ck_assert(gv_parse_chrdev_listed(S(v68), "vfio"));
+	ck_assert(!gv_parse_chrdev_listed(S(v68), "loop"));
+	ck_assert(!gv_parse_chrdev_listed(S(v61), "vfio-dev"));
+	ck_assert(!gv_parse_chrdev_listed(S("241 vfio-dev\n"), "vfio-dev")); /* no section header */
+	ck_assert(!gv_parse_chrdev_listed(S("Character devices:\nvfio-dev\n"), "vfio-dev"));
+	ck_assert(!gv_parse_chrdev_listed(S("Character devices:\n241 vfio-devices\n"), "vfio-dev"));
+}
+END_TEST
+
 START_TEST(cpuinfo)
 {
 	struct gv_cpuinfo c;
@@ -546,6 +564,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, mmio64_window);
 	tcase_add_test(tc, reset_quirks);
 	tcase_add_test(tc, vfio_variants);
+	tcase_add_test(tc, chrdevs);
 	tcase_add_test(tc, conf_value);
 	tcase_add_test(tc, token_expiry);
 	tcase_add_test(tc, profile_descriptions);

@@ -141,6 +141,18 @@ size_t gpuvirt_report_get_device_count(const gpuvirt_report *report);
 const char *gpuvirt_report_get_device(const gpuvirt_report *report, size_t index);
 
 /**
+ * @brief The name of the index-th GPU with verdicts, from the PCI ID
+ *        database, as gpuvirt_device_get_device_name() gives it: the report
+ *        keeps the device it checked, so nothing is read again from the host.
+ * @param report  the report.
+ * @param index   0 to gpuvirt_report_get_device_count() - 1.
+ * @return the name (borrowed from the report), or NULL when unknown or out
+ *         of range.
+ * @since 1.2
+ */
+const char *gpuvirt_report_get_device_name(const gpuvirt_report *report, size_t index);
+
+/**
  * @brief Can this GPU be passed through to a VM as the host stands?
  * @param report  the report.
  * @param bdf     the GPU's address ("DDDD:BB:DD.F" or "BB:DD.F").

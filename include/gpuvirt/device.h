@@ -387,9 +387,11 @@ uint32_t gpuvirt_device_get_modes(const gpuvirt_device *dev);
  * @brief The device's VFIO device cdev, for iommufd (Linux 6.6+).
  *
  * A device bound to vfio-pci (or a variant of it) on a kernel with VFIO
- * device cdevs has `vfio-dev/vfioN` in sysfs and `/dev/vfio/devices/vfioN`:
- * QEMU 8.2+ and libvirt open it with `/dev/iommu` (iommufd) instead of
- * the group's `/dev/vfio/<group>`. Binding waits for the node.
+ * device cdevs has `vfio-dev/vfioN` in sysfs, with a `dev` number, and
+ * `/dev/vfio/devices/vfioN`: QEMU 8.2+ and libvirt open it with
+ * `/dev/iommu` (iommufd) instead of the group's `/dev/vfio/<group>`.
+ * Binding waits for the node. Linux 6.1 to 6.5 make `vfio-dev/vfioN`
+ * without a `dev` number and no node: no cdev.
  *
  * @param dev  the device.
  * @return the cdev's name ("vfio0", under `/dev/vfio/devices/`), borrowed;

@@ -173,12 +173,8 @@ static void check_text(gpuvirt_ctx *ctx, gpuvirt_report **reports, size_t n)
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < gpuvirt_report_get_device_count(reports[i]); k++) {
 			const char *bdf = gpuvirt_report_get_device(reports[i], k);
-			gpuvirt_device *d = NULL;
-			const char *name = NULL;
-			if (gpuvirt_device_new_from_bdf(ctx, bdf, &d) == 0)
-				name = gpuvirt_device_get_device_name(d);
+			const char *name = gpuvirt_report_get_device_name(reports[i], k);
 			printf("\n%s%s%s:\n", bdf, name ? " " : "", name ? vis(name) : "");
-			gpuvirt_device_unref(d);
 			print_findings(reports[i], bdf);
 			print_verdicts(reports[i], bdf);
 		}

@@ -142,6 +142,7 @@ static void modules(const uint8_t *data, size_t size)
 	if (alias && text) {
 		gv_parse_module_listed(text, strlen(text), "vfio_pci");
 		gv_parse_alias_match(text, strlen(text), "vfio_pci", alias);
+		gv_parse_chrdev_listed(text, strlen(text), alias);
 	}
 	free(alias);
 	free(text);

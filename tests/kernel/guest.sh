@@ -75,6 +75,13 @@ if [ "$BOOT" = iommu-on ]; then
 	check_true "--for kvm is vfio-pci here" bash -c "'$G' bind $DISP --for kvm --dry-run | grep -q '^Plan: 1 device to vfio-pci, '"
 	check_true "bind the display to vfio-pci" "$G" bind $DISP --for kvm
 	check_eq "on vfio-pci" vfio-pci "$(drv $DISP)"
+	# Linux 6.1 makes vfio-dev/vfioN without a dev number (cdevs are 6.6+):
+	# bind waited for no /dev/vfio/devices node, and show names no cdev.
+	check_true "vfio-dev/vfioN, without a dev number" \
+		bash -c "ls /sys/bus/pci/devices/$DISP/vfio-dev | grep -q '^vfio[0-9]' && ! ls /sys/bus/pci/devices/$DISP/vfio-dev/*/dev"
+	check_true "no /dev/vfio/devices" test ! -e /dev/vfio/devices
+	check_eq "show names no cdev" None \
+		"$("$G" show $DISP --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["device"].get("vfio_cdev"))')"
 	for _ in $(seq 50); do grep -q "\"event\":\"bind\",\"subject\":\"$DISP\"" /tmp/events && break; sleep 0.1; done
 	rc=0; kill -TERM $mpid; wait $mpid || rc=$?
 	check_eq "monitor ends with 0 on SIGTERM" 0 "$rc"

@@ -37,6 +37,12 @@ def main(facts, release):
         w("attr dev/vfio/%s=\n" % n)
     for m in s.get("modules", []):
         w("dir sys/module/%s\n" % m)
+    # Linux 6.1+: vfio makes the vfio-dev class (each vfio device's
+    # vfio-dev/vfioN); a node under /dev/vfio/devices only with cdevs (6.6+,
+    # proc/devices then lists "vfio-dev"), which these kernels lack.
+    major, minor = (int(x) for x in release.split("-")[0].split(".")[:2])
+    if "vfio" in s.get("modules", []) and (major, minor) >= (6, 1):
+        w("dir sys/class/vfio-dev\n")
 
 
 if __name__ == "__main__":

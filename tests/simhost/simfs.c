@@ -496,24 +496,28 @@ static void nvidia_recompute(const char *pf);
 
 /* The driver's probe: 0 or the error the driver would give. */
 
-/* A kernel with VFIO device cdevs (the vfio-dev class exists): a device
- * vfio takes gets vfio-dev/vfioN, the class's link and /dev/vfio/devices/
- * vfioN (the lowest free N); it loses them when unbound. */
+/* Linux 6.1+ (the vfio-dev class exists): a device vfio takes gets
+ * vfio-dev/vfioN and the class's link (the lowest free N); with VFIO device
+ * cdevs (6.6+: proc/devices lists "vfio-dev") also its dev number and
+ * /dev/vfio/devices/vfioN. It loses them when unbound. */
 static void vfio_cdev_add(const char *devpath)
 {
-	char to[P];
+	char to[P], majors[4096];
 	int n = 0;
 
 	if (!exists("sys/class/vfio-dev"))
 		return;
 	while (exists("sys/class/vfio-dev/vfio%d", n))
 		n++;
-	char dev[32];
-	snprintf(dev, sizeof(dev), "511:%d\n", n);
-	writef(0444, dev, "%s/vfio-dev/vfio%d/dev", devpath, n);
 	snprintf(to, sizeof(to), "%s/vfio-dev/vfio%d", devpath, n);
+	mkdirs(to);
 	linkf(to, "sys/class/vfio-dev/vfio%d", n);
-	writef(0600, "", "dev/vfio/devices/vfio%d", n);
+	if (readf(majors, sizeof(majors), "proc/devices") > 0 && strstr(majors, " vfio-dev\n")) {
+		char dev[32];
+		snprintf(dev, sizeof(dev), "241:%d\n", n);
+		writef(0444, dev, "%s/vfio-dev/vfio%d/dev", devpath, n);
+		writef(0600, "", "dev/vfio/devices/vfio%d", n);
+	}
 }
 
 static void vfio_cdev_remove(const char *devpath)

@@ -203,6 +203,22 @@ expect_ok "$GPUVIRT --root $M unbind $NAVI >/dev/null"
 check_eq "unbound: no cdev" "" "$(ls "$M/dev/vfio/devices")"
 simhost_cleanup
 
+# ---- Linux 6.1 (the real-kernel recording): vfio-dev/vfioN, no node -----
+simhost_mount qemu-q35-iommu-on; M=$MNT
+R128=0000:00:03.0
+check_false "no cdev to wait for" grep -q wait_cdev <<<"$(gv bind $R128 --dry-run)"
+expect_ok "$GPUVIRT --root $M bind $R128 >/dev/null"
+check_eq "on vfio-pci" vfio-pci "$(drv $R128)"
+# (vfio0 is the recorded mbochs instance's, without a dev number either)
+check_eq "vfio-dev/vfio1, as 6.1 makes it" vfio1 "$(ls "$M/sys/bus/pci/devices/$R128/vfio-dev")"
+check_false "without a dev number" test -e "$M/sys/bus/pci/devices/$R128/vfio-dev/vfio1/dev"
+check_false "nor a node" test -e "$M/dev/vfio/devices"
+check_eq "show names no cdev" None \
+	"$(gv show $R128 --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["device"].get("vfio_cdev"))')"
+expect_ok "$GPUVIRT --root $M unbind $R128 >/dev/null"
+check_false "unbound: vfio-dev gone" test -e "$M/sys/bus/pci/devices/$R128/vfio-dev"
+simhost_cleanup
+
 # ---- --for kvm takes the vfio-pci variant modules.alias offers ------------
 simhost_mount l40s; M=$MNT
 VF=0000:41:00.4

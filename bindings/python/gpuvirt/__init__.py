@@ -18,7 +18,7 @@ Python's terms. A closed Context raises ValueError.
 import errno
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 from ._ffi import ffi, lib
 
@@ -650,6 +650,12 @@ class Report:
     @property
     def devices(self) -> List[str]:
         return _strings(self._r, lib.gpuvirt_report_get_device_count, lib.gpuvirt_report_get_device)
+
+    @property
+    def device_names(self) -> Dict[str, Optional[str]]:
+        """Each checked device's name from pci.ids (None when unknown), by address."""
+        return {_text(lib.gpuvirt_report_get_device(self._r, i)): _str(lib.gpuvirt_report_get_device_name(self._r, i))
+                for i in range(lib.gpuvirt_report_get_device_count(self._r))}
 
     def _device(self, bdf: object) -> str:
         if isinstance(bdf, Device):

@@ -103,6 +103,7 @@ gpuvirt_report *gpuvirt_report_unref(gpuvirt_report *report);
 int gpuvirt_report_get_worst_severity(const gpuvirt_report *report);
 size_t gpuvirt_report_get_device_count(const gpuvirt_report *report);
 const char *gpuvirt_report_get_device(const gpuvirt_report *report, size_t index);
+const char *gpuvirt_report_get_device_name(const gpuvirt_report *report, size_t index);
 int gpuvirt_report_can_passthrough(const gpuvirt_report *report, const char *bdf);
 int gpuvirt_report_can_share(const gpuvirt_report *report, const char *bdf);
 size_t gpuvirt_report_get_reason_count(const gpuvirt_report *report, const char *bdf, uint32_t verdict);

@@ -210,6 +210,7 @@ def test_check(host):
         assert iso[0].severity == "fail" and iso[0].subject == "0000:02:00.0"
         assert "0000:03:00.0" in iso[0].message and "ACS" in iso[0].remedy
         assert report.devices == ["0000:02:00.0"]
+        assert report.device_names == {"0000:02:00.0": "TU104 [GeForce RTX 2080 Rev. A]"}
         assert report.can_passthrough("02:00.0") is False
         assert report.reasons("0000:02:00.0") == ["gpu.iommu_group.isolated"]
         assert report.can_share("0000:02:00.0") is False

@@ -171,6 +171,10 @@ class Host:
         c += ["dir sys/module/%s" % m for m in modules]
         if iommufd:  # Linux 6.6+: /dev/iommu and the VFIO device cdevs' class
             c += ["attr dev/iommu=", "dir sys/class/vfio-dev"]
+            # CONFIG_VFIO_DEVICE_CDEV: vfio's char major, so a vfio device's
+            # vfio-dev/vfioN has a dev number and a /dev/vfio/devices node.
+            c += ["text proc/devices", "Character devices:", "  1 mem", " 10 misc", "241 vfio-dev",
+                  "242 vfio", "", "Block devices:", "  7 loop", "."]
         # A loaded PCI driver module registers its driver: the real kernel
         # never shows one without the other (vfio_pci loaded, no vfio-pci).
         for m in modules:
