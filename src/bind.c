@@ -53,6 +53,9 @@ static int plan_checks(gpuvirt_bind_plan *p, gpuvirt_device *now)
 		m->members = u.members; /* the move owns them now */
 		m->nmembers = u.nmembers;
 		u.members = NULL;
+		memcpy(m->handover, u.handover, sizeof(m->handover));
+		m->nhandover = u.nhandover;
+		memcpy(m->vga, u.vga, sizeof(m->vga));
 		r = gv_move_plan(ctx, m, &p->modules);
 	}
 	gv_unit_free(&u);

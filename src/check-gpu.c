@@ -229,17 +229,21 @@ static int check_driver(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev
 	const struct gv_refusal *vga = unit_refuses(u, "gpu.boot_vga");
 	int e;
 
-	if (gpuvirt_device_get_boot_vga(dev) == 1)
-		e = gv_report_add(
-		    r, bdf, "gpu.boot_vga", W,
-		    "Use another GPU for the host console, or boot with video=efifb:off (and no fbcon on it); then "
-		    "bind with --force",
-		    "the boot VGA device: the firmware and the host console use it");
+	if (gpuvirt_device_get_boot_vga(dev) == 1 && u->nhandover)
+		e = gv_report_add(r, bdf, "gpu.boot_vga", W,
+				  "bind with --force: the console and framebuffer are released first and given back on "
+				  "unbind (or use another GPU for the host console)",
+				  "%s", vga ? vga->message : "the boot VGA device");
+	else if (gpuvirt_device_get_boot_vga(dev) == 1)
+		e = gv_report_add(r, bdf, "gpu.boot_vga", W,
+				  "bind with --force (the firmware's console may use it until the guest starts), or use "
+				  "another GPU for the host console",
+				  "the boot VGA device: the firmware uses it; no console or framebuffer holds it now");
 	else if (vga)
-		e = gv_report_add(
-		    r, bdf, "gpu.boot_vga", W,
-		    "Use another GPU for the host console, or boot with video=efifb:off; then bind with --force", "%s",
-		    vga->message);
+		e = gv_report_add(r, bdf, "gpu.boot_vga", W,
+				  "bind with --force (it releases the boot VGA's console and gives it back on unbind), or "
+				  "use another GPU for the host console",
+				  "%s", vga->message);
 	else
 		e = gv_report_add(r, bdf, "gpu.boot_vga", P, NULL, "not the boot VGA device");
 	if (e < 0)

@@ -9,7 +9,8 @@
  * deadline hands the journal to that write's process, for gpuvirt recover
  * to finish once it returns.
  * undo: under the lock, journal "unbinding", give every device back to its
- * original driver and override, remove the journal. */
+ * original driver and override, then the host console what the bind
+ * released of it (console.c), and remove the journal. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,30 @@ static int plan_member(struct gv_move *m, const struct gv_member *d, bool pcibac
 	return add_step(m, d->bdf, "probe", "sys/bus/pci/drivers_probe", d->bdf);
 }
 
+/* The file a console or framebuffer step writes. */
+static int handover_path(const struct gv_handover *h, char *rel, size_t size)
+{
+	return h->kind == GV_HANDOVER_VTCON ? gv_path(rel, size, "sys/class/vtconsole/%s/bind", h->name)
+					    : gv_path(rel, size, "sys/bus/platform/drivers/%s/unbind", h->driver);
+}
+
+/* What holds the boot VGA for the console, released before any device moves. */
+static int plan_handover(struct gv_move *m)
+{
+	char rel[160];
+	int r;
+
+	for (size_t i = 0; i < m->nhandover; i++) {
+		const struct gv_handover *h = &m->handover[i];
+		if (handover_path(h, rel, sizeof(rel)) < 0)
+			return -EINVAL;
+		if ((r = add_step(m, m->vga, h->kind == GV_HANDOVER_VTCON ? "console" : "framebuffer", rel,
+				  h->kind == GV_HANDOVER_VTCON ? "0" : h->name)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int gv_move_plan(gpuvirt_ctx *ctx, struct gv_move *m, struct gv_modules *mods)
 {
 	bool pciback = strcmp(m->target, "pciback") == 0;
@@ -117,7 +142,7 @@ int gv_move_plan(gpuvirt_ctx *ctx, struct gv_move *m, struct gv_modules *mods)
 	if (m->nmembers > GV_JOURNAL_MAX_DEVICES)
 		return gv_fail(ctx, -E2BIG, "%s: %zu devices move together; at most %d can", m->key, m->nmembers,
 			       GV_JOURNAL_MAX_DEVICES);
-	if ((r = plan_module(ctx, m, mods)) < 0)
+	if ((r = plan_module(ctx, m, mods)) < 0 || (r = plan_handover(m)) < 0)
 		return r;
 	for (size_t i = 0; i < m->nmembers; i++)
 		if (strcmp(m->members[i].driver, m->target) != 0 && (r = plan_member(m, &m->members[i], pciback)) < 0)
@@ -234,9 +259,24 @@ static int wait_cdev(gpuvirt_ctx *ctx, const struct gv_step *s)
 	return 0;
 }
 
+/* The console or framebuffer step's own entry in the plan's handover. */
+static int run_handover(gpuvirt_ctx *ctx, const struct gv_move *m, const struct gv_step *s, pid_t *writer)
+{
+	char rel[160];
+
+	for (size_t i = 0; i < m->nhandover; i++)
+		if (handover_path(&m->handover[i], rel, sizeof(rel)) == 0 && strcmp(rel, s->path) == 0 &&
+		    (m->handover[i].kind == GV_HANDOVER_VTCON || strcmp(m->handover[i].name, s->value) == 0))
+			return gv_console_release(ctx, &m->handover[i], writer);
+	return gv_fail(ctx, -EINVAL, "%s: %s is not in the plan's handover", s->action, s->path);
+}
+
 static int run_step(gpuvirt_ctx *ctx, const struct gv_move *m, const struct gv_step *s, pid_t *writer)
 {
 	int r;
+
+	if (strcmp(s->action, "console") == 0 || strcmp(s->action, "framebuffer") == 0)
+		return run_handover(ctx, m, s, writer);
 
 	if (strcmp(s->action, "modprobe") == 0)
 		return run_modprobe(ctx, m, s);
@@ -332,6 +372,12 @@ static void journal_for(const struct gv_move *m, const struct gv_journal *earlie
 	snprintf(j->target, sizeof(j->target), "%s", m->target);
 	j->ndev = m->nmembers;
 	memcpy(j->dev, m->members, m->nmembers * sizeof(*j->dev));
+	if (earlier) { /* what an earlier bind released stays on record */
+		memcpy(j->handover, earlier->handover, sizeof(j->handover));
+		j->nhandover = earlier->nhandover;
+	}
+	for (size_t i = 0; i < m->nhandover && j->nhandover < GV_HANDOVER_MAX; i++)
+		j->handover[j->nhandover++] = m->handover[i];
 	if (!earlier)
 		return;
 	for (size_t i = 0; i < m->nmembers; i++)
@@ -355,6 +401,8 @@ static void roll_back(gpuvirt_ctx *ctx, const struct gv_move *m, struct gv_journ
 		if (strcmp(m->steps[i].action, "persist") == 0)
 			gv_mut_remove_file(ctx, m->steps[i].path);
 	rr = gv_move_restore_all(ctx, m->members, m->nmembers, m->target, &writer);
+	if (rr == 0)
+		rr = gv_console_give_back(ctx, m->handover, m->nhandover, &writer);
 	if (rr == 0) {
 		/* Over an earlier bind, its record (with the originals) stays. */
 		if (earlier) {
@@ -464,6 +512,8 @@ static int undo_journal(gpuvirt_ctx *ctx, const struct gv_move *m, struct gv_jou
 	if ((r = gv_journal_write(ctx, m->key, j)) < 0)
 		return r;
 	r = gv_move_restore_all(ctx, j->dev, j->ndev, j->target, &writer);
+	if (r == 0)
+		r = gv_console_give_back(ctx, j->handover, j->nhandover, &writer);
 	if (r == 0)
 		return gv_journal_remove(ctx, m->key);
 	if (r == -ETIMEDOUT)

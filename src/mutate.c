@@ -237,6 +237,48 @@ int gv_mut_reset_method(gpuvirt_ctx *ctx, const char *bdf, const char *methods)
 	return 0;
 }
 
+/* ---- the host console (console.c decides what) ------------------------ */
+
+int gv_mut_vtcon_bind(gpuvirt_ctx *ctx, const char *vtcon, int bind, pid_t *writer)
+{
+	char rel[128], now[16];
+	ssize_t n;
+	int r;
+
+	if (strncmp(vtcon, "vtcon", 5) != 0 || (r = gv_path(rel, sizeof(rel), "sys/class/vtconsole/%s/bind", vtcon)) < 0)
+		return gv_fail(ctx, -EINVAL, "%s: not a console's name", vtcon);
+	if ((r = gv_mut_write_bounded(ctx, vtcon, rel, bind ? "1\n" : "0\n", writer)) < 0)
+		return r;
+	if ((n = gv_read_text(ctx, rel, now, sizeof(now))) < 0)
+		return gv_fail(ctx, (int)n, "%s: cannot read %s back: %s", vtcon, rel, gpuvirt_strerror((int)n));
+	now[gv_trim_end(now, (size_t)n)] = '\0';
+	if (strcmp(now, bind ? "1" : "0") != 0)
+		return gv_fail(ctx, -EIO, "%s: bind reads \"%s\" after writing %d (the console driver kept it)", vtcon, now,
+			       bind);
+	return 0;
+}
+
+int gv_mut_platform_bind(gpuvirt_ctx *ctx, const char *dev, const char *driver, bool bind, pid_t *writer)
+{
+	char rel[192], now[GV_DRIVER_LEN];
+	ssize_t n;
+	int r;
+
+	if ((r = gv_path(rel, sizeof(rel), "sys/bus/platform/drivers/%s/%s", driver, bind ? "bind" : "unbind")) < 0)
+		return gv_fail(ctx, r, "%s: bad driver name %s", dev, driver);
+	if ((r = gv_mut_write_bounded(ctx, dev, rel, dev, writer)) < 0)
+		return r;
+	if ((r = gv_path(rel, sizeof(rel), "sys/bus/platform/devices/%s/driver", dev)) < 0)
+		return r;
+	n = gv_readlink_base(ctx, rel, now, sizeof(now));
+	if (n < 0 && n != -ENOENT)
+		return gv_fail(ctx, (int)n, "%s: cannot read %s: %s", dev, rel, gpuvirt_strerror((int)n));
+	if (bind ? n <= 0 || strcmp(now, driver) != 0 : n > 0)
+		return gv_fail(ctx, -EIO, "%s: %s after %s %s", dev, n > 0 ? now : "no driver",
+			       bind ? "binding it to" : "releasing it from", driver);
+	return 0;
+}
+
 int gv_mut_restore(gpuvirt_ctx *ctx, const struct gv_member *m, const char *target, pid_t *writer)
 {
 	char now[GV_DRIVER_LEN], ov[GV_DRIVER_LEN];

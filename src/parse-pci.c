@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Pure parsers for what the kernel shows of a PCI function's resources: the
  * `resource` file, `resourceN_resize` and the Resizable BAR capability in
- * extended config space; and the 64-bit window a guest needs for them. */
+ * extended config space; the 64-bit window a guest needs for them; and
+ * whether proc/iomem shows a boot framebuffer inside a function's regions. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,4 +282,80 @@ int gv_parse_reset_quirk(const char *buf, size_t len, uint16_t vendor, uint16_t 
 		pos = end + 1;
 	}
 	return -ENOENT;
+}
+
+/* ---- proc/iomem -------------------------------------------------------- */
+
+static bool hexdigits(const char *s, size_t n)
+{
+	if (n == 0 || n > 16)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	return true;
+}
+
+/* "<indent>START-END : NAME" (kernel/resource.c r_show): the indent and
+ * the name, or -EBADMSG. */
+static int iomem_line(const char *line, size_t len, size_t *indent, const char **name, size_t *name_len)
+{
+	const char *dash, *sep;
+	size_t i = 0;
+
+	while (i < len && line[i] == ' ')
+		i++;
+	*indent = i;
+	dash = memchr(line + i, '-', len - i);
+	sep = dash ? memchr(dash, ' ', len - (size_t)(dash - line)) : NULL;
+	if (!dash || !sep || !hexdigits(line + i, (size_t)(dash - line) - i) ||
+	    !hexdigits(dash + 1, (size_t)(sep - dash) - 1) || len - (size_t)(sep - line) < 3 || memcmp(sep, " : ", 3) != 0)
+		return -EBADMSG;
+	*name = sep + 3;
+	*name_len = len - (size_t)(sep + 3 - line);
+	for (size_t k = 0; k < *name_len; k++)
+		if ((unsigned char)(*name)[k] < 0x20 || (*name)[k] == 0x7f)
+			return -EBADMSG;
+	return 0;
+}
+
+static bool name_is(const char *w, size_t n, const char *lit)
+{
+	return strlen(lit) == n && memcmp(w, lit, n) == 0;
+}
+
+/* The regions the boot framebuffer's drivers and sysfb request. */
+static bool framebuffer_region(const char *name, size_t n)
+{
+	static const char *const names[] = {"efifb", "vesafb", "simplefb", "simpledrm", "BOOTFB", NULL};
+
+	for (size_t i = 0; names[i]; i++)
+		if (name_is(name, n, names[i]))
+			return true;
+	return false;
+}
+
+int gv_parse_iomem_framebuffer(const char *buf, size_t len, const char *bdf)
+{
+	size_t pos = 0, dev_indent = SIZE_MAX;
+	int found = 0;
+
+	if (!buf || !bdf)
+		return -EINVAL;
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos), *name;
+		size_t end = nl ? (size_t)(nl - buf) : len, indent, n;
+		if (end > pos && iomem_line(buf + pos, end - pos, &indent, &name, &n) < 0)
+			return -EBADMSG;
+		if (end > pos) {
+			if (dev_indent != SIZE_MAX && indent <= dev_indent)
+				dev_indent = SIZE_MAX; /* out of the device's region */
+			if (dev_indent == SIZE_MAX && name_is(name, n, bdf))
+				dev_indent = indent;
+			else if (dev_indent != SIZE_MAX && framebuffer_region(name, n))
+				found = 1;
+		}
+		pos = end + 1;
+	}
+	return found;
 }

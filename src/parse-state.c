@@ -59,6 +59,13 @@ const char *gv_journal_state_name(int state)
 	return state_names[state];
 }
 
+static const char *const handover_kinds[] = {[GV_HANDOVER_VTCON] = "vtcon", [GV_HANDOVER_FRAMEBUFFER] = "framebuffer"};
+
+const char *gv_handover_kind_name(int kind)
+{
+	return kind > 0 && kind < (int)(sizeof(handover_kinds) / sizeof(handover_kinds[0])) ? handover_kinds[kind] : NULL;
+}
+
 static const char *const mechanism_names[] = {[1] = "mdev", [2] = "nvidia-vendor", [3] = "sriov-vf"};
 
 const char *gv_state_mechanism_name(int mechanism)
@@ -223,6 +230,33 @@ static bool reset_line(struct cursor *c, struct gv_journal *j)
 	return !next_word(c, &w, &wlen);
 }
 
+/* "handover vtcon vtconN -" or "handover framebuffer NAME DRIVER": what the
+ * move released for the host console. */
+static bool handover_line(struct cursor *c, struct gv_journal *j)
+{
+	struct gv_handover *h = &j->handover[j->nhandover];
+	const char *w;
+	size_t wlen;
+	uint64_t v;
+
+	if (j->nhandover >= GV_HANDOVER_MAX || !next_word(c, &w, &wlen))
+		return false;
+	h->kind = lookup(handover_kinds, (int)(sizeof(handover_kinds) / sizeof(handover_kinds[0])), w, wlen);
+	if (h->kind <= 0 || !next_word(c, &w, &wlen))
+		return false;
+	if (h->kind == GV_HANDOVER_VTCON ? wlen < 6 || memcmp(w, "vtcon", 5) != 0 || !parse_u64(w + 5, wlen - 5, 1 << 16, &v)
+					 : !valid_device_name(w, wlen))
+		return false;
+	if (!take(w, wlen, h->name, sizeof(h->name)) || !next_word(c, &w, &wlen) || !driver_word(w, wlen, h->driver) ||
+	    (h->kind == GV_HANDOVER_VTCON) != !h->driver[0] || next_word(c, &w, &wlen))
+		return false;
+	for (size_t i = 0; i < j->nhandover; i++)
+		if (strcmp(j->handover[i].name, h->name) == 0)
+			return false;
+	j->nhandover++;
+	return true;
+}
+
 /* One "key value" line into the journal; false when it is not valid. */
 static bool field_line(struct cursor *c, int f, struct gv_journal *j)
 {
@@ -287,6 +321,8 @@ static bool complete(struct gv_journal *j, const bool *seen)
 		return j->version >= 2 && j->state == GV_STATE_ENABLING && seen[F_KEY] && seen[F_PARENT] &&
 		       !seen[F_TARGET] && !seen[F_MECH] && !j->ndev && strncmp(j->key, "gpu-", 4) == 0 &&
 		       strcmp(j->key + 4, j->parent) == 0;
+	if (j->nhandover && j->kind != GV_JOURNAL_BIND)
+		return false;
 	if (j->kind == GV_JOURNAL_BIND)
 		return seen[F_TARGET] && seen[F_KEY] && !seen[F_MECH] &&
 		       (j->state == GV_STATE_BINDING || j->state == GV_STATE_BOUND || j->state == GV_STATE_UNBINDING);
@@ -326,6 +362,11 @@ int gv_parse_journal(const char *buf, size_t len, struct gv_journal *j)
 		if (word_eq(w, wlen, "end") && j->version >= 2) {
 			ended = !next_word(&c, &w, &wlen);
 			if (!ended)
+				return -EBADMSG;
+			continue;
+		}
+		if (word_eq(w, wlen, "handover") && j->version >= 2) {
+			if (!handover_line(&c, j))
 				return -EBADMSG;
 			continue;
 		}
@@ -384,6 +425,12 @@ int gv_format_journal(const struct gv_journal *j, char *buf, size_t size)
 	for (size_t i = 0; i < j->ndev; i++)
 		if (j->dev[i].reset[0])
 			PUT("reset %s %s\n", j->dev[i].bdf, j->dev[i].reset);
+	for (size_t i = 0; i < j->nhandover; i++) {
+		if (!gv_handover_kind_name(j->handover[i].kind))
+			return -EINVAL;
+		PUT("handover %s %s %s\n", gv_handover_kind_name(j->handover[i].kind), j->handover[i].name,
+		    j->handover[i].driver[0] ? j->handover[i].driver : "-");
+	}
 	for (size_t i = 0; i < j->nbefore; i++)
 		PUT("before %s %s %s\n", j->before[i].bdf, j->before[i].driver[0] ? j->before[i].driver : "-",
 		    j->before[i].override[0] ? j->before[i].override : "-");

@@ -261,6 +261,18 @@ struct gv_member {
 	 * none; "" when the move leaves reset_method alone. */
 	char reset[GV_RESET_LEN];
 };
+/* What holds the boot VGA for the host console (console.c), released by a
+ * move before its devices and given back after them: a vtcon bound to a
+ * frame buffer device, or the platform framebuffer sysfb made from the
+ * firmware's (efi-framebuffer.0 on efi-framebuffer, simple-framebuffer.0,
+ * vesa-framebuffer.0). */
+#define GV_HANDOVER_MAX 8
+enum gv_handover_kind { GV_HANDOVER_VTCON = 1, GV_HANDOVER_FRAMEBUFFER = 2 };
+struct gv_handover {
+	int kind;
+	char name[48];		    /* vtcon1, efi-framebuffer.0 */
+	char driver[GV_DRIVER_LEN]; /* a framebuffer's platform driver; "" for a vtcon */
+};
 enum gv_journal_kind { GV_JOURNAL_BIND = 1, GV_JOURNAL_CREATE = 2, GV_JOURNAL_VFS = 3 };
 enum gv_journal_state {
 	GV_STATE_BINDING = 1,	 /* devices moving to target: a crash undoes it */
@@ -283,6 +295,10 @@ struct gv_journal {
 	 * devices were right before, which a rollback returns them to */
 	struct gv_member before[GV_JOURNAL_MAX_DEVICES];
 	size_t nbefore;
+	/* what the move released for the host console, given back after the
+	 * devices (journal lines "handover vtcon vtcon1 -") */
+	struct gv_handover handover[GV_HANDOVER_MAX];
+	size_t nhandover;
 	/* kind create */
 	char uuid[37];
 	int mechanism; /* enum gpuvirt_mechanism */
@@ -293,6 +309,8 @@ int gv_parse_journal(const char *buf, size_t len, struct gv_journal *j);
 /* Length written, or -ENAMETOOLONG / -EINVAL. */
 int gv_format_journal(const struct gv_journal *j, char *buf, size_t size);
 const char *gv_journal_state_name(int state);
+/* "vtcon", "framebuffer" for GV_HANDOVER_*; NULL for another. */
+const char *gv_handover_kind_name(int kind);
 /* "mdev", "nvidia-vendor", "sriov-vf" for GPUVIRT_MECHANISM_*. */
 const char *gv_state_mechanism_name(int mechanism);
 /* The record of a VF-based instance, run/gpuvirt/instances/<uuid>. */
@@ -467,6 +485,11 @@ int gv_mut_unbind(gpuvirt_ctx *ctx, const char *bdf, const char *driver, pid_t *
 /* drivers_probe; expect: the driver that must take it, or NULL. */
 int gv_mut_probe(gpuvirt_ctx *ctx, const char *bdf, const char *expect);
 int gv_mut_bind_to(gpuvirt_ctx *ctx, const char *bdf, const char *driver);
+/* A vtcon's bind (0 or 1), written within the write timeout and read back. */
+int gv_mut_vtcon_bind(gpuvirt_ctx *ctx, const char *vtcon, int bind, pid_t *writer);
+/* A platform device bound to (bind) or released from its driver, verified
+ * by its driver link. */
+int gv_mut_platform_bind(gpuvirt_ctx *ctx, const char *dev, const char *driver, bool bind, pid_t *writer);
 /* Put a device back on its original driver and override. */
 int gv_mut_restore(gpuvirt_ctx *ctx, const struct gv_member *m, const char *target, pid_t *writer);
 int gv_mut_mdev_create(gpuvirt_ctx *ctx, const char *parent, const char *type, const char *uuid);
@@ -495,6 +518,9 @@ struct gv_move {
 	bool vfio;	/* the target is vfio-pci or a variant of it: /dev/vfio/<group> follows */
 	struct gv_member *members;
 	size_t nmembers;
+	struct gv_handover handover[GV_HANDOVER_MAX]; /* released first (console, framebuffer steps) */
+	size_t nhandover;
+	char vga[GV_BDF_LEN]; /* the boot VGA member they hold */
 	struct gv_step *steps;
 	size_t nsteps;
 };
@@ -535,6 +561,9 @@ struct gv_unit {
 	size_t nrefusals;
 	struct gv_holders holders; /* of the members that would change drivers */
 	bool vendor_reset;	   /* vendor-reset is loaded: quirked members get device_specific */
+	struct gv_handover handover[GV_HANDOVER_MAX]; /* what holds a boot VGA member for the console */
+	size_t nhandover;
+	char vga[GV_BDF_LEN]; /* that member */
 };
 /* target "kvm" is vfio-pci, or the variant driver modules.alias offers
  * for every member (u->target says which). */
@@ -655,6 +684,24 @@ int gv_parse_rebar_config(const uint8_t *cfg, size_t len, struct gv_bar bars[GV_
 /* The 64-bit window (bytes, whole GiB) a guest needs for BARs of these
  * sizes (sorted in place, largest first); 0 for none. */
 uint64_t gv_mmio64_window(uint64_t *sizes, size_t n);
+
+/* proc/iomem: whether a boot framebuffer's region (efifb, vesafb, simplefb,
+ * simpledrm, or sysfb's BOOTFB) lies inside a region of `bdf`, by the
+ * kernel's indentation (addresses read as zeros without CAP_SYS_ADMIN and
+ * are not needed): 1 or 0; -EBADMSG for a line that is not "START-END : NAME". */
+int gv_parse_iomem_framebuffer(const char *buf, size_t len, const char *bdf);
+
+/* ---- the host console on the boot VGA (console.c) ---- */
+/* What holds dev (a boot VGA) for the console, into out[*n] (at most
+ * GV_HANDOVER_MAX; 0 found when dev is not the boot VGA). */
+int gv_console_claims(gpuvirt_ctx *ctx, gpuvirt_device *dev, struct gv_handover *out, size_t *n);
+/* "vtcon1, efi-framebuffer.0 (efi-framebuffer)" for messages. */
+void gv_console_describe(const struct gv_handover *h, size_t n, char *out, size_t size);
+/* Release one (a move's console and framebuffer steps). */
+int gv_console_release(gpuvirt_ctx *ctx, const struct gv_handover *h, pid_t *writer);
+/* Give back what a move released, last first, what is still released;
+ * the first failure is returned (a timed-out write stops it: *writer). */
+int gv_console_give_back(gpuvirt_ctx *ctx, const struct gv_handover *h, size_t n, pid_t *writer);
 
 /* The reset quirk table (src/data/reset-quirks.txt): "VENDOR DEVICE[-LAST]
  * QUIRK NAME" lines. The first line for the device, -ENOENT for none,

@@ -82,6 +82,8 @@ static int finish_bind(gpuvirt_ctx *ctx, const char *name, struct gv_journal *j)
 	} else {
 		r = gv_move_restore_all(ctx, j->dev, j->ndev, j->target, &writer);
 		if (r == 0)
+			r = gv_console_give_back(ctx, j->handover, j->nhandover, &writer);
+		if (r == 0)
 			r = gv_journal_remove(ctx, name);
 	}
 	if (r < 0)

@@ -10,7 +10,8 @@
  *   gpu.bridge                a bridge is no device for a VM
  *   gpu.iommu_group           no group, and vfio-pci needs one
  *   gpu.iommu_group.isolated  another card shares the group (GPUVIRT_BIND_ALLOW_GROUP)
- *   gpu.boot_vga              the boot VGA is in the unit (GPUVIRT_BIND_FORCE)
+ *   gpu.boot_vga              the boot VGA is in the unit (GPUVIRT_BIND_FORCE; what
+ *                             holds it for the console is released: console.c)
  *   gpu.driver.in_use         the host uses a device (FORCE) or a VM does (nothing)
  *   gpu.driver.handles        the target's ID table does not cover it (FORCE)
  *   module.<module>           the target driver is neither there nor loadable */
@@ -102,6 +103,32 @@ static int candidates(gpuvirt_ctx *ctx, gpuvirt_device *dev, int group, struct g
 	return r;
 }
 
+/* The boot VGA: refused without GPUVIRT_BIND_FORCE; with it, what holds
+ * it for the host console is released first and given back on unbind. */
+static int admit_boot_vga(gpuvirt_ctx *ctx, struct gv_unit *u, const char *bdf, gpuvirt_device *d)
+{
+	const char *name = gpuvirt_device_get_bdf(d);
+	char held[320], with[64] = "";
+	int r;
+
+	if (u->nhandover == 0 && (r = gv_console_claims(ctx, d, u->handover, &u->nhandover)) < 0)
+		return r;
+	if (u->nhandover)
+		snprintf(u->vga, sizeof(u->vga), "%s", name);
+	gv_console_describe(u->handover, u->nhandover, held, sizeof(held));
+	if (strcmp(name, bdf) != 0)
+		snprintf(with, sizeof(with), " and moves with %s", bdf);
+	if (!held[0])
+		return refuse(u, "gpu.boot_vga", -EBUSY, GPUVIRT_BIND_FORCE,
+			      "%s is the boot VGA device (the firmware and a console may use it; none holds it now)%s; "
+			      "GPUVIRT_BIND_FORCE (--force) takes it anyway",
+			      name, with);
+	return refuse(u, "gpu.boot_vga", -EBUSY, GPUVIRT_BIND_FORCE,
+		      "%s is the boot VGA device and the host console holds it (%s)%s; GPUVIRT_BIND_FORCE (--force) "
+		      "releases the console for the bind and gives it back on unbind",
+		      name, held, with);
+}
+
 /* One candidate: a member, a function that stays (a bridge; another card
  * without a group), and what it refuses. */
 static int admit(gpuvirt_ctx *ctx, struct gv_unit *u, gpuvirt_device *dev, gpuvirt_device *d)
@@ -121,11 +148,7 @@ static int admit(gpuvirt_ctx *ctx, struct gv_unit *u, gpuvirt_device *dev, gpuvi
 		if (r < 0)
 			return r;
 	}
-	if (gpuvirt_device_get_boot_vga(d) == 1 &&
-	    (r = refuse(u, "gpu.boot_vga", -EBUSY, GPUVIRT_BIND_FORCE,
-			"%s is the boot VGA device (the host console may use it)%s%s; GPUVIRT_BIND_FORCE (--force) "
-			"takes it anyway",
-			name, strcmp(name, bdf) ? " and moves with " : "", strcmp(name, bdf) ? bdf : "")) < 0)
+	if (gpuvirt_device_get_boot_vga(d) == 1 && (r = admit_boot_vga(ctx, u, bdf, d)) < 0)
 		return r;
 	return add_member(ctx, u, d);
 }

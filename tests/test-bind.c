@@ -213,12 +213,92 @@ START_TEST(the_boot_vga_is_refused_through_its_audio)
 
 	ck_assert_int_eq(gpuvirt_bind_plan_new(audio, "pciback", 0, &p), -EBUSY);
 	ck_assert_str_eq(gpuvirt_ctx_get_error(ctx),
-			 "0000:01:00.0 is the boot VGA device (the host console may use it) and moves with 0000:01:00.1; "
-			 "GPUVIRT_BIND_FORCE (--force) takes it anyway");
+			 "0000:01:00.0 is the boot VGA device (the firmware and a console may use it; none holds it now) and "
+			 "moves with 0000:01:00.1; GPUVIRT_BIND_FORCE (--force) takes it anyway");
 	ck_assert_int_eq(gpuvirt_bind_plan_new(audio, "pciback", GPUVIRT_BIND_FORCE, &p), 0);
 	ck_assert_uint_eq(gpuvirt_bind_plan_get_device_count(p), 2);
 	gpuvirt_bind_plan_unref(p);
 	gpuvirt_device_unref(audio);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+/* The boot VGA under efifb with fbcon on it (rebar: UEFI, the NVIDIA driver
+ * without fbdev): the refusal names both; --force releases fbcon's vtcon,
+ * then the framebuffer, before any device moves. */
+START_TEST(the_boot_vga_console_is_released_first)
+{
+	const char *root = th_host("rebar");
+	gpuvirt_ctx *ctx = th_ctx_at(root);
+	gpuvirt_device *gpu = device(ctx, "01:00.0");
+	gpuvirt_bind_plan *p = NULL;
+	char s[256];
+
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", 0, &p), -EBUSY);
+	ck_assert_str_eq(gpuvirt_ctx_get_error(ctx),
+			 "0000:01:00.0 is the boot VGA device and the host console holds it (vtcon1 (fbcon), "
+			 "efi-framebuffer.0 on efi-framebuffer); GPUVIRT_BIND_FORCE (--force) releases the console for "
+			 "the bind and gives it back on unbind");
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", GPUVIRT_BIND_FORCE, &p), 0);
+	step(p, 0, s, sizeof(s));
+	ck_assert_str_eq(s, "console 0000:01:00.0 sys/class/vtconsole/vtcon1/bind 0");
+	step(p, 1, s, sizeof(s));
+	ck_assert_str_eq(s, "framebuffer 0000:01:00.0 sys/bus/platform/drivers/efi-framebuffer/unbind efi-framebuffer.0");
+	step(p, 2, s, sizeof(s));
+	ck_assert_str_eq(s, "override 0000:01:00.0 sys/bus/pci/devices/0000:01:00.0/driver_override vfio-pci");
+	gpuvirt_bind_plan_unref(p);
+	/* The other GPU is not the boot VGA: nothing of the console moves. */
+	gpuvirt_device_unref(gpu);
+	gpu = device(ctx, "02:00.0");
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", GPUVIRT_BIND_FORCE, &p), 0);
+	step(p, 0, s, sizeof(s));
+	ck_assert_str_eq(s, "override 0000:02:00.0 sys/bus/pci/devices/0000:02:00.0/driver_override vfio-pci");
+	gpuvirt_bind_plan_unref(p);
+	gpuvirt_device_unref(gpu);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+/* Only what is on this GPU: fbcon on a framebuffer elsewhere, efifb on
+ * another device's memory, and efifb already released hold nothing here;
+ * an unreadable proc/iomem is an error naming it, not "nothing holds it". */
+START_TEST(the_boot_vga_console_is_what_is_on_it)
+{
+	const char *root = th_host("rebar");
+	gpuvirt_ctx *ctx = th_ctx_at(root);
+	gpuvirt_device *gpu = device(ctx, "01:00.0");
+	gpuvirt_bind_plan *p = NULL;
+	char s[256];
+
+	/* efifb on the Radeon's BAR (as if it were the boot VGA): not this one. */
+	th_write(root, "proc/iomem", "00000000-00000fff : Reserved\n  e0000000-e0ffffff : 0000:01:00.0\n"
+				     "  e1080000-e10fffff : 0000:02:00.0\n    e1080000-e10fffff : efifb\n");
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", GPUVIRT_BIND_FORCE, &p), 0);
+	step(p, 0, s, sizeof(s));
+	ck_assert_str_eq(s, "override 0000:01:00.0 sys/bus/pci/devices/0000:01:00.0/driver_override vfio-pci");
+	gpuvirt_bind_plan_unref(p);
+	/* fbcon on the GPU's own framebuffer (its DRM driver's fbdev): the
+	 * vtcon alone. */
+	th_symlink(root, "sys/devices/platform/efi-framebuffer.0/graphics/fb0/device",
+		   "../../../../pci0000:00/0000:00:01.0/0000:01:00.0");
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", GPUVIRT_BIND_FORCE, &p), 0);
+	step(p, 0, s, sizeof(s));
+	ck_assert_str_eq(s, "console 0000:01:00.0 sys/class/vtconsole/vtcon1/bind 0");
+	step(p, 1, s, sizeof(s));
+	ck_assert_str_eq(s, "override 0000:01:00.0 sys/bus/pci/devices/0000:01:00.0/driver_override vfio-pci");
+	gpuvirt_bind_plan_unref(p);
+	/* An unbound vtcon holds nothing. */
+	th_write(root, "sys/devices/virtual/vtconsole/vtcon1/bind", "0\n");
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", GPUVIRT_BIND_FORCE, &p), 0);
+	step(p, 0, s, sizeof(s));
+	ck_assert_str_eq(s, "override 0000:01:00.0 sys/bus/pci/devices/0000:01:00.0/driver_override vfio-pci");
+	gpuvirt_bind_plan_unref(p);
+	/* Unreadable is not absent. */
+	th_remove(root, "proc/iomem");
+	th_write(root, "proc/iomem/x", "");
+	ck_assert_int_eq(gpuvirt_bind_plan_new(gpu, "vfio-pci", GPUVIRT_BIND_FORCE, &p), -EISDIR);
+	ck_assert_str_eq(gpuvirt_ctx_get_error(ctx), "cannot read proc/iomem: Is a directory");
+	gpuvirt_device_unref(gpu);
 	gpuvirt_ctx_unref(ctx);
 }
 END_TEST
@@ -358,6 +438,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, plan_without_a_group);
 	tcase_add_test(tc, bridges_are_refused);
 	tcase_add_test(tc, the_boot_vga_is_refused_through_its_audio);
+	tcase_add_test(tc, the_boot_vga_console_is_released_first);
+	tcase_add_test(tc, the_boot_vga_console_is_what_is_on_it);
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, persistent_driver_is_read);
 	tcase_add_test(tc, recover_journals);

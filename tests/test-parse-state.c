@@ -144,6 +144,53 @@ START_TEST(reset_lines)
 }
 END_TEST
 
+/* What a bind released of the host console: kept for unbind, rollback and
+ * recovery; anything else on a handover line is damage. */
+START_TEST(handover_lines)
+{
+	static struct gv_journal j, again;
+	static const char *const bad[] = {
+	    "handover vtcon vtcon1 fbcon\n",		     /* a vtcon has no driver */
+	    "handover framebuffer efi-framebuffer.0 -\n",  /* a framebuffer has one */
+	    "handover vtcon tty1 -\n",			     /* not a vtcon */
+	    "handover vtcon vtcon -\n", "handover vtcon vtcon1x -\n",
+	    "handover console vtcon1 -\n",			     /* no such kind */
+	    "handover vtcon vtcon1 -\nhandover vtcon vtcon1 -\n", /* twice */
+	    "handover framebuffer ../efi efi-framebuffer\n",
+	    "handover framebuffer efi-framebuffer.0 efi-framebuffer extra\n", "handover vtcon\n"};
+	char buf[8192], text[1024];
+	int n;
+
+	ck_assert_int_eq(parse(edit(BIND_V2, "end\n",
+				    "handover vtcon vtcon1 -\nhandover framebuffer efi-framebuffer.0 efi-framebuffer\nend\n"),
+			       &j),
+			 0);
+	ck_assert_uint_eq(j.nhandover, 2);
+	ck_assert_int_eq(j.handover[0].kind, GV_HANDOVER_VTCON);
+	ck_assert_str_eq(j.handover[0].name, "vtcon1");
+	ck_assert_str_eq(j.handover[0].driver, "");
+	ck_assert_int_eq(j.handover[1].kind, GV_HANDOVER_FRAMEBUFFER);
+	ck_assert_str_eq(j.handover[1].name, "efi-framebuffer.0");
+	ck_assert_str_eq(j.handover[1].driver, "efi-framebuffer");
+	n = gv_format_journal(&j, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	ck_assert_ptr_nonnull(
+	    strstr(buf, "handover vtcon vtcon1 -\nhandover framebuffer efi-framebuffer.0 efi-framebuffer\nend\n"));
+	ck_assert_int_eq(gv_parse_journal(buf, (size_t)n, &again), 0);
+	ck_assert_uint_eq(again.nhandover, 2);
+	ck_assert_str_eq(again.handover[1].driver, "efi-framebuffer");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%send\n", bad[i]);
+		ck_assert_msg(parse(edit(BIND_V2, "end\n", text), &j) == -EBADMSG, "%s", bad[i]);
+	}
+	/* Only a bind releases the console. */
+	ck_assert_int_eq(parse(edit(CREATE_V2, "end\n", "handover vtcon vtcon1 -\nend\n"), &j), -EBADMSG);
+	/* A kind the formatter does not know is not written. */
+	again.handover[0].kind = 9;
+	ck_assert_int_eq(gv_format_journal(&again, buf, sizeof(buf)), -EINVAL);
+}
+END_TEST
+
 START_TEST(damaged_bind_journals)
 {
 	static struct gv_journal j;
@@ -299,6 +346,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, bind_journal_round_trip);
 	tcase_add_test(tc, create_journal_round_trip);
 	tcase_add_test(tc, reset_lines);
+	tcase_add_test(tc, handover_lines);
 	tcase_add_test(tc, version_1_is_read);
 	tcase_add_test(tc, damaged_bind_journals);
 	tcase_add_test(tc, damaged_create_journals);

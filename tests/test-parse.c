@@ -315,6 +315,44 @@ START_TEST(mmio64_window)
 }
 END_TEST
 
+/* proc/iomem: a framebuffer region inside the device's own, by the
+ * kernel's indentation; addresses zeroed for an unprivileged reader count
+ * the same; a framebuffer elsewhere or a device's own region is not one. */
+START_TEST(iomem_framebuffer)
+{
+	static const char efi[] = "00000000-00000fff : Reserved\n"
+				  "80000000-dfffffff : PCI Bus 0000:00\n"
+				  "  c0000000-d1ffffff : PCI Bus 0000:01\n"
+				  "    c0000000-cfffffff : 0000:01:00.0\n"
+				  "      c0000000-c07e8fff : efifb\n"
+				  "    d0000000-d0ffffff : 0000:01:00.0\n"
+				  "  d2000000-d2ffffff : 0000:02:00.0\n"
+				  "    d2000000-d2000fff : amdgpu\n";
+	static const char zeros[] = "00000000-00000000 : PCI Bus 0000:00\n"
+				    "  00000000-00000000 : 0000:00:02.0\n"
+				    "    00000000-00000000 : BOOTFB\n"
+				    "      00000000-00000000 : simpledrm\n";
+	static const char after[] = "  d2000000-d2ffffff : 0000:02:00.0\n"
+				    "  d3000000-d3ffffff : 0000:03:00.0\n"
+				    "  c0000000-c07e8fff : efifb\n";
+
+	ck_assert_int_eq(gv_parse_iomem_framebuffer(S(efi), "0000:01:00.0"), 1);
+	ck_assert_int_eq(gv_parse_iomem_framebuffer(S(efi), "0000:02:00.0"), 0);
+	ck_assert_int_eq(gv_parse_iomem_framebuffer(S(efi), "0000:01:00"), 0);
+	ck_assert_int_eq(gv_parse_iomem_framebuffer(S(zeros), "0000:00:02.0"), 1);
+	/* A sibling at the device's depth ends its region. */
+	ck_assert_int_eq(gv_parse_iomem_framebuffer(S(after), "0000:02:00.0"), 0);
+	ck_assert_int_eq(gv_parse_iomem_framebuffer(S(""), "0000:02:00.0"), 0);
+	ck_assert_int_eq(gv_parse_iomem_framebuffer(S("c0000000-cfffffff : 0000:01:00.0\n\n"), "0000:01:00.0"), 0);
+	ck_assert_int_eq(gv_parse_iomem_framebuffer(S("c0000000-cfffffff: 0000:01:00.0\n"), "x"), -EBADMSG);
+	ck_assert_int_eq(gv_parse_iomem_framebuffer(S("c0000000 : 0000:01:00.0\n"), "x"), -EBADMSG);
+	ck_assert_int_eq(gv_parse_iomem_framebuffer(S("g0000000-cfffffff : a\n"), "x"), -EBADMSG);
+	ck_assert_int_eq(gv_parse_iomem_framebuffer(S("c0000000-cfffffff : a\tb\n"), "x"), -EBADMSG);
+	ck_assert_int_eq(gv_parse_iomem_framebuffer(S("00000000000000000-1 : a\n"), "x"), -EBADMSG);
+	ck_assert_int_eq(gv_parse_iomem_framebuffer(NULL, 0, "x"), -EINVAL);
+}
+END_TEST
+
 /* The reset quirk table: ranges, single IDs, the first match, what is not
  * a line; and the table the library builds in parses to its end. */
 START_TEST(reset_quirks)
@@ -562,6 +600,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, resource_table);
 	tcase_add_test(tc, resizable_bars);
 	tcase_add_test(tc, mmio64_window);
+	tcase_add_test(tc, iomem_framebuffer);
 	tcase_add_test(tc, reset_quirks);
 	tcase_add_test(tc, vfio_variants);
 	tcase_add_test(tc, chrdevs);

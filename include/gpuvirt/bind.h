@@ -141,8 +141,10 @@ size_t gpuvirt_bind_plan_get_step_count(const gpuvirt_bind_plan *plan);
 /**
  * @brief One step of the plan.
  *
- * Actions: `"modprobe"` (value: the module), `"override"`, `"new_slot"`,
- * `"unbind"`, `"probe"`, `"wait"` (for the file in path to appear),
+ * Actions: `"modprobe"` (value: the module), `"console"` and
+ * `"framebuffer"` (the boot VGA's host console released, since 1.2),
+ * `"reset_method"`, `"override"`, `"new_slot"`, `"unbind"`, `"probe"`,
+ * `"wait"` and `"wait_cdev"` (for the file in path to appear),
  * `"persist"`. Paths are relative to the context's root. Any out-parameter
  * may be NULL; the strings are borrowed from the plan.
  *

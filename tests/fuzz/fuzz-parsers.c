@@ -5,6 +5,7 @@
  * under ASan and UBSan; a target also checks what must hold (a journal or a
  * record that parses formats back to the same thing, a canonical BDF parses
  * to itself), so that a wrong answer is a crash too. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,8 @@ static void journal(const uint8_t *data, size_t size)
 	n = gv_format_journal(&j, buf, sizeof(buf));
 	if (n < 0 || gv_parse_journal(buf, (size_t)n, &again) != 0 || again.kind != j.kind || again.state != j.state ||
 	    again.ndev != j.ndev || again.nbefore != j.nbefore || strcmp(again.key, j.key) != 0 ||
-	    memcmp(again.dev, j.dev, j.ndev * sizeof(j.dev[0])) != 0)
+	    memcmp(again.dev, j.dev, j.ndev * sizeof(j.dev[0])) != 0 || again.nhandover != j.nhandover ||
+	    memcmp(again.handover, j.handover, j.nhandover * sizeof(j.handover[0])) != 0)
 		abort();
 }
 
@@ -233,6 +235,11 @@ static void resource(const uint8_t *data, size_t size)
 	}
 	memset(bars, 0, sizeof(bars));
 	gv_parse_rebar_config(data, size, bars);
+	{ /* proc/iomem: yes, no or damaged, nothing else */
+		int fb = gv_parse_iomem_framebuffer((const char *)data, size, "0000:01:00.0");
+		if (fb != 0 && fb != 1 && fb != -EBADMSG)
+			abort();
+	}
 }
 
 static void proc_stat(const uint8_t *data, size_t size)

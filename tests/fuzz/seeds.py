@@ -32,6 +32,9 @@ SEEDS = {
                 "device 0000:01:00.0 nvidia -\ndevice 0000:01:00.1 snd_hda_intel -\nend\n",
                 "gpuvirt-journal 2\nkind bind\nstate binding\npid 4242 99\nkey group-1\ntarget pciback\n"
                 "device 0000:01:00.0 nvidia -\nreset 0000:01:00.0 flr,bus\nbefore 0000:01:00.0 vfio-pci vfio-pci\nend\n",
+                "gpuvirt-journal 2\nkind bind\nstate bound\npid 4242 99\nkey group-3\ntarget vfio-pci\n"
+                "device 0000:01:00.0 nvidia -\nhandover vtcon vtcon1 -\n"
+                "handover framebuffer efi-framebuffer.0 efi-framebuffer\nend\n",
                 "gpuvirt-journal 2\nkind create\nstate creating\npid 4242 99\nkey gpu-0000:3b:00.0\n"
                 "uuid 11111111-2222-4333-8444-555555555555\nmechanism mdev\nparent 0000:3b:00.0\n"
                 "mdev_parent 0000:3b:00.0\nprofile nvidia-222\nvf -\nend\n",
@@ -60,7 +63,11 @@ SEEDS = {
                  ("0x0000000000000000 0x0000000000000000 0x0000000000000000\n" * 2) +
                  "0x000000000000e000 0x000000000000e07f 0x0000000000040101\n",
                  "000000000000fff0\n", "# quirks\n1002 7310-731f vendor-reset AMD Navi 10\n1002 7300 no-reset Fiji\n",
-                 bytes(0x100) + bytes([0x15, 0, 0x01, 0, 0xf0, 0xff, 0x01, 0, 0x21, 0x08, 0, 0])],
+                 bytes(0x100) + bytes([0x15, 0, 0x01, 0, 0xf0, 0xff, 0x01, 0, 0x21, 0x08, 0, 0]),
+                 # proc/iomem with efifb on the boot VGA's BAR
+                 "00000000-00000fff : Reserved\n80000000-dfffffff : PCI Bus 0000:00\n"
+                 "  c0000000-cfffffff : 0000:01:00.0\n    c0000000-c07e8fff : efifb\n"
+                 "  d0000000-d0ffffff : 0000:02:00.0\n"],
     "config": [],
     # recording NUL companion (tests/simhost/simhost.c); the last ones try to leave the root
     "simhost": ["P: /devices/pci0000:00/0000:00:02.0\nE: SUBSYSTEM=pci\nA: class=0x030000\\n\n"

@@ -155,12 +155,38 @@ EOF
 	check_true "no journal left" test ! -e /run/gpuvirt/group-$grp.journal
 	umount -l /run/noproc
 	check_true "bind the display again" "$G" bind $DISP --for kvm
-	# The boot VGA device: refused, then taken with --force, then given back.
-	check_eq "the boot VGA is refused" 70 "$("$G" bind $VGA >/dev/null 2>&1; echo $?)"
+	# The boot VGA device: fbcon is on bochs-drm's framebuffer. Refused
+	# naming it; --force releases the vtcon first (the plan's console step);
+	# a process holds the VGA's VFIO device; unbind gives the console back.
+	fbvt() { grep -l "frame buffer device" /sys/class/vtconsole/vtcon*/name 2>/dev/null | head -1 | cut -d/ -f5; }
+	vt=$(fbvt)
+	check_true "fbcon has a vtcon" test -n "$vt"
+	check_eq "bound" 1 "$(cat /sys/class/vtconsole/$vt/bind)"
+	check_eq "on the VGA's framebuffer" $VGA "$(basename "$(readlink /sys/class/graphics/fb0/device)")"
+	rc=0; "$G" bind $VGA 2>/tmp/err || rc=$?
+	check_eq "the boot VGA is refused" 70 "$rc"
+	check_true "naming the console" grep -q "the host console holds it ($vt (fbcon))" /tmp/err
+	check_true "the plan releases it first" bash -c \
+		"'$G' bind $VGA --force --dry-run | grep -q '^   1\. $VGA console .*sys/class/vtconsole/$vt/bind <- 0'"
 	check_true "bind the VGA device with --force" "$G" bind $VGA --force
 	check_eq "VGA on vfio-pci" vfio-pci "$(drv $VGA)"
+	check_true "fbcon released" test "$(cat /sys/class/vtconsole/$vt/bind 2>/dev/null)" != 1
+	check_true "the journal keeps it" grep -q "^handover vtcon $vt -" /run/gpuvirt/group-*.journal
+	vgrp=$(basename "$(readlink /sys/bus/pci/devices/$VGA/iommu_group)")
+	rm -f /tmp/holder.ready
+	"$BUILD/tests/vfio-holder" "$vgrp" "$VGA" /tmp/holder.ready &
+	hpid=$!
+	for _ in $(seq 100); do [ -s /tmp/holder.ready ] && break; sleep 0.1; done
+	check_true "a process has the VGA's device open" test -s /tmp/holder.ready
+	rc=0; "$G" unbind $VGA 2>/tmp/err || rc=$?
+	check_eq "unbind refused while it holds it" 70 "$rc"
+	check_true "the console stays released meanwhile" test "$(cat /sys/class/vtconsole/$vt/bind 2>/dev/null)" != 1
+	kill $hpid; wait $hpid 2>/dev/null
 	check_true "VGA given back" "$G" unbind $VGA
 	check_eq "VGA back on bochs-drm" bochs-drm "$(drv $VGA)"
+	vt=$(fbvt)
+	check_true "fbcon's vtcon is back" test -n "$vt"
+	check_eq "bound to the console again" 1 "$(cat /sys/class/vtconsole/$vt/bind 2>/dev/null)"
 	check_true "give it back" "$G" unbind $DISP
 	check_eq "back on bochs-drm" bochs-drm "$(drv $DISP)"
 	check_eq "override cleared" "(null)" "$(cat /sys/bus/pci/devices/$DISP/driver_override)"

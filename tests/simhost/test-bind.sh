@@ -192,6 +192,64 @@ check_eq "recovered: reset_method back" bus "$(cat "$M/$RM")"
 check_eq "recovered: every device back" "$initial" "$(state)"
 simhost_cleanup
 
+# ---- the boot VGA's console: released for the bind, given back -------------
+# rebar's 4090 is the boot VGA with efifb and fbcon on it (UEFI, the NVIDIA
+# driver without fbdev). --force releases fbcon's vtcon1, then
+# efi-framebuffer.0, journaled; unbind, a failed step and recovery after
+# SIGKILL give both back.
+FB=sys/bus/platform/devices/efi-framebuffer.0
+console() {
+	printf 'vtcon1 %s fb %s fb0 %s\n' "$(cat "$M/sys/class/vtconsole/vtcon1/bind" 2>/dev/null || echo gone)" \
+		"$(basename "$(readlink "$M/$FB/driver" 2>/dev/null || echo none)")" \
+		"$(test -e "$M/sys/class/graphics/fb0" && echo yes || echo no)"
+}
+simhost_mount rebar; M=$MNT
+initial=$(state)
+console0=$(console)
+check_eq "efifb and fbcon hold the boot VGA" "vtcon1 1 fb efi-framebuffer fb0 yes" "$console0"
+expect_err "the host console holds it (vtcon1 (fbcon), efi-framebuffer.0 on efi-framebuffer)" \
+	"$GPUVIRT --root $M bind $GPU"
+check_eq "refused: the console stays" "$console0" "$(console)"
+expect_ok "$GPUVIRT --root $M bind $GPU --force >/dev/null"
+check_eq "bound" vfio-pci "$(drv $GPU)"
+# fbcon's vtcon goes with the last framebuffer (fbcon.c), as on the kernel.
+check_eq "console released: efifb unbound, fb0 and vtcon1 gone" "vtcon1 gone fb none fb0 no" "$(console)"
+check_eq "vtcon1 first, then efifb, then the GPU" \
+	"sys/devices/virtual/vtconsole/vtcon1/bind sys/bus/platform/drivers/efi-framebuffer/unbind sys/devices/pci0000:00/0000:00:01.0/$GPU/driver_override" \
+	"$(cut -f1 "$M/.simhost/log" | head -3 | tr '\n' ' ' | sed 's/ $//')"
+check_true "the journal keeps the vtcon" grep -qx "handover vtcon vtcon1 -" "$M/run/gpuvirt/group-3.journal"
+check_true "and the framebuffer" grep -qx "handover framebuffer efi-framebuffer.0 efi-framebuffer" \
+	"$M/run/gpuvirt/group-3.journal"
+expect_ok "$GPUVIRT --root $M unbind $GPU >/dev/null"
+check_eq "unbind gives the console back" "$console0" "$(console)"
+check_eq "and every device" "$initial" "$(state)"
+# The framebuffer step fails: vtcon1 is bound again by a write of its own.
+echo "fail sys/bus/platform/drivers/efi-framebuffer/unbind 1 EBUSY" > "$M/.simhost/control"
+: > "$M/.simhost/log"
+expect_err "efi-framebuffer.0: writing 'efi-framebuffer.0' to sys/bus/platform/drivers/efi-framebuffer/unbind failed" \
+	"$GPUVIRT --root $M bind $GPU --force"
+check_eq "a failed framebuffer step: the console as it was" "$console0" "$(console)"
+check_eq "vtcon1 given back by writing 1" 1 "$(grep -c "^sys/devices/virtual/vtconsole/vtcon1/bind	1\\\\n	ok" "$M/.simhost/log")"
+check_eq "no device moved" "$initial" "$(state)"
+echo "clear" > "$M/.simhost/control"
+echo "fail sys/bus/pci/drivers_probe 1 EIO" > "$M/.simhost/control"
+expect_err "drivers_probe" "$GPUVIRT --root $M bind $GPU --force"
+check_eq "a failed probe: the console given back" "$console0" "$(console)"
+check_eq "a failed probe: every device back" "$initial" "$(state)"
+echo "clear" > "$M/.simhost/control"
+echo "delay sys/bus/pci/drivers/nvidia/unbind 1 600" > "$M/.simhost/control"
+"$GPUVIRT" --root "$M" bind $GPU --force >/dev/null 2>&1 &
+pid=$!
+check_true "unbind of nvidia held" simhost_wait_delayed begun sys/bus/pci/drivers/nvidia/unbind
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+check_true "the held write landed" simhost_wait_delayed done sys/bus/pci/drivers/nvidia/unbind
+check_eq "killed after the console steps: released" "vtcon1 gone fb none fb0 no" "$(console)"
+expect_ok "$GPUVIRT --root $M recover >/dev/null"
+check_eq "recovered: the console given back" "$console0" "$(console)"
+check_eq "recovered: every device back" "$initial" "$(state)"
+simhost_cleanup
+
 # ---- VFIO device cdevs (iommufd, Linux 6.6+): waited for, shown, removed ---
 simhost_mount rebar; M=$MNT
 out=$(gv bind $NAVI --dry-run)

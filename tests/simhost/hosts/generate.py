@@ -62,8 +62,9 @@ class Host:
         self.devices = []  # (path, lines)
         self.companion = []
         self.next = {"m32": 0xe0000000, "m64": 0x38000000000, "io": 0xe000}  # where the next BAR goes
+        self.regions = {}  # bdf: [(start, end) or None for each BAR]
 
-    def resource(self, bars):
+    def resource(self, bars, regions=None):
         """The kernel's `resource` text: six BARs, the ROM, six SR-IOV BARs."""
         lines = []
         for bar in bars + [None] * 7:
@@ -75,6 +76,8 @@ class Host:
             start = (self.next[space] + size - 1) // size * size
             self.next[space] = start + size
             lines.append("0x%016x 0x%016x 0x%016x" % (start, start + size - 1, BAR_FLAGS[kind]))
+            if regions is not None and space != "io":
+                regions.append((start, start + size - 1))
         return "\\n".join(lines) + "\\n"
 
     def pci(self, bdf, vendor, device, cls, rev=0xa1, subv=None, subd=None, driver=None, group=None,
@@ -108,7 +111,8 @@ class Host:
         # unused, a sound or other function has one small 32-bit BAR.
         bars = BARS.get((vendor, device, vf_of is not None)) if cls >> 16 == 0x03 else \
             [] if cls >> 16 == 0x06 else [(16 * K if cls >> 8 == 0x0403 else 64 * K, "m32")]
-        L.append("A: resource=" + self.resource((bars or []) + [None] * (6 - len(bars or []))))
+        self.regions[bdf] = []
+        L.append("A: resource=" + self.resource((bars or []) + [None] * (6 - len(bars or [])), self.regions[bdf]))
         for i, mask in sorted((rebar or {}).items()):  # bit k: 1 MiB << k (Linux 6.1+)
             L.append("A: resource%d_resize=%016x\\n" % (i, mask))
         L.append("A: power_state=%s\\n" % power)  # Linux 5.17+
@@ -154,6 +158,35 @@ class Host:
                            "attr %scurrent_vgpu_type=%s\\n" % (base, current),
                            "attr %sgpu_instance_id=0\\n" % base, "attr %splacement_id=0\\n" % base,
                            "attr %svgpu_params=" % base]
+
+    def boot_framebuffer(self, bdf, platform="efi-framebuffer", region="efifb"):
+        """The firmware's framebuffer (1920x1080x32) at the start of the boot VGA's largest memory BAR:
+        proc/iomem as the kernel nests it (kernel/resource.c), sysfb's platform device bound to its
+        driver (efifb), its fb0, and fbcon's vtcon1 on it."""
+        c = self.companion
+        start, end = max(self.regions[bdf], key=lambda r: r[1] - r[0])
+        lines = ["00000000-00000fff : Reserved", "00001000-0009ffff : System RAM",
+                 "00100000-7fffffff : System RAM", "  01000000-01ffffff : Kernel code"]
+        for s, e, name in sorted((s, e, b) for b, rs in self.regions.items() for s, e in rs):
+            lines.append("  %08x-%08x : %s" % (s, e, name))
+            if name == bdf and (s, e) == (start, end):
+                lines.append("    %08x-%08x : %s" % (s, s + 1920 * 1080 * 4 - 1, region))
+        c += ["text proc/iomem"] + lines + ["."]
+        dev = "sys/devices/platform/%s.0" % platform
+        c += ["attr %s/modalias=platform:%s\\n" % (dev, platform),
+              "link %s/driver=../../../bus/platform/drivers/%s" % (dev, platform),
+              "link %s/subsystem=../../../bus/platform" % dev,
+              "link sys/bus/platform/devices/%s.0=../../../devices/platform/%s.0" % (platform, platform),
+              "link sys/bus/platform/drivers/%s/%s.0=../../../../devices/platform/%s.0" % (platform, platform, platform),
+              "attr sys/bus/platform/drivers/%s/bind=" % platform,
+              "attr sys/bus/platform/drivers/%s/unbind=" % platform,
+              "attr %s/graphics/fb0/name=EFI VGA\\n" % dev,
+              "link %s/graphics/fb0/device=../../../%s.0" % (dev, platform),
+              "link sys/class/graphics/fb0=../../devices/platform/%s.0/graphics/fb0" % platform]
+        for n, (name, bind) in enumerate((("(S) dummy device", 0), ("(M) frame buffer device", 1))):
+            c += ["attr sys/devices/virtual/vtconsole/vtcon%d/name=%s\\n" % (n, name),
+                  "attr sys/devices/virtual/vtconsole/vtcon%d/bind=%d\\n" % (n, bind),
+                  "link sys/class/vtconsole/vtcon%d=../../devices/virtual/vtconsole/vtcon%d" % (n, n)]
 
     def host(self, cmdline, cpu_flag="vmx", vendor="GenuineIntel", acpi=("APIC", "DMAR"), iommu=("dmar0",),
              groups=(), modules=(), release="6.1.0-56-amd64", builtin=(), available=(), aliases=(),
@@ -404,7 +437,7 @@ def rebar():
     h = Host("rebar", "A gaming workstation: a GeForce RTX 4090 (10de:2684) with Resizable BAR on, BAR1 at "
              "32 GiB, and a Radeon RX 5700 XT (1002:731f, Navi 10, the reset quirk; vendor-reset installed, "
              "not loaded; runtime-suspended to D3cold) whose BAR0 is 256 MiB of a possible 8 GiB. Linux 6.8 with "
-             "iommufd and VFIO device cdevs.")
+             "iommufd and VFIO device cdevs. UEFI boot: efifb and fbcon still on the 4090 (the boot VGA).")
     chipset(h)
     h.pci("0000:00:01.0", 0x8086, 0x1901, BRIDGE, rev=0x0d, driver="pcieport", group=1, header=1)
     h.pci("0000:00:01.1", 0x8086, 0x1905, BRIDGE, rev=0x0d, driver="pcieport", group=2, header=1)
@@ -417,6 +450,7 @@ def rebar():
     h.host("BOOT_IMAGE=/vmlinuz root=/dev/nvme0n1p2 ro quiet intel_iommu=on iommu=pt", groups=range(0, 5),
            modules=("nvidia", "amdgpu", "snd_hda_intel", "iommufd") + VFIO_LOADED,
            available=VFIO + ("extra/vendor-reset",), release="6.8.0-49-generic", iommufd=True)
+    h.boot_framebuffer(gpu)  # the NVIDIA driver without fbdev leaves efifb (and fbcon) on it
     return h
 
 
