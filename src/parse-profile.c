@@ -140,25 +140,39 @@ static void parse_samples(const char *desc, size_t len, struct gv_profile_info *
 	}
 }
 
-/* NVIDIA names end in "-<size><class>" or "-<slices>-<size><class>". */
+static bool all_digits(const char *a, const char *b)
+{
+	if (a >= b)
+		return false;
+	for (const char *c = a; c < b; c++)
+		if (!isdigit((unsigned char)*c))
+			return false;
+	return true;
+}
+
+/* NVIDIA names end in "-<size><class>" (time-sliced: "A100DX-40C") or
+ * "-<slices>-<size><class>" (MIG-backed: "A100DX-3-40C", the GPU
+ * instance's compute slices, 1 to 7), a MIG-backed compute type with the
+ * media engines in "ME" ("A100-1-5CME"). */
 static void parse_name(const char *name, struct gv_profile_info *out)
 {
 	size_t n = strlen(name);
-	const char *dash = memrchr(name, '-', n), *cls, *num;
-	bool digits;
+	const char *dash = memrchr(name, '-', n), *cls, *num, *prev;
 
+	if (n >= 3 && strcmp(name + n - 3, "CME") == 0)
+		n -= 2; /* the class is C */
 	if (!dash || n <= (size_t)(dash - name) + 2)
 		return;
 	cls = name + n - 1;
 	num = dash + 1;
-	digits = num < cls;
-	for (const char *c = num; c < cls; c++)
-		digits &= isdigit((unsigned char)*c) != 0;
-	if (digits && strchr("QBAC", *cls)) {
-		out->vgpu_class = *cls;
-		if (!out->framebuffer)
-			out->framebuffer = shifted(u32_value(num, cls), 30);
-	}
+	if (!all_digits(num, cls) || !strchr("QBAC", *cls))
+		return;
+	out->vgpu_class = *cls;
+	if (!out->framebuffer)
+		out->framebuffer = shifted(u32_value(num, cls), 30);
+	prev = dash > name ? memrchr(name, '-', (size_t)(dash - name)) : NULL;
+	if (prev && dash - prev == 2 && prev[1] >= '1' && prev[1] <= '7')
+		out->mig_slices = (uint32_t)(prev[1] - '0');
 }
 
 int gv_parse_profile(const char *name, const char *desc, size_t len, struct gv_profile_info *out)

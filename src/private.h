@@ -761,6 +761,7 @@ struct gv_profile_info {
 	uint64_t framebuffer;	/* bytes, 0 unknown */
 	uint32_t heads, max_width, max_height, max_instances, frame_rate_limit;
 	char vgpu_class;	/* 'Q', 'B', 'A', 'C' or 0 */
+	uint32_t mig_slices;	/* a MIG-backed type's GPU instance: its compute slices; 0 time-sliced */
 };
 /* NVIDIA ("num_heads=4, frl_config=45, framebuffer=1024M, ..."), GVT-g
  * ("low_gm_size: 128MB\nhigh_gm_size: 512MB\n..."), mbochs ("... 16 MB video

@@ -247,6 +247,11 @@ GPUVIRT_EXPORT const char *gpuvirt_profile_get_unavailable_reason(const gpuvirt_
 	return p ? p->why : NULL;
 }
 
+GPUVIRT_EXPORT uint32_t gpuvirt_profile_get_mig_slices(const gpuvirt_profile *p)
+{
+	return p ? p->info.mig_slices : 0;
+}
+
 GPUVIRT_EXPORT const char *gpuvirt_profile_get_vgpu_class(const gpuvirt_profile *p)
 {
 	if (!p)

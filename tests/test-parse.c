@@ -513,8 +513,27 @@ START_TEST(profile_descriptions)
 	ck_assert_int_eq(gv_parse_profile("NVIDIA A100DX-3-40C", NULL, 0, &i), 0);
 	ck_assert_uint_eq(i.framebuffer, 40ull << 30);
 	ck_assert_int_eq(i.vgpu_class, 'C');
+	ck_assert_uint_eq(i.mig_slices, 3);
+	ck_assert_int_eq(gv_parse_profile("NVIDIA A100DX-40C", NULL, 0, &i), 0);
+	ck_assert_uint_eq(i.mig_slices, 0); /* time-sliced */
+	ck_assert_int_eq(gv_parse_profile("NVIDIA A100-1-5CME", NULL, 0, &i), 0);
+	ck_assert_uint_eq(i.mig_slices, 1); /* with the media engines */
+	ck_assert_int_eq(i.vgpu_class, 'C');
+	ck_assert_uint_eq(i.framebuffer, 5ull << 30);
+	ck_assert_int_eq(gv_parse_profile("NVIDIA H100-7-80C", NULL, 0, &i), 0);
+	ck_assert_uint_eq(i.mig_slices, 7);
+	/* Not slices: a second number of two digits, 0 or 8, or a word. */
+	ck_assert_int_eq(gv_parse_profile("NVIDIA X-12-40C", NULL, 0, &i), 0);
+	ck_assert_uint_eq(i.mig_slices, 0);
+	ck_assert_int_eq(gv_parse_profile("NVIDIA X-8-40C", NULL, 0, &i), 0);
+	ck_assert_uint_eq(i.mig_slices, 0);
+	ck_assert_int_eq(gv_parse_profile("NVIDIA RTX6000-Ada-4Q", NULL, 0, &i), 0);
+	ck_assert_uint_eq(i.mig_slices, 0);
+	ck_assert_int_eq(gv_parse_profile("-3-40C", NULL, 0, &i), 0);
+	ck_assert_uint_eq(i.mig_slices, 3);
 	ck_assert_int_eq(gv_parse_profile("NVIDIA L40S-24Q", NULL, 0, &i), 0);
 	ck_assert_uint_eq(i.framebuffer, 24ull << 30);
+	ck_assert_uint_eq(i.mig_slices, 0);
 	/* Not NVIDIA's pattern: nothing invented. */
 	ck_assert_int_eq(gv_parse_profile("mtty-2", S("Dual port serial"), &i), 0);
 	ck_assert_uint_eq(i.framebuffer, 0);

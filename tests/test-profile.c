@@ -83,8 +83,15 @@ START_TEST(nvidia_vendor_on_vfs)
 	ck_assert_uint_eq(gpuvirt_profile_get_available(p), 4); /* 4 VFs can create it */
 	ck_assert_uint_eq(gpuvirt_profile_get_framebuffer_bytes(p), 40ull << 30);
 	ck_assert_str_eq(gpuvirt_profile_get_vgpu_class(p), "C");
+	ck_assert_uint_eq(gpuvirt_profile_get_mig_slices(p), 3); /* MIG-backed: a 3g GPU instance */
 	ck_assert_ptr_null(gpuvirt_profile_get_description(p));
 	gpuvirt_profile_unref(p);
+	/* Time-sliced types in the same list. */
+	p = find(ctx, NULL, "0000:07:00.0", "707");
+	ck_assert_str_eq(gpuvirt_profile_get_name(p), "NVIDIA A100DX-40C");
+	ck_assert_uint_eq(gpuvirt_profile_get_mig_slices(p), 0);
+	gpuvirt_profile_unref(p);
+	ck_assert_uint_eq(gpuvirt_profile_get_mig_slices(NULL), 0);
 	ck_assert_uint_eq(count(ctx, NULL), 8 * 12);
 	gpuvirt_ctx_unref(ctx);
 }

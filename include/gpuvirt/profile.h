@@ -294,6 +294,21 @@ uint32_t gpuvirt_profile_get_frame_rate_limit(const gpuvirt_profile *p);
 const char *gpuvirt_profile_get_vgpu_class(const gpuvirt_profile *p);
 
 /**
+ * @brief The compute slices of the GPU instance a MIG-backed vGPU type
+ *        needs, from NVIDIA's name (`NVIDIA A100DX-3-40C`: 3 of the GPU's
+ *        7; `A100-1-5CME`: 1).
+ *
+ * Time-sliced and MIG-backed types are profiles of the same list; NVIDIA's
+ * driver offers a MIG-backed type on a VF only while MIG mode is on and a
+ * free GPU instance of that size exists (`nvidia-smi mig -cgi`).
+ *
+ * @param p  the profile.
+ * @return 1 to 7; 0 for a time-sliced type, or a name that does not say.
+ * @since 1.2
+ */
+uint32_t gpuvirt_profile_get_mig_slices(const gpuvirt_profile *p);
+
+/**
  * @brief Allocate an instance of a profile.
  *
  * With @p bdf, on that GPU; without, on the GPU the policy picks among those

@@ -64,7 +64,11 @@ void print_profiles(gpuvirt_profile **v, size_t n)
 		snprintf(rows[i].cells[2], sizeof(rows[i].cells[2]), "%s", gpuvirt_profile_get_id(v[i]));
 		snprintf(rows[i].cells[3], sizeof(rows[i].cells[3]), "%s", vis(gpuvirt_profile_get_name(v[i])));
 		format_size(gpuvirt_profile_get_framebuffer_bytes(v[i]), rows[i].cells[4], sizeof(rows[i].cells[4]));
-		snprintf(rows[i].cells[5], sizeof(rows[i].cells[5]), "%s", cls ? cls : "-");
+		uint32_t mig = gpuvirt_profile_get_mig_slices(v[i]);
+		if (mig) /* MIG-backed: the GPU instance's size as NVIDIA names it */
+			snprintf(rows[i].cells[5], sizeof(rows[i].cells[5]), "%s %ug", cls ? cls : "-", mig);
+		else
+			snprintf(rows[i].cells[5], sizeof(rows[i].cells[5]), "%s", cls ? cls : "-");
 		snprintf(rows[i].cells[6], sizeof(rows[i].cells[6]), "%u", gpuvirt_profile_get_available(v[i]));
 		snprintf(rows[i].cells[7], sizeof(rows[i].cells[7]), "%u", gpuvirt_profile_get_instance_count(v[i]));
 	}
@@ -128,6 +132,8 @@ void json_profile(struct json *j, const gpuvirt_profile *p)
 	json_int(j, gpuvirt_profile_get_frame_rate_limit(p));
 	json_key(j, "vgpu_class");
 	json_string(j, gpuvirt_profile_get_vgpu_class(p));
+	json_key(j, "mig_slices");
+	json_int(j, gpuvirt_profile_get_mig_slices(p));
 	json_end_object(j);
 }
 

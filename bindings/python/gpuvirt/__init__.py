@@ -852,6 +852,11 @@ class Profile:
         return _str(lib.gpuvirt_profile_get_vgpu_class(self._p))
 
     @property
+    def mig_slices(self) -> int:
+        """A MIG-backed type's GPU instance size in compute slices (1 to 7); 0 time-sliced."""
+        return int(lib.gpuvirt_profile_get_mig_slices(self._p))
+
+    @property
     def max_resolution(self) -> Optional[Tuple[int, int]]:
         w, h = ffi.new("uint32_t *"), ffi.new("uint32_t *")
         lib.gpuvirt_profile_get_max_resolution(self._p, w, h)

@@ -170,6 +170,7 @@ int gpuvirt_profile_get_max_resolution(const gpuvirt_profile *p, uint32_t *width
 uint32_t gpuvirt_profile_get_max_instances(const gpuvirt_profile *p);
 uint32_t gpuvirt_profile_get_frame_rate_limit(const gpuvirt_profile *p);
 const char *gpuvirt_profile_get_vgpu_class(const gpuvirt_profile *p);
+uint32_t gpuvirt_profile_get_mig_slices(const gpuvirt_profile *p);
 int gpuvirt_instance_create(gpuvirt_ctx *ctx, const char *profile, const char *bdf, int policy, int numa_node,
                             const char *uuid, uint32_t flags, gpuvirt_instance **inst);
 int gpuvirt_instance_new_from_uuid(gpuvirt_ctx *ctx, const char *uuid, gpuvirt_instance **inst);

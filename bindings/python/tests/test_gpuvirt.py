@@ -221,6 +221,13 @@ def test_check(host):
         assert one.devices == ["0000:03:00.0"]
 
 
+def test_mig_backed_and_time_sliced_profiles(host):
+    with gpuvirt.Context(host("a100x8")) as ctx:
+        mine = {p.name: p.mig_slices for p in ctx.profiles(ctx.device("07:00.0"))}
+        assert mine["NVIDIA A100DX-3-40C"] == 3 and mine["NVIDIA A100DX-7-80C"] == 7
+        assert mine["NVIDIA A100DX-40C"] == 0 and len(mine) == 12
+
+
 def test_profiles(host):
     with gpuvirt.Context(host("t4")) as ctx:
         profiles = list(ctx.profiles())
@@ -229,7 +236,7 @@ def test_profiles(host):
         assert p.name == "GRID T4-4Q" and p.mechanism == "mdev" and p.device_api == "vfio-pci"
         assert p.framebuffer_bytes == 4 << 30 and p.vgpu_class == "Q" and p.heads == 4
         assert p.max_resolution == (7680, 4320) and p.max_instances == 4 and p.frame_rate_limit == 60
-        assert p.available == 4 and p.instances == 0 and p.numa_node == 0
+        assert p.available == 4 and p.instances == 0 and p.numa_node == 0 and p.mig_slices == 0
         assert len(list(ctx.profiles(ctx.device("d8:00.0")))) == 8
         assert p.unavailable_reason is None
     # A full type says why.
