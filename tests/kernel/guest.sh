@@ -18,6 +18,14 @@ finding() { # CODE [SUBJECT] -> severity
 d=json.load(sys.stdin); s=sys.argv[2] if len(sys.argv)>2 else None
 print([f["severity"] for f in d["findings"] if f["code"]==sys.argv[1] and f["subject"]==s][0])' "$@"
 }
+# A process that opens GROUP's VFIO node and DEVICE in it, as QEMU does: its
+# pid in hpid once it holds them (/tmp/holder.ready).
+hold() {
+	rm -f /tmp/holder.ready
+	"$BUILD/tests/vfio-holder" "$1" "$2" /tmp/holder.ready &
+	hpid=$!
+	for _ in $(seq 100); do [ -s /tmp/holder.ready ] && break; sleep 0.1; done
+}
 VGA=0000:00:02.0   # -device VGA: boot VGA, bochs-drm
 DISP=0000:00:03.0  # bochs-display: bochs-drm
 ATI=0000:00:04.0   # ati-vga: vendor 1002, no driver
@@ -120,10 +128,7 @@ fcntl.ioctl(group, GROUP_SET_CONTAINER, struct.pack("i", container))
 fcntl.ioctl(container, SET_IOMMU, 1)
 EOF
 	# ---- a process holds the device, as QEMU does: nothing takes it -----
-	rm -f /tmp/holder.ready
-	"$BUILD/tests/vfio-holder" "$grp" "$DISP" /tmp/holder.ready &
-	hpid=$!
-	for _ in $(seq 100); do [ -s /tmp/holder.ready ] && break; sleep 0.1; done
+	hold "$grp" "$DISP"
 	check_true "the holder has the group and the device open" test -s /tmp/holder.ready
 	rc=0; "$G" unbind $DISP 2>/tmp/err || rc=$?
 	check_eq "unbind refused while a process holds it" 70 "$rc"
@@ -173,10 +178,7 @@ EOF
 	check_true "fbcon released" test "$(cat /sys/class/vtconsole/$vt/bind 2>/dev/null)" != 1
 	check_true "the journal keeps it" grep -q "^handover vtcon $vt -" /run/gpuvirt/group-*.journal
 	vgrp=$(basename "$(readlink /sys/bus/pci/devices/$VGA/iommu_group)")
-	rm -f /tmp/holder.ready
-	"$BUILD/tests/vfio-holder" "$vgrp" "$VGA" /tmp/holder.ready &
-	hpid=$!
-	for _ in $(seq 100); do [ -s /tmp/holder.ready ] && break; sleep 0.1; done
+	hold "$vgrp" "$VGA"
 	check_true "a process has the VGA's device open" test -s /tmp/holder.ready
 	rc=0; "$G" unbind $VGA 2>/tmp/err || rc=$?
 	check_eq "unbind refused while it holds it" 70 "$rc"
@@ -216,10 +218,7 @@ if [ "$BOOT" = iommu-on ]; then
 	# A process holds an mbochs instance (its group and device): destroy refuses.
 	u=$("$G" create mbochs-small --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["instance"]["uuid"])')
 	mgrp=$(basename "$(readlink /sys/bus/mdev/devices/$u/iommu_group)")
-	rm -f /tmp/holder.ready
-	"$BUILD/tests/vfio-holder" "$mgrp" "$u" /tmp/holder.ready &
-	hpid=$!
-	for _ in $(seq 100); do [ -s /tmp/holder.ready ] && break; sleep 0.1; done
+	hold "$mgrp" "$u"
 	rc=0; "$G" destroy "$u" 2>/tmp/err || rc=$?
 	check_eq "destroy refused while a process holds the instance" 70 "$rc"
 	check_true "naming the process" grep -q "pid $hpid (vfio-holder)" /tmp/err
