@@ -347,7 +347,7 @@ int gv_check_device(gpuvirt_ctx *ctx, gpuvirt_report *r, struct host *h, gpuvirt
 	}
 	if ((e = check_group(ctx, r, h, dev)) < 0 || (e = gv_check_reset(ctx, r, h, dev)) < 0 || (e = check_bars(r, dev)) < 0 ||
 	    (e = check_driver(ctx, r, dev, &u)) < 0 || (e = check_sriov(r, dev)) < 0 ||
-	    (e = check_vgpu(ctx, r, dev, &mechanism, ev)) < 0 ||
+	    (e = check_vgpu(ctx, r, dev, &mechanism, ev)) < 0 || (e = gv_check_mig(ctx, r, dev)) < 0 ||
 	    (e = gv_check_verdicts(r, h, dev, mechanism, ev, &u)) < 0) {
 		gv_unit_free(&u);
 		return e;

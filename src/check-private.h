@@ -41,6 +41,10 @@ struct evidence {
  * gpu.power_state. */
 int gv_check_reset(gpuvirt_ctx *ctx, gpuvirt_report *r, struct host *h, gpuvirt_device *dev);
 
+/* check-mig.c: gpu.mig (MIG mode and GPU instances of a MIG GPU with the
+ * vendor interface on its VFs). */
+int gv_check_mig(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev);
+
 /* report.c: the report */
 int gv_report_new(gpuvirt_ctx *ctx, gpuvirt_report **out);
 int gv_report_add(gpuvirt_report *r, const char *subject, const char *code, int severity, const char *remedy,

@@ -35,7 +35,7 @@ static void methods(gpuvirt_device *dev, char *list, size_t size, bool *flr, boo
 
 /* A GPU the quirk table names: what works for it, and whether the host has it. */
 static int quirk(gpuvirt_ctx *ctx, gpuvirt_report *r, struct host *h, gpuvirt_device *dev,
-		 const struct gv_reset_quirk *q, const char *list, bool specific)
+		 const struct gv_id_entry *q, const char *list, bool specific)
 {
 	const char *bdf = gpuvirt_device_get_bdf(dev);
 	int state;
@@ -67,7 +67,7 @@ static int quirk(gpuvirt_ctx *ctx, gpuvirt_report *r, struct host *h, gpuvirt_de
 static int check_methods(gpuvirt_ctx *ctx, gpuvirt_report *r, struct host *h, gpuvirt_device *dev)
 {
 	const char *bdf = gpuvirt_device_get_bdf(dev);
-	struct gv_reset_quirk q;
+	struct gv_id_entry q;
 	char list[256];
 	bool flr, specific, only_bus;
 	int e;

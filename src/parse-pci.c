@@ -222,9 +222,8 @@ static size_t word(const char *line, size_t end, size_t *pos, const char **w)
 	return b - a;
 }
 
-static int quirk_line(const char *line, size_t len, struct gv_reset_quirk *q)
+static int id_line(const char *line, size_t len, const char *const *kinds, struct gv_id_entry *q)
 {
-	static const char *const kinds[] = {[GV_QUIRK_VENDOR_RESET] = "vendor-reset", [GV_QUIRK_NO_RESET] = "no-reset"};
 	size_t pos = 0, n;
 	const char *w;
 
@@ -239,10 +238,10 @@ static int quirk_line(const char *line, size_t len, struct gv_reset_quirk *q)
 	if (n == 9 && (id4(w + 5, 4, &q->last) < 0 || q->last < q->first))
 		return -EBADMSG;
 	n = word(line, len, &pos, &w);
-	for (q->kind = GV_QUIRK_VENDOR_RESET; q->kind <= GV_QUIRK_NO_RESET; q->kind++)
+	for (q->kind = 0; kinds[q->kind]; q->kind++)
 		if (strlen(kinds[q->kind]) == n && memcmp(kinds[q->kind], w, n) == 0)
 			break;
-	if (q->kind > GV_QUIRK_NO_RESET)
+	if (!kinds[q->kind])
 		return -EBADMSG;
 	while (pos < len && (line[pos] == ' ' || line[pos] == '\t'))
 		pos++;
@@ -256,20 +255,20 @@ static int quirk_line(const char *line, size_t len, struct gv_reset_quirk *q)
 	return 0;
 }
 
-int gv_parse_reset_quirk(const char *buf, size_t len, uint16_t vendor, uint16_t device, struct gv_reset_quirk *out,
-			 size_t *bad_line)
+int gv_parse_id_table(const char *buf, size_t len, const char *const *words, uint16_t vendor, uint16_t device,
+		      struct gv_id_entry *out, size_t *bad_line)
 {
 	size_t pos = 0, lineno = 0;
 
-	if (!buf || !out)
+	if (!buf || !out || !words)
 		return -EINVAL;
 	while (pos < len) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - buf) : len, n = gv_trim_end(buf + pos, end - pos);
-		struct gv_reset_quirk q;
+		struct gv_id_entry q;
 		lineno++;
 		if (n && buf[pos] != '#') {
-			if (quirk_line(buf + pos, n, &q) < 0) {
+			if (id_line(buf + pos, n, words, &q) < 0) {
 				if (bad_line)
 					*bad_line = lineno;
 				return -EBADMSG;
@@ -282,6 +281,26 @@ int gv_parse_reset_quirk(const char *buf, size_t len, uint16_t vendor, uint16_t 
 		pos = end + 1;
 	}
 	return -ENOENT;
+}
+
+int gv_parse_reset_quirk(const char *buf, size_t len, uint16_t vendor, uint16_t device, struct gv_id_entry *out,
+			 size_t *bad_line)
+{
+	static const char *const kinds[] = {[GV_QUIRK_VENDOR_RESET] = "vendor-reset", [GV_QUIRK_NO_RESET] = "no-reset",
+					    NULL};
+
+	return gv_parse_id_table(buf, len, kinds, vendor, device, out, bad_line);
+}
+
+int gv_parse_mig_device(const char *buf, size_t len, uint16_t vendor, uint16_t device, struct gv_id_entry *out,
+			size_t *bad_line)
+{
+	static const char *const slices[] = {"1", "2", "3", "4", "5", "6", "7", "8", NULL};
+	int r = gv_parse_id_table(buf, len, slices, vendor, device, out, bad_line);
+
+	if (r == 0)
+		out->kind++; /* "1" is index 0 */
+	return r;
 }
 
 /* ---- proc/iomem -------------------------------------------------------- */

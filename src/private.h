@@ -703,22 +703,52 @@ int gv_console_release(gpuvirt_ctx *ctx, const struct gv_handover *h, pid_t *wri
  * the first failure is returned (a timed-out write stops it: *writer). */
 int gv_console_give_back(gpuvirt_ctx *ctx, const struct gv_handover *h, size_t n, pid_t *writer);
 
-/* The reset quirk table (src/data/reset-quirks.txt): "VENDOR DEVICE[-LAST]
- * QUIRK NAME" lines. The first line for the device, -ENOENT for none,
- * -EBADMSG (with *bad_line) for a line that is not one; every line up to
- * the match is checked. */
-enum gv_quirk_kind { GV_QUIRK_VENDOR_RESET = 0, GV_QUIRK_NO_RESET = 1 };
-struct gv_reset_quirk {
+/* A table of devices (src/data/): "VENDOR DEVICE[-LAST] WORD NAME" lines,
+ * IDs four hex digits, WORD one of words[] (NULL-terminated; its index into
+ * kind), comments after '#'. The first line for the device, -ENOENT for
+ * none, -EBADMSG (with *bad_line) for a line that is not one; every line up
+ * to the match is checked. */
+struct gv_id_entry {
 	uint16_t vendor, first, last;
-	int kind; /* enum gv_quirk_kind */
+	int kind;
 	char name[64];
 };
-int gv_parse_reset_quirk(const char *buf, size_t len, uint16_t vendor, uint16_t device, struct gv_reset_quirk *out,
+int gv_parse_id_table(const char *buf, size_t len, const char *const *words, uint16_t vendor, uint16_t device,
+		      struct gv_id_entry *out, size_t *bad_line);
+/* The reset quirk table (src/data/reset-quirks.txt): WORD vendor-reset or
+ * no-reset. */
+enum gv_quirk_kind { GV_QUIRK_VENDOR_RESET = 0, GV_QUIRK_NO_RESET = 1 };
+int gv_parse_reset_quirk(const char *buf, size_t len, uint16_t vendor, uint16_t device, struct gv_id_entry *out,
 			 size_t *bad_line);
+/* The MIG table (src/data/mig-devices.txt): WORD the GPU's compute slices,
+ * "1" to "8" (out->kind is the count). */
+int gv_parse_mig_device(const char *buf, size_t len, uint16_t vendor, uint16_t device, struct gv_id_entry *out,
+			size_t *bad_line);
 
 /* quirks.c: the built-in table's line for a device (-ENOENT: none). */
-int gv_reset_quirk_find(gpuvirt_ctx *ctx, const gpuvirt_device *dev, struct gv_reset_quirk *q);
+int gv_reset_quirk_find(gpuvirt_ctx *ctx, const gpuvirt_device *dev, struct gv_id_entry *q);
 const char *gv_reset_quirk_kind_name(int kind);
+
+/* ---- MIG on NVIDIA's GPUs, as the driver shows it (mig.c) ---- */
+#define GV_MIG_MAX_GIS 32
+enum gv_mig_mode {
+	GV_MIG_UNKNOWN = 0,
+	GV_MIG_OFF = 1,	     /* the VFs offer time-sliced types */
+	GV_MIG_ON = 2,	     /* GPU instances exist, or the VFs offer MIG-backed types */
+	GV_MIG_ON_EMPTY = 3, /* the VFs offer nothing and run nothing: on, without GPU instances */
+};
+struct gv_mig {
+	int slices; /* the GPU's compute slices (the MIG table); 0: not a MIG GPU */
+	int mode;   /* enum gv_mig_mode */
+	long minor; /* the driver's, -1 unknown */
+	bool caps;  /* proc/driver/nvidia/capabilities/gpu<minor>/mig is there */
+	int gis[GV_MIG_MAX_GIS]; /* GPU instance IDs, ascending */
+	size_t ngis;
+	uint32_t offered; /* bit s: a MIG-backed type of s slices is creatable on a VF */
+	bool time_sliced; /* a time-sliced type is creatable on a VF */
+	size_t vfs, active; /* VFs with the vendor's files; those running a vGPU */
+};
+int gv_mig_read(gpuvirt_ctx *ctx, gpuvirt_device *dev, struct gv_mig *m);
 
 /* The vGPU support table: "VVVV DDDD SVID SDID MECHANISM NAME" lines, IDs in
  * hex or "*" (subsystem only), comments after '#'. */

@@ -5,7 +5,7 @@
 #include "private.h"
 #include "reset-quirks.h" /* gv_reset_quirks_builtin[] */
 
-int gv_reset_quirk_find(gpuvirt_ctx *ctx, const gpuvirt_device *dev, struct gv_reset_quirk *q)
+int gv_reset_quirk_find(gpuvirt_ctx *ctx, const gpuvirt_device *dev, struct gv_id_entry *q)
 {
 	size_t bad = 0;
 	int r = gv_parse_reset_quirk(gv_reset_quirks_builtin, sizeof(gv_reset_quirks_builtin) - 1,

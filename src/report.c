@@ -79,6 +79,7 @@ static const struct {
     {"gpu.sriov", "Checking SR-IOV"},
     {"gpu.vgpu.capable", "Checking the vGPU support table"},
     {"gpu.vgpu.active", "Checking for vGPU types"},
+    {"gpu.mig", "Checking MIG mode and GPU instances"},
 };
 
 static const char *title_of(const char *code)
@@ -242,8 +243,9 @@ int gv_check_verdicts(gpuvirt_report *r, const struct host *h, gpuvirt_device *d
 	 * through, so they need the IOMMU. */
 	static const struct requirement share_mdev[] = {
 	    {"cpu.virtualization", F}, {"gpu.vgpu.active", I}, {"vgpu.manager", W}};
-	static const struct requirement share_vf[] = {
-	    {"cpu.virtualization", F}, {"gpu.vgpu.active", I}, {"vgpu.manager", W}, {"iommu.enabled", F}};
+	static const struct requirement share_vf[] = {{"cpu.virtualization", F}, {"gpu.vgpu.active", I},
+						      {"vgpu.manager", W},	  {"iommu.enabled", F},
+						      {"gpu.mig", I}};
 	struct verdict *v;
 	bool vf_based = ev->vendor_vfs > 0 || mechanism == GV_VGPU_AMD_MXGPU || mechanism == GV_VGPU_INTEL_SRIOV ||
 			(mechanism == GV_VGPU_NVIDIA_SRIOV && !ev->mdev_types);

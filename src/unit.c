@@ -49,7 +49,7 @@ static int refuse(struct gv_unit *u, const char *code, int err, uint32_t lifted_
  * already first. */
 static void reset_to_set(gpuvirt_ctx *ctx, const struct gv_unit *u, gpuvirt_device *d, char *reset, size_t size)
 {
-	struct gv_reset_quirk q;
+	struct gv_id_entry q;
 	size_t n = gpuvirt_device_get_reset_method_count(d), l = 0;
 
 	reset[0] = '\0';

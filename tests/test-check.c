@@ -252,6 +252,67 @@ START_TEST(bar_window)
 }
 END_TEST
 
+/* MIG on three H100s: on with GPU instances offering types, on without
+ * any (nothing can be created: share says no), off with the time-sliced
+ * types; a GPU the MIG table does not name has no gpu.mig; an unreadable
+ * driver file stops the checks naming it. */
+START_TEST(mig_states)
+{
+	const char *root = th_host("h100-mig");
+	gpuvirt_report *r = check_root(root);
+	gpuvirt_ctx *ctx;
+
+	ck_assert_int_eq(sev(r, "0000:18:00.0", "gpu.mig"), PASS);
+	ck_assert_str_eq(msg(r, "0000:18:00.0", "gpu.mig"),
+			 "MIG mode is on (7 slices); GPU instances gi1, gi2, gi9; MIG-backed types of 1g, 3g can be "
+			 "created");
+	ck_assert_int_eq(gpuvirt_report_can_share(r, "0000:18:00.0"), 1);
+	ck_assert_int_eq(sev(r, "0000:2a:00.0", "gpu.mig"), WARN);
+	ck_assert_str_eq(msg(r, "0000:2a:00.0", "gpu.mig"),
+			 "MIG mode is on without GPU instances: no vGPU can be created on it");
+	ck_assert_str_eq(remedy(r, "0000:2a:00.0", "gpu.mig"),
+			 "Create GPU instances: nvidia-smi mig -i 0000:2a:00.0 -cgi <profile IDs> -C (nvidia-smi mig "
+			 "-lgip lists them; a MIG-backed type needs one of its size); or nvidia-smi -i 0000:2a:00.0 -mig 0 "
+			 "for time-sliced types");
+	ck_assert_int_eq(gpuvirt_report_can_share(r, "0000:2a:00.0"), 0);
+	ck_assert_int_eq(sev(r, "0000:3c:00.0", "gpu.mig"), PASS);
+	ck_assert_str_eq(msg(r, "0000:3c:00.0", "gpu.mig"),
+			 "MIG mode is off: its VFs offer time-sliced vGPU types (for MIG-backed ones, with no vGPU "
+			 "running: nvidia-smi -i 0000:3c:00.0 -mig 1, then GPU instances with nvidia-smi mig -cgi)");
+	ck_assert_int_eq(gpuvirt_report_can_share(r, "0000:3c:00.0"), 1);
+	ck_assert(!has(r, "0000:18:00.4", "gpu.mig")); /* a VF is no GPU of its own here */
+	gpuvirt_report_unref(r);
+	/* Every GPU instance taken: nothing offered, a VF running one. */
+	th_write(root, "sys/devices/pci0000:00/0000:00:01.0/0000:18:00.4/nvidia/creatable_vgpu_types", "ID : vGPU Name\n");
+	th_write(root, "sys/devices/pci0000:00/0000:00:01.0/0000:18:00.5/nvidia/creatable_vgpu_types", "ID : vGPU Name\n");
+	th_write(root, "sys/devices/pci0000:00/0000:00:01.0/0000:18:00.5/nvidia/current_vgpu_type", "1303\n");
+	r = check_root(root);
+	ck_assert_int_eq(sev(r, "0000:18:00.0", "gpu.mig"), INFO);
+	ck_assert_str_eq(msg(r, "0000:18:00.0", "gpu.mig"), "MIG mode is on; every GPU instance (gi1, gi2, gi9) is in use");
+	ck_assert_int_eq(gpuvirt_report_can_share(r, "0000:18:00.0"), 0);
+	gpuvirt_report_unref(r);
+	/* GPU instances, none of them offering a type, none in use. */
+	th_write(root, "sys/devices/pci0000:00/0000:00:01.0/0000:18:00.5/nvidia/current_vgpu_type", "0\n");
+	r = check_root(root);
+	ck_assert_int_eq(sev(r, "0000:18:00.0", "gpu.mig"), WARN);
+	ck_assert_str_eq(msg(r, "0000:18:00.0", "gpu.mig"),
+			 "MIG mode is on; its GPU instances (gi1, gi2, gi9) offer no vGPU type");
+	gpuvirt_report_unref(r);
+	/* Not in the MIG table: no finding (the A100 host's PFs are; the L40S's not). */
+	r = check_root(th_host("l40s"));
+	ck_assert(!has(r, "0000:41:00.0", "gpu.mig"));
+	gpuvirt_report_unref(r);
+	/* Unreadable is not absent. */
+	th_remove(root, "proc/driver/nvidia/gpus/0000:3c:00.0/information");
+	th_write(root, "proc/driver/nvidia/gpus/0000:3c:00.0/information/x", "");
+	ctx = th_ctx_at(root);
+	ck_assert_int_eq(gpuvirt_check_host(ctx, 0, &r), -EISDIR);
+	ck_assert_str_eq(gpuvirt_ctx_get_error(ctx),
+			 "checks failed: cannot read proc/driver/nvidia/gpus/0000:3c:00.0/information: Is a directory");
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 #define NAVI "sys/devices/pci0000:00/0000:00:01.1/0000:02:00.0/"
 
 /* The reset quirk table and vendor-reset: installed but not loaded, loaded
@@ -1012,6 +1073,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, share_by_sriov_and_vendor_vgpu);
 	tcase_add_test(tc, licensing_in_a_guest);
 	tcase_add_test(tc, check_one_device);
+	tcase_add_test(tc, mig_states);
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, checks_write_nothing);
 	suite_add_tcase(s, tc);

@@ -359,7 +359,7 @@ START_TEST(reset_quirks)
 {
 	static const char table[] = "# comment\n\n1002 7310-731f vendor-reset AMD Navi 10\n"
 				    "1002 7300 no-reset AMD Fiji\n1002 7300-73ff vendor-reset shadowed\n";
-	struct gv_reset_quirk q;
+	struct gv_id_entry q;
 	size_t bad = 0, n;
 	char buf[8192];
 	FILE *f;
@@ -391,6 +391,46 @@ START_TEST(reset_quirks)
 	ck_assert_int_eq(gv_parse_reset_quirk(buf, n, 0xffff, 0, &q, &bad), -ENOENT);
 	ck_assert_int_eq(gv_parse_reset_quirk(buf, n, 0x1002, 0x66af, &q, &bad), 0);
 	ck_assert_str_eq(q.name, "AMD Vega 20");
+}
+END_TEST
+
+/* The MIG table: a GPU's compute slices, "1" to "8"; the built-in file
+ * parses to its end and names the A100, the A30 and the H100. */
+START_TEST(mig_table)
+{
+	static const char table[] = "# comment\n10de 20b0 7 A100\n10de 20b7 4 A30\n10de 2321-233b 7 H100\n";
+	struct gv_id_entry e;
+	size_t bad = 0, n;
+	char buf[8192];
+	FILE *f;
+
+	ck_assert_int_eq(gv_parse_mig_device(S(table), 0x10de, 0x20b7, &e, &bad), 0);
+	ck_assert_int_eq(e.kind, 4);
+	ck_assert_str_eq(e.name, "A30");
+	ck_assert_int_eq(gv_parse_mig_device(S(table), 0x10de, 0x2330, &e, &bad), 0);
+	ck_assert_int_eq(e.kind, 7);
+	ck_assert_int_eq(gv_parse_mig_device(S(table), 0x10de, 0x26b9, &e, &bad), -ENOENT);
+	static const char *const broken[] = {"10de 20b0 0 none\n", "10de 20b0 9 nine\n", "10de 20b0 seven A100\n",
+					     "10de 20b0 7\n", "10de 20b0 vendor-reset A100\n"};
+	for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		bad = 0;
+		ck_assert_msg(gv_parse_mig_device(broken[i], strlen(broken[i]), 0x10de, 0x20b0, &e, &bad) == -EBADMSG,
+			      "%s", broken[i]);
+		ck_assert_uint_eq(bad, 1);
+	}
+	/* Each table's words are its own. */
+	ck_assert_int_eq(gv_parse_reset_quirk(S("10de 20b0 7 A100\n"), 0x10de, 0x20b0, &e, &bad), -EBADMSG);
+	ck_assert_ptr_nonnull(f = fopen(SIMHOST_HOSTS "/../../../src/data/mig-devices.txt", "r"));
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	ck_assert_uint_lt(n, sizeof(buf));
+	ck_assert_int_eq(gv_parse_mig_device(buf, n, 0xffff, 0, &e, &bad), -ENOENT);
+	ck_assert_int_eq(gv_parse_mig_device(buf, n, 0x10de, 0x20b7, &e, &bad), 0);
+	ck_assert_int_eq(e.kind, 4);
+	ck_assert_int_eq(gv_parse_mig_device(buf, n, 0x10de, 0x2330, &e, &bad), 0);
+	ck_assert_int_eq(e.kind, 7);
+	ck_assert_int_eq(gv_parse_mig_device(buf, n, 0x10de, 0x20b2, &e, &bad), 0);
+	ck_assert_str_eq(e.name, "A100 SXM4 80GB");
 }
 END_TEST
 
@@ -621,6 +661,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, mmio64_window);
 	tcase_add_test(tc, iomem_framebuffer);
 	tcase_add_test(tc, reset_quirks);
+	tcase_add_test(tc, mig_table);
 	tcase_add_test(tc, vfio_variants);
 	tcase_add_test(tc, chrdevs);
 	tcase_add_test(tc, conf_value);

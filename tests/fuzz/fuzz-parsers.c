@@ -227,10 +227,17 @@ static void resource(const uint8_t *data, size_t size)
 		abort();
 	gv_parse_rebar_sizes((const char *)data, size, &mask);
 	{ /* the reset quirk table: a match is a line whose range holds the ID */
-		struct gv_reset_quirk q;
+		struct gv_id_entry q;
 		size_t bad;
 		if (gv_parse_reset_quirk((const char *)data, size, 0x1002, 0x731f, &q, &bad) == 0 &&
 		    (q.vendor != 0x1002 || q.first > 0x731f || q.last < 0x731f || !q.name[0]))
+			abort();
+	}
+	{ /* the MIG table: a match is a line whose range holds the ID, of 1 to 8 slices */
+		struct gv_id_entry m;
+		size_t bad;
+		if (gv_parse_mig_device((const char *)data, size, 0x10de, 0x20b0, &m, &bad) == 0 &&
+		    (m.vendor != 0x10de || m.first > 0x20b0 || m.last < 0x20b0 || m.kind < 1 || m.kind > 8))
 			abort();
 	}
 	memset(bars, 0, sizeof(bars));

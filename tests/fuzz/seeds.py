@@ -64,6 +64,7 @@ SEEDS = {
                  "0x000000000000e000 0x000000000000e07f 0x0000000000040101\n",
                  "000000000000fff0\n", "# quirks\n1002 7310-731f vendor-reset AMD Navi 10\n1002 7300 no-reset Fiji\n",
                  bytes(0x100) + bytes([0x15, 0, 0x01, 0, 0xf0, 0xff, 0x01, 0, 0x21, 0x08, 0, 0]),
+                 "# MIG\n10de 20b0 7 A100 SXM4 40GB\n10de 20b7 4 A30\n10de 2321-233b 7 H100\n",
                  # proc/iomem with efifb on the boot VGA's BAR
                  "00000000-00000fff : Reserved\n80000000-dfffffff : PCI Bus 0000:00\n"
                  "  c0000000-cfffffff : 0000:01:00.0\n    c0000000-c07e8fff : efifb\n"

@@ -385,6 +385,58 @@ def l40s():
     return h
 
 
+# H100 SXM5 80GB types by NVIDIA's naming (placeholder ids): MIG-backed ones
+# name the GPU instance's compute slices, time-sliced ones do not.
+H100_MIG_TYPES = [(1301, "NVIDIA H100XM-1-10C"), (1302, "NVIDIA H100XM-2-20C"), (1303, "NVIDIA H100XM-3-40C"),
+                  (1304, "NVIDIA H100XM-4-40C"), (1305, "NVIDIA H100XM-7-80C")]
+H100_TS_TYPES = [(1311, "NVIDIA H100XM-10C"), (1312, "NVIDIA H100XM-20C"), (1313, "NVIDIA H100XM-40C"),
+                 (1314, "NVIDIA H100XM-80C")]
+
+
+def h100_mig():
+    h = Host("h100-mig", "Three H100 SXM5 80GB (10de:2330) on the vGPU 17 host driver, 2 VFs each, in the three "
+             "MIG states: 18:00.0 with MIG on and GPU instances gi1 and gi2 (3g.40gb) and gi9 (1g.10gb), its "
+             "VFs offering the 3g and 1g MIG-backed types; 2a:00.0 with MIG on and no GPU instance, its VFs "
+             "offering nothing; 3c:00.0 with MIG off, its VFs offering the time-sliced types. The driver's "
+             "proc files: each GPU's minor, and the MIG capability files of its GPU instances.")
+    chipset(h)
+    group, groups = 1, [0]
+    states = ((0x18, [1, 2, 9], [t for t in H100_MIG_TYPES if "-3-" in t[1] or "-1-" in t[1]]),
+              (0x2a, [], []), (0x3c, None, H100_TS_TYPES))
+    for minor, (bus, gis, offered) in enumerate(states):
+        port = "0000:00:%02x.0" % (minor + 1)
+        h.pci(port, 0x8086, 0x347a, BRIDGE, rev=0x04, driver="pcieport", group=group, numa=0, header=1)
+        groups.append(group)
+        group += 1
+        pf = "0000:%02x:00.0" % bus
+        vfs = ["0000:%02x:00.%d" % (bus, 4 + k) for k in range(2)]
+        h.pci(pf, 0x10de, 0x2330, 0x030200, rev=0xa1, subv=0x10de, subd=0x16c1, driver="nvidia", group=group,
+              numa=0, reset="flr bus", parent=port, sriov=(32, vfs, 0x2330))
+        groups.append(group)
+        group += 1
+        for vf in vfs:
+            h.pci(vf, 0x10de, 0x2330, 0x030200, rev=0xa1, subv=0x10de, subd=0x16c1, driver="nvidia",
+                  group=group, numa=0, reset="flr", parent=port, vf_of=pf)
+            groups.append(group)
+            group += 1
+            h.nvidia_vf(vf, offered)
+        # nvidia's procfs (nv-procfs.c) and MIG capability files (nv-caps.c)
+        h.companion.append("attr proc/driver/nvidia/gpus/%s/information=%s" % (pf, esc(
+            "Model: \t\t NVIDIA H100 80GB HBM3\nIRQ:   \t\t 0\nGPU UUID: \t\t GPU-%08x-0000-0000-0000-000000000000\n"
+            "Bus Type: \t\t PCIe\nBus Location: \t\t %s\nDevice Minor: \t\t %d\nGPU Excluded:\t\t No\n"
+            % (minor, pf, minor))))
+        if gis is not None:
+            h.companion.append("dir proc/driver/nvidia/capabilities/gpu%d/mig" % minor)
+            for k, gi in enumerate(gis):
+                h.companion.append("attr proc/driver/nvidia/capabilities/gpu%d/mig/gi%d/access=%s" % (
+                    minor, gi, esc("DeviceFileMinor: %d\nDeviceFileMode: 292\nDeviceFileModify: 1\n" % (20 + k))))
+    h.companion += ["attr lib/systemd/system/nvidia-vgpud.service=[Unit]\\nDescription=NVIDIA vGPU Daemon\\n",
+                    "attr lib/systemd/system/nvidia-vgpu-mgr.service=[Unit]\\nDescription=NVIDIA vGPU Manager\\n"]
+    h.host("BOOT_IMAGE=/vmlinuz root=/dev/nvme0n1p2 ro intel_iommu=on", groups=groups,
+           modules=("nvidia",) + VFIO_LOADED, available=VFIO, release="6.8.0-49-generic")
+    return h
+
+
 T4_TYPES = [("nvidia-222", "GRID T4-1B", 1024, 16, "num_heads=4, frl_config=45, framebuffer=1024M, max_resolution=5120x2880, max_instance=16"),
             ("nvidia-223", "GRID T4-2B", 2048, 8, "num_heads=4, frl_config=45, framebuffer=2048M, max_resolution=5120x2880, max_instance=8"),
             ("nvidia-230", "GRID T4-1Q", 1024, 16, "num_heads=4, frl_config=60, framebuffer=1024M, max_resolution=5120x2880, max_instance=16"),
@@ -469,5 +521,5 @@ def gvtg():
 
 
 if __name__ == "__main__":
-    for make in (nogpu, workstation, iommu_off, bad_group, a100, t4, amd, gvtg, l40s, rebar):
+    for make in (nogpu, workstation, iommu_off, bad_group, a100, t4, amd, gvtg, l40s, rebar, h100_mig):
         make().write()
