@@ -474,43 +474,6 @@ static bool uuid_in_use(gpuvirt_ctx *ctx, const char *uuid)
 	return used;
 }
 
-static uint32_t parent_load(const struct plist *all, const char *parent)
-{
-	uint32_t n = 0;
-
-	for (size_t i = 0; i < all->n; i++)
-		if (strcmp(all->v[i]->parent, parent) == 0)
-			n += all->v[i]->instances;
-	return n;
-}
-
-struct candidate {
-	gpuvirt_profile *p;
-	uint32_t load;
-};
-
-static int policy_pack(const void *a, const void *b)
-{
-	const struct candidate *x = a, *y = b;
-
-	if (x->load != y->load)
-		return x->load > y->load ? -1 : 1; /* fullest first */
-	if (x->p->available != y->p->available)
-		return x->p->available < y->p->available ? -1 : 1;
-	return strcmp(x->p->parent, y->p->parent);
-}
-
-static int policy_spread(const void *a, const void *b)
-{
-	const struct candidate *x = a, *y = b;
-
-	if (x->load != y->load)
-		return x->load < y->load ? -1 : 1; /* emptiest first */
-	if (x->p->available != y->p->available)
-		return x->p->available > y->p->available ? -1 : 1;
-	return strcmp(x->p->parent, y->p->parent);
-}
-
 /* Re-read one profile under the lock. */
 static int fresh_profile(gpuvirt_ctx *ctx, const gpuvirt_profile *old, gpuvirt_profile **out)
 {
@@ -571,35 +534,6 @@ static int check_request(gpuvirt_ctx *ctx, const char *profile, const char *bdf,
 		return gv_fail(ctx, -EINVAL, "'%s' is not a UUID", uuid);
 	if (uuid_in_use(ctx, rq->uuid))
 		return gv_fail(ctx, -EEXIST, "UUID %s is already in use", rq->uuid);
-	return 0;
-}
-
-/* The profiles that match, best first by the policy. */
-static int candidates(gpuvirt_ctx *ctx, const struct request *rq, const struct plist *all, struct candidate **out,
-		      size_t *n)
-{
-	bool matched = false;
-
-	*n = 0;
-	*out = calloc(all->n ? all->n : 1, sizeof(**out));
-	if (!*out)
-		return -ENOMEM;
-	for (size_t i = 0; i < all->n; i++) {
-		gpuvirt_profile *p = all->v[i];
-		if (strcmp(p->id, rq->profile) != 0 && strcasecmp(p->name, rq->profile) != 0)
-			continue;
-		if (rq->parent && strcmp(p->parent, rq->parent) != 0)
-			continue;
-		matched = true;
-		if (rq->numa_node >= 0 && p->numa != rq->numa_node)
-			continue;
-		(*out)[*n].p = p;
-		(*out)[(*n)++].load = parent_load(all, p->parent);
-	}
-	if (!*n)
-		return gv_fail(ctx, -ENOENT, "no GPU%s%s offers profile %s%s", rq->bdf[0] ? " " : "", rq->bdf, rq->profile,
-			       matched ? " on that NUMA node" : "");
-	qsort(*out, *n, sizeof(**out), rq->policy == GPUVIRT_POLICY_PACK ? policy_pack : policy_spread);
 	return 0;
 }
 
@@ -665,7 +599,7 @@ static int try_parent(gpuvirt_ctx *ctx, const struct request *rq, const gpuvirt_
 static int create(gpuvirt_ctx *ctx, const struct request *rq, gpuvirt_instance **out)
 {
 	const uint32_t flags = rq->flags;
-	struct candidate *cands = NULL;
+	struct gv_candidate *cands = NULL;
 	struct plist all = {0};
 	gpuvirt_device *dev = NULL;
 	char tried[1024] = "";
@@ -676,7 +610,9 @@ static int create(gpuvirt_ctx *ctx, const struct request *rq, gpuvirt_instance *
 		return r;
 	r = gv_profiles_collect(ctx, dev, &all);
 	gpuvirt_device_unref(dev);
-	if (r == 0 && (r = candidates(ctx, rq, &all, &cands, &nc)) == 0) {
+	if (r == 0 && (r = gv_place(ctx, &(struct gv_place_request){rq->profile, rq->bdf, rq->parent, rq->policy,
+								     rq->numa_node},
+				    &all, &cands, &nc)) == 0) {
 		r = -ENOSPC;
 		for (size_t i = 0; i < nc && r == -ENOSPC; i++) {
 			size_t l = strlen(tried);

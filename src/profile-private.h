@@ -58,6 +58,22 @@ void gv_profile_why_full(const struct plist *all, const gpuvirt_profile *p, char
 /* Every profile of the host, or of one GPU (and its VFs). */
 int gv_profiles_collect(gpuvirt_ctx *ctx, gpuvirt_device *only, struct plist *out);
 
+/* placement.c: the profiles of `all` a create may use, best first. */
+struct gv_place_request {
+	const char *profile; /* an id or a name */
+	const char *bdf;     /* "" any GPU (for messages: the list holds that GPU's only) */
+	const char *parent;  /* NULL, or this parent only (a restore) */
+	int policy;	     /* GPUVIRT_POLICY_* */
+	int numa_node;	     /* -1 any */
+};
+struct gv_candidate {
+	gpuvirt_profile *p; /* borrowed from the list */
+	uint32_t load;	    /* instances on its parent */
+	uint32_t room;	    /* a MIG-backed profile: the largest GPU instance its parent offers (slices) */
+};
+int gv_place(gpuvirt_ctx *ctx, const struct gv_place_request *rq, const struct plist *all, struct gv_candidate **out,
+	     size_t *n);
+
 /* ---- profile-mdev.c: mediated devices ---- */
 int gv_mdev_profiles(gpuvirt_ctx *ctx, const struct gv_strv *only, struct plist *out);
 int gv_mdev_create(gpuvirt_ctx *ctx, const gpuvirt_profile *p, const char *uuid, uint32_t flags);

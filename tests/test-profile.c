@@ -73,6 +73,34 @@ START_TEST(nvidia_legacy_mdev)
 }
 END_TEST
 
+/* A MIG-backed profile packs by best fit: on the GPU whose largest free
+ * GPU instance is the smallest that fits, keeping a larger one whole;
+ * spread still goes to the emptiest GPU. */
+START_TEST(mig_best_fit)
+{
+	const char *root = th_host("h100-mig");
+	gpuvirt_instance *in = NULL;
+	gpuvirt_ctx *ctx;
+
+	/* 2a:00.0 has a 1g GPU instance free; 18:00.0 a 3g one too. */
+	for (int v = 4; v <= 5; v++) {
+		char rel[128];
+		snprintf(rel, sizeof(rel), "sys/devices/pci0000:00/0000:00:02.0/0000:2a:00.%d/nvidia/creatable_vgpu_types", v);
+		th_write(root, rel, "ID : vGPU Name\n1301 : NVIDIA H100XM-1-10C\n");
+	}
+	ctx = th_ctx_at(root);
+	ck_assert_msg(gpuvirt_instance_create(ctx, "1301", NULL, GPUVIRT_POLICY_PACK, -1, NULL, 0, &in) == 0, "%s",
+		      gpuvirt_ctx_get_error(ctx));
+	ck_assert_str_eq(gpuvirt_instance_get_parent(in), "0000:2a:00.0");
+	gpuvirt_instance_unref(in);
+	ck_assert_msg(gpuvirt_instance_create(ctx, "1301", NULL, GPUVIRT_POLICY_SPREAD, -1, NULL, 0, &in) == 0, "%s",
+		      gpuvirt_ctx_get_error(ctx));
+	ck_assert_str_eq(gpuvirt_instance_get_parent(in), "0000:18:00.0");
+	gpuvirt_instance_unref(in);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 START_TEST(nvidia_vendor_on_vfs)
 {
 	gpuvirt_ctx *ctx = th_ctx("a100x8");
@@ -338,6 +366,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, NULL, th_teardown);
 	tcase_add_test(tc, nvidia_legacy_mdev);
 	tcase_add_test(tc, nvidia_vendor_on_vfs);
+	tcase_add_test(tc, mig_best_fit);
 	tcase_add_test(tc, sriov_gvtg_and_mbochs);
 	tcase_add_test(tc, existing_instances);
 	tcase_add_test(tc, type_files_shared_by_model);
