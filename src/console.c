@@ -156,13 +156,17 @@ static int vtcon_claims(gpuvirt_ctx *ctx, struct gv_handover *out, size_t *n)
 	for (size_t i = 0; i < count && r == 0; i++) {
 		bool fbcon;
 		int bind;
-		if (strncmp(names[i], "vtcon", 5) != 0 || (r = vtcon_state(ctx, names[i], &fbcon, &bind)) < 0)
+		if (strncmp(names[i], "vtcon", 5) != 0)
 			continue;
-		if (fbcon && bind)
+		if ((r = vtcon_state(ctx, names[i], &fbcon, &bind)) == -ENOENT) {
+			r = 0; /* gone since the listing: it holds nothing */
+			continue;
+		}
+		if (r == 0 && fbcon && bind)
 			r = add(out, n, GV_HANDOVER_VTCON, names[i], "");
 	}
 	gv_names_free(names, count);
-	return r == -ENOENT ? 0 : r;
+	return r;
 }
 
 int gv_console_claims(gpuvirt_ctx *ctx, gpuvirt_device *dev, struct gv_handover *out, size_t *n)

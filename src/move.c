@@ -376,8 +376,13 @@ static void journal_for(const struct gv_move *m, const struct gv_journal *earlie
 		memcpy(j->handover, earlier->handover, sizeof(j->handover));
 		j->nhandover = earlier->nhandover;
 	}
-	for (size_t i = 0; i < m->nhandover && j->nhandover < GV_HANDOVER_MAX; i++)
-		j->handover[j->nhandover++] = m->handover[i];
+	for (size_t i = 0; i < m->nhandover && j->nhandover < GV_HANDOVER_MAX; i++) {
+		size_t k = 0;
+		while (k < j->nhandover && strcmp(j->handover[k].name, m->handover[i].name) != 0)
+			k++;
+		if (k == j->nhandover) /* once each: an earlier bind may have released it too */
+			j->handover[j->nhandover++] = m->handover[i];
+	}
 	if (!earlier)
 		return;
 	for (size_t i = 0; i < m->nmembers; i++)

@@ -209,7 +209,7 @@ def main():
     ap.add_argument("--max-syscalls", type=float, default=None,
                     help="per function, inventory (18.4 now): 19 where the hosts' file system fills a listing's "
                          "buffer as sysfs does (ext4, tmpfs), else 20.5")
-    ap.add_argument("--max-profile-syscalls", type=float, default=33.0, help="per function, 16 T4s (29.0 now)")
+    ap.add_argument("--max-profile-syscalls", type=float, default=33.0, help="per function, 16 T4s (30.2 now)")
     ap.add_argument("--max-check-syscalls", type=float, default=50.0, help="per function, 16 T4s (46.0 now)")
     ap.add_argument("--max-heap", type=int, default=1 << 20, help="bytes, 16-GPU inventory")
     ap.add_argument("--only", default="inventory,profiles,bind,heap",

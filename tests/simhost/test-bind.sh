@@ -220,6 +220,13 @@ check_eq "vtcon1 first, then efifb, then the GPU" \
 check_true "the journal keeps the vtcon" grep -qx "handover vtcon vtcon1 -" "$M/run/gpuvirt/group-3.journal"
 check_true "and the framebuffer" grep -qx "handover framebuffer efi-framebuffer.0 efi-framebuffer" \
 	"$M/run/gpuvirt/group-3.journal"
+# Someone gives efifb its device back while the GPU is on vfio-pci (fbcon
+# comes back with it); a second bind releases them again, on the record once.
+echo efi-framebuffer.0 > "$M/sys/bus/platform/drivers/efi-framebuffer/bind"
+check_eq "given back by hand" "$console0" "$(console)"
+expect_ok "$GPUVIRT --root $M bind $GPU --force >/dev/null"
+check_eq "released again" "vtcon1 gone fb none fb0 no" "$(console)"
+check_eq "each on the record once" 2 "$(grep -c '^handover ' "$M/run/gpuvirt/group-3.journal")"
 expect_ok "$GPUVIRT --root $M unbind $GPU >/dev/null"
 check_eq "unbind gives the console back" "$console0" "$(console)"
 check_eq "and every device" "$initial" "$(state)"
