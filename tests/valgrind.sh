@@ -3,7 +3,7 @@
 # tests themselves): any invalid access or leak fails.
 set -eu
 build=$1
-for t in parse sysfs parse-state parse-persist lock ctx device monitor check bind profile restore mutate; do
+for t in parse sysfs parse-state parse-persist lock modules ctx device monitor check check-gpu bind profile restore mutate; do
 	echo "valgrind: test-$t"
 	CK_FORK=no CK_TIMEOUT_MULTIPLIER=10 valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 		"$build/tests/test-$t" > "$build/valgrind-$t.log" 2>&1 || { cat "$build/valgrind-$t.log"; exit 1; }
