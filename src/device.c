@@ -346,8 +346,7 @@ static int read_vfio_cdev(struct gpuvirt_device *d, struct gv_dir *dir)
 	for (size_t i = 0; i < vdir.count && r == 0 && !d->vfio_cdev; i++) {
 		const char *name = vdir.ents[i].name;
 		char dev[600];
-		if (strncmp(name, "vfio", 4) != 0 || name[4] < '0' || name[4] > '9' ||
-		    strspn(name + 4, "0123456789") != strlen(name + 4))
+		if (!gv_parse_vfio_cdev_name(name))
 			continue;
 		if ((r = gv_path(dev, sizeof(dev), "%s/%s/dev", path, name)) < 0 || (r = gv_exists(d->ctx, dev)) <= 0)
 			r = r == 0 || r == -ENOENT ? 0 : gv_fail(d->ctx, r, "%s: cannot read %s: %s", d->bdf, dev,

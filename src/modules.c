@@ -88,7 +88,6 @@ void gv_modules_close(struct gv_modules *m)
 	memset(m, 0, sizeof(*m));
 }
 
-
 /* Whether rel exists, from m's memory while nothing was written since. */
 static bool seen(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *rel)
 {
@@ -123,11 +122,16 @@ int gv_module_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *mo
 	return m->dep ? GV_MODULE_MISSING : GV_MODULE_UNKNOWN;
 }
 
+static int driver_rel(const char *driver, char *rel, size_t size)
+{
+	return gv_path(rel, size, "sys/bus/pci/drivers/%s", driver);
+}
+
 bool gv_driver_loaded(gpuvirt_ctx *ctx, const char *driver)
 {
 	char rel[128];
 
-	return gv_path(rel, sizeof(rel), "sys/bus/pci/drivers/%s", driver) == 0 && gv_exists(ctx, rel) == 1;
+	return driver_rel(driver, rel, sizeof(rel)) == 0 && gv_exists(ctx, rel) == 1;
 }
 
 int gv_vfio_cdevs(gpuvirt_ctx *ctx)
@@ -151,11 +155,10 @@ const char *gv_module_of_driver(const char *driver)
 
 int gv_driver_state(gpuvirt_ctx *ctx, const struct gv_modules *m, const char *driver)
 {
+	char rel[128];
 	int s;
 
-	char rel[128];
-
-	if (gv_path(rel, sizeof(rel), "sys/bus/pci/drivers/%s", driver) == 0 && seen(ctx, m, rel))
+	if (driver_rel(driver, rel, sizeof(rel)) == 0 && seen(ctx, m, rel)) /* gv_driver_loaded, remembered */
 		return GV_MODULE_LOADED;
 	s = gv_module_state(ctx, m, gv_module_of_driver(driver));
 	return s == GV_MODULE_LOADED ? GV_MODULE_AVAILABLE : s;

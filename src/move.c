@@ -245,8 +245,7 @@ static int wait_cdev(gpuvirt_ctx *ctx, const struct gv_step *s)
 		return gv_fail(ctx, r, "%s: cannot list %s: %s", s->device, s->path, gpuvirt_strerror(r));
 	for (size_t i = 0; i < n && !rel[0] && r >= 0; i++) {
 		char dev[256];
-		if (strncmp(names[i], "vfio", 4) != 0 || names[i][4] < '0' || names[i][4] > '9' ||
-		    gv_path(dev, sizeof(dev), "%s/%s/dev", s->path, names[i]) < 0)
+		if (!gv_parse_vfio_cdev_name(names[i]) || gv_path(dev, sizeof(dev), "%s/%s/dev", s->path, names[i]) < 0)
 			continue;
 		if ((r = gv_exists(ctx, dev)) == 1 && gv_path(rel, sizeof(rel), "dev/vfio/devices/%s", names[i]) < 0)
 			rel[0] = '\0';

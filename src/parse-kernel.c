@@ -167,3 +167,9 @@ bool gv_parse_chrdev_listed(const char *text, size_t len, const char *name)
 	}
 	return false;
 }
+
+bool gv_parse_vfio_cdev_name(const char *name)
+{
+	return strncmp(name, "vfio", 4) == 0 && name[4] >= '0' && name[4] <= '9' &&
+	       strspn(name + 4, "0123456789") == strlen(name + 4);
+}

@@ -146,6 +146,8 @@ int gv_parse_vfio_variant(const char *text, size_t len, const char *modalias, ch
  * ("511 vfio-dev": the kernel has VFIO device cdevs, Linux 6.6+ with
  * CONFIG_VFIO_DEVICE_CDEV)? Block devices do not count. */
 bool gv_parse_chrdev_listed(const char *text, size_t len, const char *name);
+/* A VFIO device cdev's name in vfio-dev/: "vfio" and digits. */
+bool gv_parse_vfio_cdev_name(const char *name);
 /* The string value of "key" in a flat JSON object (mdevctl's files). */
 int gv_parse_json_string(const char *buf, size_t len, const char *key, char *out, size_t size);
 /* A UUID, canonicalised to lower case into out[37]. */

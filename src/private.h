@@ -631,7 +631,7 @@ int gv_modprobe(gpuvirt_ctx *ctx, const char *module);
 /* What holds dev (a boot VGA) for the console, into out[*n] (at most
  * GV_HANDOVER_MAX; 0 found when dev is not the boot VGA). */
 int gv_console_claims(gpuvirt_ctx *ctx, gpuvirt_device *dev, struct gv_handover *out, size_t *n);
-/* "vtcon1, efi-framebuffer.0 (efi-framebuffer)" for messages. */
+/* "vtcon1 (fbcon), efi-framebuffer.0 on efi-framebuffer" for messages. */
 void gv_console_describe(const struct gv_handover *h, size_t n, char *out, size_t size);
 /* Release one (a move's console and framebuffer steps). */
 int gv_console_release(gpuvirt_ctx *ctx, const struct gv_handover *h, pid_t *writer);

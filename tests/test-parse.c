@@ -478,6 +478,13 @@ START_TEST(chrdevs)
 	ck_assert(!gv_parse_chrdev_listed(S("241 vfio-dev\n"), "vfio-dev")); /* no section header */
 	ck_assert(!gv_parse_chrdev_listed(S("Character devices:\nvfio-dev\n"), "vfio-dev"));
 	ck_assert(!gv_parse_chrdev_listed(S("Character devices:\n241 vfio-devices\n"), "vfio-dev"));
+	/* A cdev's name under vfio-dev/. */
+	ck_assert(gv_parse_vfio_cdev_name("vfio0"));
+	ck_assert(gv_parse_vfio_cdev_name("vfio12"));
+	ck_assert(!gv_parse_vfio_cdev_name("vfio"));
+	ck_assert(!gv_parse_vfio_cdev_name("vfio1a"));
+	ck_assert(!gv_parse_vfio_cdev_name("vfiox"));
+	ck_assert(!gv_parse_vfio_cdev_name("uevent"));
 }
 END_TEST
 
