@@ -32,6 +32,9 @@ ATI=0000:00:04.0   # ati-vga: vendor 1002, no driver
 NVME=0000:00:05.0  # nvme with SR-IOV
 QXL=0000:00:0a.0   # qxl: a 4 GiB 64-bit prefetchable BAR4, no driver
 
+# The guest's /tmp is its own (private-tmp), whatever the machine's holds.
+check_eq "/tmp is the guest's tmpfs" tmpfs "$(stat -f -c %T /tmp)"
+
 # ---- discovery: the tool against sysfs ------------------------------------
 out=$("$G" list --all --json)
 check_true "list --all agrees with sysfs" $PY - "$out" <<'EOF'

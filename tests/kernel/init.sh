@@ -26,14 +26,12 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro hostroot /lower || { echo "gpuvi
 # modules.dep, which the library reads) without touching the machine.
 mount -t tmpfs tmpfs /ovl
 mkdir -p /ovl/upper /ovl/work
-writable_tmp=true
 if mount -t overlay overlay -o lowerdir=/lower,upperdir=/ovl/upper,workdir=/ovl/work /host; then
 	mkdir -p /host/usr/lib/modules
 	cp -a /lib/modules/"$(uname -r)" /host/usr/lib/modules/
 else
 	echo "gpuvirt-guest: no overlay; the root stays read-only"
 	mount -o bind /lower /host
-	writable_tmp=false
 fi
 mount -t 9p -o trans=virtio,version=9p2000.L results /host/mnt || { echo "gpuvirt-guest: no results"; poweroff -f; }
 mount -t proc proc /host/proc
@@ -41,8 +39,8 @@ mount -t sysfs sys /host/sys
 mount -o bind /dev /host/dev
 mount -t devpts devpts /host/dev/pts 2>/dev/null
 mount -t tmpfs tmpfs /host/run
-# Without the overlay /tmp needs a tmpfs (hiding a source tree kept there).
-$writable_tmp || mount -t tmpfs tmpfs /host/tmp
+# A /tmp of the guest's own, but for the folders of SRC and BUILD.
+private-tmp /host "$SRC" "$BUILD" || { echo "gpuvirt-guest: no private /tmp"; poweroff -f; }
 # The persistence boots share /etc/gpuvirt with each other (a folder of the
 # machine), as two boots of one host share its disk.
 script=guest.sh

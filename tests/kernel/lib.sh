@@ -100,7 +100,8 @@ make_initramfs() { # INIT-SCRIPT OUTPUT MODULES...
 		"$ROOT/lib/modules/$KV/modules.order" "$I/lib/modules/$KV/"
 	depmod -b "$I" "$KV"
 	cp "$init" "$I/init"
-	chmod 755 "$I/init"
+	cp "$SRC/tests/kernel/private-tmp.sh" "$I/bin/private-tmp"
+	chmod 755 "$I/init" "$I/bin/private-tmp"
 	(cd "$I" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
 }
 

@@ -27,6 +27,9 @@ print([f["severity"] for f in d["findings"] if f["code"]==sys.argv[1] and f["sub
 VGA=0000:00:02.0
 DISP=0000:00:03.0
 
+# The dom0's /tmp is its own (private-tmp), whatever the machine's holds.
+check_eq "/tmp is the dom0's tmpfs" tmpfs "$(stat -f -c %T /tmp)"
+
 # ---- discovery, as dom0 sees it -------------------------------------------
 check_eq "the display on bochs-drm" bochs-drm "$(drv $DISP)"
 check_true "gpuvirt lists it with its driver" bash -c "'$G' list | grep -q '^$DISP .*bochs-drm'"

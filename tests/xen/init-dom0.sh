@@ -30,6 +30,7 @@ mount -o bind /dev /host/dev
 mkdir -p /host/dev/pts
 mount -t devpts devpts /host/dev/pts
 mount -t tmpfs tmpfs /host/run
+private-tmp /host "$SRC" "$BUILD" || { echo "gpuvirt-dom0: no private /tmp"; poweroff -f; }
 mount -t xenfs xenfs /host/proc/xen
 mkdir -p /host/var/lib/xen /host/var/log/xen /host/var/lib/xenstored /host/run/xen /host/run/xenstored
 mount -t tmpfs tmpfs /host/var/lib/xen
