@@ -10,14 +10,18 @@
 #include "private.h"
 #include "check-private.h"
 
-/* "gi1, gi2" and "1g, 3g". */
+/* "gi1 (3g.40gb at 4:4), gi2" and "1g, 3g". */
 static void describe(const struct gv_mig *m, char *gis, size_t gsize, char *sizes, size_t ssize)
 {
 	size_t g = 0, s = 0;
 
 	gis[0] = sizes[0] = '\0';
-	for (size_t i = 0; i < m->ngis && g < gsize; i++)
-		g += (size_t)snprintf(gis + g, gsize - g, "%sgi%d", i ? ", " : "", m->gis[i]);
+	for (size_t i = 0; i < m->ngis && g < gsize; i++) {
+		const struct gv_mig_gi *gi = &m->gis[i];
+		g += (size_t)snprintf(gis + g, gsize - g, "%sgi%d", i ? ", " : "", gi->id);
+		if (gi->slices && g < gsize)
+			g += (size_t)snprintf(gis + g, gsize - g, " (%s at %d:%d)", gi->name, gi->start, gi->size);
+	}
 	for (int k = 1; k <= 8 && s < ssize; k++)
 		if (m->offered & (1u << k))
 			s += (size_t)snprintf(sizes + s, ssize - s, "%s%dg", s ? ", " : "", k);
@@ -26,7 +30,7 @@ static void describe(const struct gv_mig *m, char *gis, size_t gsize, char *size
 int gv_check_mig(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev)
 {
 	const char *bdf = gpuvirt_device_get_bdf(dev);
-	char gis[256], sizes[64], fix[320];
+	char gis[1024], sizes[64], fix[320];
 	struct gv_mig m;
 	int e = gv_mig_read(ctx, dev, &m);
 
@@ -37,6 +41,9 @@ int gv_check_mig(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev)
 	describe(&m, gis, sizeof(gis), sizes, sizeof(sizes));
 	switch (m.mode) {
 	case GV_MIG_OFF:
+		if (!m.time_sliced) /* told by the caller's listing: every VF is busy */
+			return gv_report_add(r, bdf, "gpu.mig", I, NULL,
+					     "MIG mode is off (as nvidia-smi's listing says); every VF runs a vGPU");
 		return gv_report_add(r, bdf, "gpu.mig", P, NULL,
 				     "MIG mode is off: its VFs offer time-sliced vGPU types (for MIG-backed ones, with no "
 				     "vGPU running: nvidia-smi -i %s -mig 1, then GPU instances with nvidia-smi mig -cgi)",

@@ -126,6 +126,7 @@ GPUVIRT_EXPORT gpuvirt_ctx *gpuvirt_ctx_unref(gpuvirt_ctx *ctx)
 		return ctx;
 	gv_pci_names_free(ctx);
 	free(ctx->vgpu_table);
+	gv_mig_listing_free(ctx->mig_listing);
 	free(ctx->vgpu_table_env);
 	free(ctx->root_env);
 	free(ctx->modprobe);

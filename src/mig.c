@@ -11,7 +11,11 @@
  *     creatable_vgpu_types): MIG-backed types (named with their slices,
  *     "A100DX-3-40C") only while MIG mode is on and a free GPU instance of
  *     their size exists, time-sliced ones only while it is off; and the VFs
- *     that run one (nvidia/current_vgpu_type). */
+ *     that run one (nvidia/current_vgpu_type);
+ *   - what the caller's capture of nvidia-smi says (gpuvirt_ctx_set_mig_listing()):
+ *     each GPU instance's size and placement, and the GPU instances and MIG
+ *     mode where the driver's files cannot tell. The driver's files, read
+ *     now, win over the capture: an instance it no longer lists is gone. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,16 +62,39 @@ static int gpu_instances(gpuvirt_ctx *ctx, const char *bdf, struct gv_mig *m)
 	for (size_t i = 0; i < n && m->ngis < GV_MIG_MAX_GIS; i++) {
 		long id;
 		if (strncmp(names[i], "gi", 2) == 0 && gv_parse_int(names[i] + 2, strlen(names[i] + 2), 0, 1 << 16, &id) == 0)
-			m->gis[m->ngis++] = (int)id;
+			m->gis[m->ngis++] = (struct gv_mig_gi){.id = (int)id};
 	}
 	gv_names_free(names, n);
-	for (size_t i = 1; i < m->ngis; i++) /* in ID order (the listing's is the file system's) */
-		for (size_t k = i; k > 0 && m->gis[k - 1] > m->gis[k]; k--) {
-			int t = m->gis[k];
+	return 0;
+}
+
+/* The caller's listing: sizes for the driver's instances, or its own
+ * instances where the driver has no capability files. */
+static void from_listing(const gpuvirt_ctx *ctx, const char *bdf, struct gv_mig *m)
+{
+	const struct gv_mig_gpu *g = NULL;
+
+	for (size_t i = 0; ctx->mig_listing && i < ctx->mig_listing->ngpus; i++)
+		if (strcmp(ctx->mig_listing->gpus[i].bdf, bdf) == 0)
+			g = &ctx->mig_listing->gpus[i];
+	if (!g)
+		return;
+	m->listed = true;
+	m->listed_mode = g->mode;
+	if (!m->caps) {
+		memcpy(m->gis, g->gis, g->ngis * sizeof(g->gis[0]));
+		m->ngis = g->ngis;
+	}
+	for (size_t i = 0; m->caps && i < m->ngis; i++)
+		for (size_t k = 0; k < g->ngis; k++)
+			if (g->gis[k].id == m->gis[i].id)
+				m->gis[i] = g->gis[k];
+	for (size_t i = 1; i < m->ngis; i++) /* in ID order (the file system's or nvidia-smi's is another) */
+		for (size_t k = i; k > 0 && m->gis[k - 1].id > m->gis[k].id; k--) {
+			struct gv_mig_gi t = m->gis[k];
 			m->gis[k] = m->gis[k - 1];
 			m->gis[k - 1] = t;
 		}
-	return 0;
 }
 
 static void offered(void *ud, long id, const char *name)
@@ -117,16 +144,79 @@ int gv_mig_read(gpuvirt_ctx *ctx, gpuvirt_device *dev, struct gv_mig *m)
 	memset(m, 0, sizeof(*m));
 	m->minor = -1;
 	m->mode = GV_MIG_UNKNOWN;
+	m->listed_mode = -1;
 	if ((r = table_slices(ctx, dev)) <= 0)
 		return r;
 	m->slices = r;
 	if ((r = gpu_instances(ctx, gpuvirt_device_get_bdf(dev), m)) < 0 || (r = vf_offers(ctx, dev, m)) < 0)
 		return r;
+	from_listing(ctx, gpuvirt_device_get_bdf(dev), m);
 	if (m->ngis || m->offered)
 		m->mode = GV_MIG_ON;
 	else if (m->time_sliced)
 		m->mode = GV_MIG_OFF;
 	else if (m->vfs && !m->active)
 		m->mode = GV_MIG_ON_EMPTY; /* off would offer the time-sliced types */
+	else if (m->listed && m->listed_mode >= 0) /* every VF busy: what nvidia-smi said */
+		m->mode = m->listed_mode ? GV_MIG_ON : GV_MIG_OFF;
+	return 0;
+}
+
+#define LISTING_MAX (1 << 20)
+
+void gv_mig_listing_free(struct gv_mig_listing *l)
+{
+	if (l)
+		gv_mig_listing_clear(l);
+	free(l);
+}
+
+static int load_listing(gpuvirt_ctx *ctx, const char *path, struct gv_mig_listing *l)
+{
+	char *buf = malloc(LISTING_MAX);
+	size_t bad = 0;
+	ssize_t n;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	n = gv_read_local_file(path, buf, LISTING_MAX);
+	if (n < 0)
+		r = gv_fail(ctx, (int)n, "MIG listing %s: %s", path,
+			    n == -EFBIG ? "larger than 1 MiB" : gpuvirt_strerror((int)n));
+	else if ((r = gv_parse_mig_listing(buf, (size_t)n, l, &bad)) == -EBADMSG)
+		gv_fail(ctx, r, "MIG listing %s: line %zu is malformed", path, bad);
+	else if (r == -ENOENT)
+		r = gv_fail(ctx, -EBADMSG,
+			    "MIG listing %s: no GPU line (nvidia-smi --query-gpu=index,pci.bus_id,mig.mode.current "
+			    "--format=csv,noheader)",
+			    path);
+	else if (r < 0)
+		gv_fail(ctx, r, "MIG listing %s: %s", path, gpuvirt_strerror(r));
+	free(buf);
+	return r;
+}
+
+GPUVIRT_EXPORT int gpuvirt_ctx_set_mig_listing(gpuvirt_ctx *ctx, const char *path)
+{
+	struct gv_mig_listing *l;
+	int r;
+
+	if (!ctx || (path && path[0] != '/'))
+		return -EINVAL;
+	gv_clear_error(ctx);
+	if (!path) {
+		gv_mig_listing_free(ctx->mig_listing);
+		ctx->mig_listing = NULL;
+		return 0;
+	}
+	if (!(l = calloc(1, sizeof(*l))))
+		return -ENOMEM;
+	if ((r = load_listing(ctx, path, l)) < 0) {
+		free(l);
+		return r;
+	}
+	gv_mig_listing_free(ctx->mig_listing);
+	ctx->mig_listing = l;
 	return 0;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Pure parsers of what vGPU drivers write: a profile's name and
  * description (NVIDIA, GVT-g, the kernel's mdpy and mbochs samples),
- * NVIDIA's lists of creatable vendor types, and the minor number in NVIDIA's
- * proc file. Part of the parse layer: buffers in, no I/O. */
+ * NVIDIA's lists of creatable vendor types, the minor number in NVIDIA's
+ * proc file, and nvidia-smi's MIG listing as a caller captured it. Part of
+ * the parse layer: buffers in, no I/O. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "private.h"
@@ -237,4 +239,148 @@ int gv_parse_nvidia_minor(const char *buf, size_t len, long *minor)
 		pos = end + 1;
 	}
 	return -ENOENT;
+}
+
+/* ---- nvidia-smi's MIG listing ------------------------------------------- */
+
+#define LISTING_TOKENS 8
+
+/* The words of [b, e), split at white space, '|' and ','; up to
+ * LISTING_TOKENS, and one more when the line has more. */
+static size_t listing_tokens(const char *b, const char *e, const char **tok, size_t *tlen)
+{
+	size_t n = 0;
+
+	for (;;) {
+		while (b < e && strchr(" \t\r|,", *b))
+			b++;
+		if (b == e || n > LISTING_TOKENS)
+			return n;
+		tok[n] = b;
+		while (b < e && !strchr(" \t\r|,", *b))
+			b++;
+		tlen[n] = (size_t)(b - tok[n]);
+		n++;
+	}
+}
+
+static bool token_is(const char *t, size_t len, const char *word)
+{
+	return len == strlen(word) && memcmp(t, word, len) == 0;
+}
+
+/* "0, 00000000:18:00.0, Enabled": a GPU's index, address and MIG mode. */
+static int listing_gpu(const char **tok, const size_t *tlen, size_t n, struct gv_mig_listing *out)
+{
+	char bdf[20];
+	struct gv_mig_gpu *g;
+	long index;
+
+	if (n != 3 || tlen[1] >= sizeof(bdf) || gv_parse_int(tok[0], tlen[0], 0, 1023, &index) < 0)
+		return -EBADMSG;
+	/* nvidia-smi writes the domain with eight digits: "00000000:18:00.0". */
+	memcpy(bdf, tok[1], tlen[1]);
+	bdf[tlen[1]] = '\0';
+	if (out->ngpus == GV_MIG_MAX_GPUS ||
+	    gv_parse_bdf(tlen[1] == 16 && memcmp(bdf, "0000", 4) == 0 ? bdf + 4 : bdf, out->gpus[out->ngpus].bdf) < 0)
+		return -EBADMSG;
+	for (size_t i = 0; i < out->ngpus; i++)
+		if (out->gpus[i].index == index || strcmp(out->gpus[i].bdf, out->gpus[out->ngpus].bdf) == 0)
+			return -EBADMSG; /* one GPU twice */
+	g = &out->gpus[out->ngpus++];
+	g->index = (int)index;
+	g->mode = token_is(tok[2], tlen[2], "Enabled") ? 1 : token_is(tok[2], tlen[2], "Disabled") ? 0 : -1;
+	g->ngis = 0;
+	return 0;
+}
+
+/* "|   0  MIG 3g.40gb   9   2   0:4   |": a row of nvidia-smi mig -lgi. */
+static int listing_gi(const char **tok, const size_t *tlen, size_t n, struct gv_mig_listing *out)
+{
+	struct gv_mig_gi gi = {0};
+	const char *colon;
+	long index, v[4];
+	struct gv_mig_gpu *g = NULL;
+
+	if (n != 6 || gv_parse_int(tok[0], tlen[0], 0, 1023, &index) < 0 || tlen[2] >= sizeof(gi.name) ||
+	    gv_parse_int(tok[3], tlen[3], 0, 1023, &v[0]) < 0 || gv_parse_int(tok[4], tlen[4], 0, 1023, &v[1]) < 0 ||
+	    !(colon = memchr(tok[5], ':', tlen[5])) ||
+	    gv_parse_int(tok[5], (size_t)(colon - tok[5]), 0, 63, &v[2]) < 0 ||
+	    gv_parse_int(colon + 1, tlen[5] - (size_t)(colon - tok[5]) - 1, 1, 64, &v[3]) < 0)
+		return -EBADMSG;
+	memcpy(gi.name, tok[2], tlen[2]);
+	/* "3g.40gb", "1g.10gb+me": the compute slices before "g.". */
+	if (gi.name[0] < '1' || gi.name[0] > '8' || gi.name[1] != 'g' || gi.name[2] != '.')
+		return -EBADMSG;
+	gi.slices = gi.name[0] - '0';
+	gi.profile = (int)v[0];
+	gi.id = (int)v[1];
+	gi.start = (int)v[2];
+	gi.size = (int)v[3];
+	for (size_t i = 0; i < out->ngpus; i++)
+		if (out->gpus[i].index == index)
+			g = &out->gpus[i];
+	if (!g || g->ngis == GV_MIG_MAX_GIS)
+		return -EBADMSG; /* a GPU the listing does not place, or too many */
+	for (size_t i = 0; i < g->ngis; i++)
+		if (g->gis[i].id == gi.id)
+			return -EBADMSG;
+	g->gis[g->ngis++] = gi;
+	return 0;
+}
+
+/* Pass 0 takes the GPU lines, pass 1 the GPU instance rows (which name
+ * GPUs by index, wherever their lines are). */
+static int listing_pass(const char *buf, size_t len, int pass, struct gv_mig_listing *out, size_t *bad_line)
+{
+	size_t pos = 0, line = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos), *tok[LISTING_TOKENS + 1];
+		size_t end = nl ? (size_t)(nl - buf) : len, tlen[LISTING_TOKENS + 1], n;
+		size_t i = gv_skip_space(buf, end, pos);
+		int r = 0;
+
+		line++;
+		n = listing_tokens(buf + pos, buf + end, tok, tlen);
+		if (pass == 0 && i < end && buf[i] >= '0' && buf[i] <= '9' && memchr(buf + i, ',', end - i))
+			r = listing_gpu(tok, tlen, n, out);
+		else if (pass == 1 && i < end && buf[i] == '|' && n >= 2 && token_is(tok[1], tlen[1], "MIG"))
+			r = listing_gi(tok, tlen, n, out);
+		if (r < 0) {
+			if (bad_line)
+				*bad_line = line;
+			return r;
+		}
+		pos = end + 1;
+	}
+	return 0;
+}
+
+int gv_parse_mig_listing(const char *buf, size_t len, struct gv_mig_listing *out, size_t *bad_line)
+{
+	int r;
+
+	if (!buf || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (bad_line)
+		*bad_line = 0;
+	if (memchr(buf, '\0', len))
+		return -EBADMSG; /* not text */
+	if (!(out->gpus = calloc(GV_MIG_MAX_GPUS, sizeof(*out->gpus))))
+		return -ENOMEM;
+	if ((r = listing_pass(buf, len, 0, out, bad_line)) == 0 && (r = listing_pass(buf, len, 1, out, bad_line)) == 0 &&
+	    out->ngpus == 0)
+		r = -ENOENT; /* no GPU line: nothing to place the rows on */
+	if (r < 0)
+		gv_mig_listing_clear(out);
+	return r;
+}
+
+void gv_mig_listing_clear(struct gv_mig_listing *l)
+{
+	free(l->gpus);
+	l->gpus = NULL;
+	l->ngpus = 0;
 }

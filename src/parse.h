@@ -127,6 +127,40 @@ int gv_parse_vendor_types(const char *buf, size_t len, void (*fn)(void *ud, long
 int gv_parse_kernel_version(const char *buf, size_t len);
 /* "Device Minor: N" of NVIDIA's proc/driver/nvidia/gpus/<bdf>/information. */
 int gv_parse_nvidia_minor(const char *buf, size_t len, long *minor);
+/* NVIDIA's own listing of MIG as a caller captured it (the library never
+ * runs nvidia-smi), in any order:
+ *   nvidia-smi --query-gpu=index,pci.bus_id,mig.mode.current --format=csv,noheader
+ *     "0, 00000000:18:00.0, Enabled": each GPU's index, address, MIG mode;
+ *   nvidia-smi mig -lgi
+ *     "|   0  MIG 3g.40gb   9   2   0:4   |": each GPU instance (GPU index,
+ *     profile name and ID, instance ID, placement in memory slices).
+ * Other lines (the table's frame and headings, "No GPU instances found")
+ * are skipped. -EBADMSG names the first malformed line in *bad_line (a GPU
+ * line or row that does not parse, a GPU twice, a row whose GPU has no
+ * line); -ENOENT when there is no GPU line. out->gpus is malloc'ed:
+ * gv_mig_listing_clear() frees it. */
+#define GV_MIG_MAX_GIS 32
+#define GV_MIG_MAX_GPUS 64
+struct gv_mig_gi {
+	int id;		 /* the instance's ID: gi<ID> of the driver's capability files */
+	int profile;	 /* nvidia-smi's GPU instance profile ID */
+	int slices;	 /* compute slices: the "3" of "3g.40gb" */
+	int start, size; /* placement, in memory slices */
+	char name[24];	 /* "3g.40gb", "1g.10gb+me" */
+};
+struct gv_mig_gpu {
+	char bdf[GV_BDF_LEN];
+	int index; /* nvidia-smi's */
+	int mode;  /* 1 Enabled, 0 Disabled, -1 anything else ("[N/A]") */
+	size_t ngis;
+	struct gv_mig_gi gis[GV_MIG_MAX_GIS];
+};
+struct gv_mig_listing {
+	struct gv_mig_gpu *gpus;
+	size_t ngpus;
+};
+int gv_parse_mig_listing(const char *buf, size_t len, struct gv_mig_listing *out, size_t *bad_line);
+void gv_mig_listing_clear(struct gv_mig_listing *l);
 /* Module names: "vfio-pci" and "vfio_pci" are one; out gets the "_" form. */
 void gv_module_name_normalise(const char *in, char *out, size_t size);
 /* Is module `name` (normalised) a line of modules.dep or modules.builtin? */

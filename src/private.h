@@ -51,6 +51,7 @@ struct gpuvirt_ctx {
 	} devdirs[8];
 	size_t ndevdirs;
 	int sys_fills; /* sysfs-dir.c: 0 not yet asked, 1 getdents64 fills its buffer under sys/, -1 not */
+	struct gv_mig_listing *mig_listing; /* mig.c: nvidia-smi's, as the caller captured it; NULL: none */
 };
 
 void gv_log(gpuvirt_ctx *ctx, int priority, const char *fmt, ...) GV_PRINTF(3, 4);
@@ -666,7 +667,6 @@ int gv_reset_quirk_find(gpuvirt_ctx *ctx, const gpuvirt_device *dev, struct gv_i
 const char *gv_reset_quirk_kind_name(int kind);
 
 /* ---- MIG on NVIDIA's GPUs, as the driver shows it (mig.c) ---- */
-#define GV_MIG_MAX_GIS 32
 enum gv_mig_mode {
 	GV_MIG_UNKNOWN = 0,
 	GV_MIG_OFF = 1,	     /* the VFs offer time-sliced types */
@@ -678,12 +678,18 @@ struct gv_mig {
 	int mode;   /* enum gv_mig_mode */
 	long minor; /* the driver's, -1 unknown */
 	bool caps;  /* proc/driver/nvidia/capabilities/gpu<minor>/mig is there */
-	int gis[GV_MIG_MAX_GIS]; /* GPU instance IDs, ascending */
+	/* GPU instances, by ID ascending: the driver's IDs, with what the
+	 * caller's nvidia-smi listing says of each (slices 0: it says nothing);
+	 * the listing's alone where the driver has no capability files. */
+	struct gv_mig_gi gis[GV_MIG_MAX_GIS];
 	size_t ngis;
+	bool listed;	 /* the caller's listing has this GPU */
+	int listed_mode; /* and says MIG mode is: 1 on, 0 off, -1 (or not listed) nothing */
 	uint32_t offered; /* bit s: a MIG-backed type of s slices is creatable on a VF */
 	bool time_sliced; /* a time-sliced type is creatable on a VF */
 	size_t vfs, active; /* VFs with the vendor's files; those running a vGPU */
 };
 int gv_mig_read(gpuvirt_ctx *ctx, gpuvirt_device *dev, struct gv_mig *m);
+void gv_mig_listing_free(struct gv_mig_listing *l);
 
 #endif

@@ -114,6 +114,103 @@ START_TEST(mig_states)
 }
 END_TEST
 
+/* nvidia-smi's listing, as a caller captured it: its GPU lines and -lgi table. */
+static const char mig_listing[] = "0, 00000000:18:00.0, Enabled\n"
+				  "1, 00000000:2A:00.0, Enabled\n"
+				  "2, 00000000:3C:00.0, Disabled\n"
+				  "+-------------------------------------------------------+\n"
+				  "| GPU instances:                                        |\n"
+				  "| GPU   Name             Profile  Instance   Placement  |\n"
+				  "|                          ID       ID       Start:Size |\n"
+				  "|=======================================================|\n"
+				  "|   0  MIG 3g.40gb          9        1          4:4     |\n"
+				  "+-------------------------------------------------------+\n"
+				  "|   0  MIG 2g.20gb         14        2          0:2     |\n"
+				  "+-------------------------------------------------------+\n"
+				  "|   0  MIG 1g.10gb+me      20        5          3:1     |\n"
+				  "+-------------------------------------------------------+\n"
+				  "|   0  MIG 1g.10gb         19        9          2:1     |\n"
+				  "+-------------------------------------------------------+\n";
+
+static gpuvirt_report *check_listed(gpuvirt_ctx *ctx)
+{
+	gpuvirt_report *r;
+
+	ck_assert_msg(gpuvirt_check_host(ctx, 0, &r) >= 0, "%s", gpuvirt_ctx_get_error(ctx));
+	return r;
+}
+
+/* The listing sizes and places the driver's GPU instances (gi5, which the
+ * driver no longer has, is not shown); where the driver has no capability
+ * files its instances are the listing's; with every VF busy, its MIG mode
+ * is the listing's. A bad listing is refused naming its line, and the
+ * previous one stays; NULL drops it. */
+START_TEST(mig_listing_sizes)
+{
+	const char *root = th_host("h100-mig");
+	gpuvirt_ctx *ctx = th_ctx_at(root);
+	char path[512], bad[512], expect[600];
+	gpuvirt_report *r;
+
+	snprintf(path, sizeof(path), "%s/captured/mig.txt", root);
+	snprintf(bad, sizeof(bad), "%s/captured/bad.txt", root);
+	th_write(root, "captured/mig.txt", mig_listing);
+	th_write(root, "captured/bad.txt", "0, 00000000:18:00.0, Enabled\n|   1  MIG 3g.40gb  9  1  4:4  |\n");
+	ck_assert_int_eq(gpuvirt_ctx_set_mig_listing(ctx, path), 0);
+	r = check_listed(ctx);
+	ck_assert_str_eq(msg(r, "0000:18:00.0", "gpu.mig"),
+			 "MIG mode is on (7 slices); GPU instances gi1 (3g.40gb at 4:4), gi2 (2g.20gb at 0:2), gi9 "
+			 "(1g.10gb at 2:1); MIG-backed types of 1g, 3g can be created");
+	gpuvirt_report_unref(r);
+	ck_assert_int_eq(gpuvirt_ctx_set_mig_listing(ctx, bad), -EBADMSG);
+	snprintf(expect, sizeof(expect), "MIG listing %s: line 2 is malformed", bad);
+	ck_assert_str_eq(gpuvirt_ctx_get_error(ctx), expect);
+	th_remove(root, "proc/driver/nvidia/capabilities/gpu0/mig");
+	r = check_listed(ctx);
+	ck_assert_str_eq(msg(r, "0000:18:00.0", "gpu.mig"),
+			 "MIG mode is on (7 slices); GPU instances gi1 (3g.40gb at 4:4), gi2 (2g.20gb at 0:2), gi5 "
+			 "(1g.10gb+me at 3:1), gi9 (1g.10gb at 2:1); MIG-backed types of 1g, 3g can be created");
+	gpuvirt_report_unref(r);
+	/* Every VF of the MIG-off H100 busy: only the listing can tell. */
+	for (int fn = 4; fn <= 5; fn++) {
+		char rel[160];
+		snprintf(rel, sizeof(rel),
+			 "sys/devices/pci0000:00/0000:00:03.0/0000:3c:00.%d/nvidia/creatable_vgpu_types", fn);
+		th_write(root, rel, "ID : vGPU Name\n");
+		snprintf(rel, sizeof(rel), "sys/devices/pci0000:00/0000:00:03.0/0000:3c:00.%d/nvidia/current_vgpu_type",
+			 fn);
+		th_write(root, rel, "1312\n");
+	}
+	r = check_listed(ctx);
+	ck_assert_int_eq(sev(r, "0000:3c:00.0", "gpu.mig"), INFO);
+	ck_assert_str_eq(msg(r, "0000:3c:00.0", "gpu.mig"),
+			 "MIG mode is off (as nvidia-smi's listing says); every VF runs a vGPU");
+	ck_assert_int_eq(gpuvirt_report_can_share(r, "0000:3c:00.0"), 0);
+	gpuvirt_report_unref(r);
+	ck_assert_int_eq(gpuvirt_ctx_set_mig_listing(ctx, NULL), 0);
+	r = check_listed(ctx);
+	ck_assert_str_eq(msg(r, "0000:3c:00.0", "gpu.mig"),
+			 "MIG mode cannot be told: every VF runs a vGPU and the driver lists no GPU instance");
+	ck_assert_str_eq(msg(r, "0000:18:00.0", "gpu.mig"),
+			 "MIG mode is on (7 slices); GPU instances not listed by the driver; MIG-backed types of 1g, "
+			 "3g can be created");
+	gpuvirt_report_unref(r);
+	/* What is no listing: a relative path, a folder, a FIFO (refused
+	 * unopened: no writer could hold the caller), no GPU line. */
+	ck_assert_int_eq(gpuvirt_ctx_set_mig_listing(ctx, "captured/mig.txt"), -EINVAL);
+	snprintf(path, sizeof(path), "%s/captured", root);
+	ck_assert_int_eq(gpuvirt_ctx_set_mig_listing(ctx, path), -EISDIR);
+	snprintf(path, sizeof(path), "%s/captured/fifo", root);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(gpuvirt_ctx_set_mig_listing(ctx, path), -EMEDIUMTYPE);
+	th_write(root, "captured/mig.txt", "No GPU instances found: Not Found\n");
+	snprintf(path, sizeof(path), "%s/captured/mig.txt", root);
+	ck_assert_int_eq(gpuvirt_ctx_set_mig_listing(ctx, path), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "mig.txt: no GPU line (nvidia-smi --query-gpu="));
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 /* The reset quirk table and vendor-reset: installed but not loaded, loaded
  * (binding sets device_specific), in effect; not installed; a no-reset
  * quirk. A GPU the table does not name keeps the kernel's methods. */
@@ -507,6 +604,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, NULL, th_teardown);
 	tcase_add_test(tc, bar_window);
 	tcase_add_test(tc, mig_states);
+	tcase_add_test(tc, mig_listing_sizes);
 	tcase_add_test(tc, reset_quirk);
 	tcase_add_test(tc, power_state);
 	tcase_add_test(tc, vfio_variant);

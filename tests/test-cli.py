@@ -224,6 +224,17 @@ try:
     check(capable and capable[0] != "pass", "--vgpu-table is the table the check reads (%r)" % capable)
     check(run("list", "--vgpu-table", "relative", "--root", t4)[0] == 64, "--vgpu-table relative: 64")
     check(run("list", "--xl", "relative", "--root", t4)[0] == 64, "--xl relative: 64")
+    listing = "%s/mig.txt" % tmp
+    with open(listing, "w") as f:
+        f.write("0, 00000000:18:00.0, Enabled\n|   0  MIG 3g.40gb          9        1          4:4     |\n")
+    rc, out, _ = run("check", "--json", "--mig-listing", listing, "--root", host("h100-mig"))
+    mig = [f["message"] for f in json.loads(out)["findings"] if f["code"] == "gpu.mig" and f["subject"] == "0000:18:00.0"]
+    check(mig and "gi1 (3g.40gb at 4:4), gi2, gi9" in mig[0], "--mig-listing sizes the GPU instances (%r)" % mig)
+    check(run("list", "--mig-listing", "relative", "--root", t4)[0] == 64, "--mig-listing relative: 64")
+    with open(listing, "w") as f:
+        f.write("|   0  MIG 3g.40gb          9        1          4:4     |\n0, 18:00.0\n")
+    rc, _, err = run("list", "--mig-listing", listing, "--root", t4)
+    check(rc == 70 and "mig.txt: line 2 is malformed" in err, "--mig-listing malformed: 70 naming the line (%r)" % err)
     rc, out, _ = run("help")
     check(rc == 0 and all(c in out for c in ("list", "bind", "instances")) and "64" in out and "70" in out,
           "help lists the commands and the exit table")

@@ -394,6 +394,68 @@ START_TEST(reset_quirks)
 }
 END_TEST
 
+/* nvidia-smi's MIG listing: GPU lines (eight-digit domain, upper case)
+ * and -lgi rows in any order; the frame and other lines skipped; each
+ * malformed line named. */
+START_TEST(mig_listing)
+{
+	static const char good[] = "|   1  MIG 1g.10gb+me      20        5          3:1     |\n"
+				   "+---------------------------------------------------+\n"
+				   "| GPU   Name             Profile  Instance   Placement  |\n"
+				   "0, 00000000:18:00.0, Enabled\n"
+				   "1, 00000000:2A:00.0, [N/A]\r\n"
+				   "2, 0000:3c:00.0, Disabled\n"
+				   "No GPU instances found: Not Found\n"
+				   "|   0  MIG 3g.40gb          9        1          4:4     |\n";
+	struct gv_mig_listing l;
+	size_t bad = 0;
+
+	ck_assert_int_eq(gv_parse_mig_listing(S(good), &l, &bad), 0);
+	ck_assert_uint_eq(l.ngpus, 3);
+	ck_assert_str_eq(l.gpus[0].bdf, "0000:18:00.0");
+	ck_assert_int_eq(l.gpus[0].mode, 1);
+	ck_assert_uint_eq(l.gpus[0].ngis, 1);
+	ck_assert_int_eq(l.gpus[0].gis[0].id, 1);
+	ck_assert_int_eq(l.gpus[0].gis[0].profile, 9);
+	ck_assert_int_eq(l.gpus[0].gis[0].slices, 3);
+	ck_assert_int_eq(l.gpus[0].gis[0].start, 4);
+	ck_assert_int_eq(l.gpus[0].gis[0].size, 4);
+	ck_assert_str_eq(l.gpus[0].gis[0].name, "3g.40gb");
+	ck_assert_str_eq(l.gpus[1].bdf, "0000:2a:00.0");
+	ck_assert_int_eq(l.gpus[1].mode, -1);
+	ck_assert_str_eq(l.gpus[1].gis[0].name, "1g.10gb+me");
+	ck_assert_int_eq(l.gpus[1].gis[0].slices, 1);
+	ck_assert_int_eq(l.gpus[2].mode, 0);
+	ck_assert_uint_eq(l.gpus[2].ngis, 0);
+	gv_mig_listing_clear(&l);
+	static const struct {
+		const char *text;
+		size_t line;
+	} broken[] = {
+	    {"0, 00000000:18:00.0\n", 1},					 /* two fields */
+	    {"0, 00000000:18:00.0, Enabled, x\n", 1},			 /* four */
+	    {"0, 18:00, Enabled\n", 1},					 /* no address */
+	    {"0, 00000000:18:00.0, Enabled\n0, 00000000:19:00.0, Enabled\n", 2}, /* index twice */
+	    {"0, 00000000:18:00.0, Enabled\n1, 00000000:18:00.0, Enabled\n", 2}, /* GPU twice */
+	    {"0, 00000000:18:00.0, Enabled\n|   1  MIG 3g.40gb  9  1  4:4  |\n", 2}, /* GPU 1 unlisted */
+	    {"0, 00000000:18:00.0, Enabled\n|   0  MIG 9g.40gb  9  1  4:4  |\n", 2},  /* nine slices */
+	    {"0, 00000000:18:00.0, Enabled\n|   0  MIG 3g.40gb  9  1  4-4  |\n", 2},  /* placement */
+	    {"0, 00000000:18:00.0, Enabled\n|   0  MIG 3g.40gb  9  1  4:0  |\n", 2},  /* empty */
+	    {"0, 00000000:18:00.0, Enabled\n|   0  MIG 3g.40gb  9  |\n", 2},	 /* short row */
+	    {"0, 00000000:18:00.0, Enabled\n|   0  MIG 3g.40gb 9 1 4:4 |\n|   0  MIG 3g.40gb 9 1 0:4 |\n", 3},
+	};
+	for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		bad = 0;
+		ck_assert_msg(gv_parse_mig_listing(broken[i].text, strlen(broken[i].text), &l, &bad) == -EBADMSG, "%s",
+			      broken[i].text);
+		ck_assert_msg(bad == broken[i].line, "%s: line %zu", broken[i].text, bad);
+		ck_assert_ptr_null(l.gpus);
+	}
+	ck_assert_int_eq(gv_parse_mig_listing(S("No GPU instances found: Not Found\n"), &l, &bad), -ENOENT);
+	ck_assert_int_eq(gv_parse_mig_listing("0, 0000:18:00.0, Enabled\n\0", 26, &l, &bad), -EBADMSG);
+}
+END_TEST
+
 /* The MIG table: a GPU's compute slices, "1" to "8"; the built-in file
  * parses to its end and names the A100, the A30 and the H100. */
 START_TEST(mig_table)
@@ -669,6 +731,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, iomem_framebuffer);
 	tcase_add_test(tc, reset_quirks);
 	tcase_add_test(tc, mig_table);
+	tcase_add_test(tc, mig_listing);
 	tcase_add_test(tc, vfio_variants);
 	tcase_add_test(tc, chrdevs);
 	tcase_add_test(tc, conf_value);

@@ -298,6 +298,34 @@ const char *gpuvirt_severity_to_string(int severity);
  */
 int gpuvirt_ctx_set_vgpu_table(gpuvirt_ctx *ctx, const char *path);
 
+/**
+ * @brief Hand the checks NVIDIA's own listing of MIG, captured by the caller.
+ *
+ * The library never runs `nvidia-smi`. What the driver's files show (the GPU
+ * instances' IDs under `/proc/driver/nvidia/capabilities`, the types the
+ * VFs offer) is read at each check; a listing adds what only NVML knows: each
+ * GPU instance's profile and placement, and the instances and MIG mode where
+ * the driver's files cannot tell. The driver's files win where both speak.
+ * The file holds the output of these two commands, in either order:
+ * @code
+ * nvidia-smi --query-gpu=index,pci.bus_id,mig.mode.current --format=csv,noheader
+ * nvidia-smi mig -lgi
+ * @endcode
+ * The first maps nvidia-smi's GPU index to a PCI address, which the second's
+ * rows need. A listing is a snapshot: capture it again after changing MIG.
+ *
+ * @param ctx   the context.
+ * @param path  the file (absolute), read now; NULL drops the listing.
+ * @return 0; `-EINVAL` for a NULL context or a relative path; `-EBADMSG`
+ *         for a malformed line, a GPU twice, a row whose GPU has no line, or
+ *         no GPU line (gpuvirt_ctx_get_error() says which line); a negative
+ *         errno when the file cannot be read (`-EISDIR`: a folder;
+ *         `-EMEDIUMTYPE`: a FIFO, socket or device; `-EFBIG`: over 1 MiB). On error the context keeps its
+ *         previous listing.
+ * @since 1.2
+ */
+int gpuvirt_ctx_set_mig_listing(gpuvirt_ctx *ctx, const char *path);
+
 #ifdef __cplusplus
 }
 #endif

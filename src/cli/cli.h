@@ -29,7 +29,7 @@ enum {
 
 struct options {
 	const char *cmd; /* the command's name, for messages */
-	const char *root, *modprobe, *timeout, *vgpu_table, *xl;
+	const char *root, *modprobe, *timeout, *vgpu_table, *xl, *mig_listing;
 	const char *target, *gpu, *policy, *numa, *uuid, *count, *output, *owner;
 	bool all, pf, json, verbose;
 	bool dry_run, allow_group, force, persist, wait, yaml;

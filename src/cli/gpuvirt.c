@@ -36,12 +36,13 @@ static const struct option longopts[] = {
     {"count", required_argument, NULL, 'C'},
     {"vgpu-table", required_argument, NULL, 'Y'},
     {"xl", required_argument, NULL, 'X'},
+    {"mig-listing", required_argument, NULL, 'L'},
     {"yaml", no_argument, NULL, 'y'},
     {"output", required_argument, NULL, 'o'},
     {"owner", required_argument, NULL, 'O'},
     {NULL, 0, NULL, 0},
 };
-#define GLOBAL_OPTS "rvhYX"
+#define GLOBAL_OPTS "rvhYXL"
 
 static const struct command {
 	const char *name;
@@ -201,7 +202,8 @@ static void usage(FILE *out)
 	      "  --root DIR  read the host under DIR instead of / (also GPUVIRT_ROOT)\n"
 	      "  --verbose   log the library's debug messages to stderr\n"
 	      "  --vgpu-table PATH  another table of vGPU-capable boards (also GPUVIRT_VGPU_TABLE)\n"
-	      "  --xl PATH   the xl program Xen's checks ask (also GPUVIRT_XL)\n\n",
+	      "  --xl PATH   the xl program Xen's checks ask (also GPUVIRT_XL)\n"
+	      "  --mig-listing PATH  nvidia-smi's MIG listing, captured (gpuvirt(1) says how)\n\n",
 	      out);
 	fputs(exit_table, out);
 }
@@ -252,6 +254,10 @@ static int configure(gpuvirt_ctx *ctx, const struct options *o)
 	if (o->vgpu_table && (r = gpuvirt_ctx_set_vgpu_table(ctx, o->vgpu_table)) < 0)
 		return r == -EINVAL ? cli_usage(o, "--vgpu-table takes an absolute path, not '%s'", vis(o->vgpu_table))
 				    : cli_fail(ctx, r, "--vgpu-table");
+	if (o->mig_listing && (r = gpuvirt_ctx_set_mig_listing(ctx, o->mig_listing)) < 0)
+		return r == -EINVAL
+			   ? cli_usage(o, "--mig-listing takes an absolute path, not '%s'", vis(o->mig_listing))
+			   : cli_fail(ctx, r, "--mig-listing");
 	if (o->xl && (r = gpuvirt_ctx_set_xl(ctx, o->xl)) < 0)
 		return r == -EINVAL ? cli_usage(o, "--xl takes an absolute path, not '%s'", vis(o->xl))
 				    : cli_fail(ctx, r, "--xl");
@@ -287,6 +293,7 @@ static void take_option(struct options *o, int c, const char *arg)
 	case 'M': o->modprobe = arg; break;
 	case 'Y': o->vgpu_table = arg; break;
 	case 'X': o->xl = arg; break;
+	case 'L': o->mig_listing = arg; break;
 	case 'T': o->timeout = arg; break;
 	case 'C': o->count = arg; break;
 	case 'y': o->yaml = true; break;

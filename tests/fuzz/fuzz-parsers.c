@@ -127,12 +127,30 @@ static void count(void *ud, long id, const char *name)
 	(*(int *)ud)++;
 }
 
+/* NVIDIA's text: creatable_vgpu_types, and nvidia-smi's MIG listing (a
+ * GPU instance only on a listed GPU, of 1 to 8 slices, placed). */
 static void vendor_types(const uint8_t *data, size_t size)
 {
+	struct gv_mig_listing l;
 	int n = 0;
 
 	if (gv_parse_vendor_types((const char *)data, size, count, &n) != n)
 		abort();
+	if (gv_parse_mig_listing((const char *)data, size, &l, NULL) != 0) {
+		if (l.gpus || l.ngpus)
+			abort();
+		return;
+	}
+	if (l.ngpus < 1 || l.ngpus > GV_MIG_MAX_GPUS)
+		abort();
+	for (size_t i = 0; i < l.ngpus; i++) {
+		if (strlen(l.gpus[i].bdf) != 12 || l.gpus[i].ngis > GV_MIG_MAX_GIS)
+			abort();
+		for (size_t k = 0; k < l.gpus[i].ngis; k++)
+			if (l.gpus[i].gis[k].slices < 1 || l.gpus[i].gis[k].slices > 8 || l.gpus[i].gis[k].size < 1)
+				abort();
+	}
+	gv_mig_listing_clear(&l);
 }
 
 static void modules(const uint8_t *data, size_t size)

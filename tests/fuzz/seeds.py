@@ -24,7 +24,12 @@ SEEDS = {
                 "GVTg_V5_4\0low_gm_size: 128MB\nhigh_gm_size: 512MB\nfence: 4\nresolution: 1920x1200\n",
                 "mbochs-large\0virtual display, 64 MB video memory\n",
                 "mdpy-xga\0virtual display, 1024x768 framebuffer\n", "NVIDIA A100DX-3-40C\0"],
-    "vendor_types": ["ID    : vGPU Name\n697   : NVIDIA A100DX-1-10C\n698   : NVIDIA A100DX-2-20C\n", "\n"],
+    "vendor_types": ["ID    : vGPU Name\n697   : NVIDIA A100DX-1-10C\n698   : NVIDIA A100DX-2-20C\n", "\n",
+                     # nvidia-smi's MIG listing (--query-gpu=index,pci.bus_id,mig.mode.current and mig -lgi)
+                     "0, 00000000:18:00.0, Enabled\n1, 00000000:2A:00.0, Disabled\n"
+                     "| GPU   Name             Profile  Instance   Placement  |\n"
+                     "|   0  MIG 3g.40gb          9        1          4:4     |\n"
+                     "|   0  MIG 1g.10gb+me      20        5          3:1     |\n"],
     "modules": ["pci:v000010DEd00001EB8sv000010DEsd000012A2bc03sc02i00\0"
                 "alias pci:v*d*sv*sd*bc*sc*i* vfio_pci\nalias pci:v000010DEd*sv*sd*bc03sc*i* nvidia\n",
                 "x\0kernel/drivers/vfio/pci/vfio-pci.ko: kernel/drivers/vfio/vfio.ko\nkernel/drivers/vfio/vfio.ko:\n"],

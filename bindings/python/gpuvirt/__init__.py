@@ -158,6 +158,16 @@ class Context:
             _need("path", path, str, "a path (str) or None")
         self._check(lib.gpuvirt_ctx_set_vgpu_table(self._live(), _bytes(path)))
 
+    def set_mig_listing(self, path: Optional[str]) -> None:
+        """Hand the checks nvidia-smi's MIG listing, captured in a file (None: drop it).
+
+        The file holds the output of ``nvidia-smi --query-gpu=index,pci.bus_id,
+        mig.mode.current --format=csv,noheader`` and ``nvidia-smi mig -lgi``;
+        the library never runs nvidia-smi."""
+        if path is not None:
+            _need("path", path, str, "a path (str) or None")
+        self._check(lib.gpuvirt_ctx_set_mig_listing(self._live(), _bytes(path)))
+
     def set_modprobe(self, path: Optional[str]) -> None:
         """The program that loads a missing driver module (None: the default)."""
         if path is not None:

@@ -34,6 +34,7 @@ const char *gpuvirt_ctx_get_error(const gpuvirt_ctx *ctx);
 const char *gpuvirt_strerror(int error);
 const char *gpuvirt_version(void);
 int gpuvirt_ctx_set_vgpu_table(gpuvirt_ctx *ctx, const char *path);
+int gpuvirt_ctx_set_mig_listing(gpuvirt_ctx *ctx, const char *path);
 int gpuvirt_ctx_set_modprobe(gpuvirt_ctx *ctx, const char *path);
 int gpuvirt_ctx_set_write_timeout(gpuvirt_ctx *ctx, uint32_t timeout_ms);
 uint32_t gpuvirt_ctx_get_write_timeout(const gpuvirt_ctx *ctx);

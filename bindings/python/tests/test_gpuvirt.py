@@ -228,6 +228,24 @@ def test_mig_backed_and_time_sliced_profiles(host):
         assert mine["NVIDIA A100DX-40C"] == 0 and len(mine) == 12
 
 
+def test_mig_listing(host, tmp_path):
+    listing = tmp_path / "mig.txt"
+    listing.write_text("0, 00000000:18:00.0, Enabled\n|   0  MIG 3g.40gb          9        1          4:4     |\n")
+    with gpuvirt.Context(host("h100-mig")) as ctx:
+        ctx.set_mig_listing(str(listing))
+        mig = [f.message for f in ctx.check().findings if f.code == "gpu.mig" and f.subject == "0000:18:00.0"]
+        assert "GPU instances gi1 (3g.40gb at 4:4), gi2, gi9;" in mig[0]
+        listing.write_text("0, 18:00.0\n")
+        with pytest.raises(gpuvirt.GpuvirtError) as e:
+            ctx.set_mig_listing(str(listing))
+        assert e.value.errno == errno.EBADMSG and "mig.txt: line 1 is malformed" in str(e.value)
+        with pytest.raises(TypeError):
+            ctx.set_mig_listing(listing)  # type: ignore[arg-type]
+        ctx.set_mig_listing(None)
+        mig = [f.message for f in ctx.check().findings if f.code == "gpu.mig" and f.subject == "0000:18:00.0"]
+        assert "GPU instances gi1, gi2, gi9;" in mig[0]
+
+
 def test_profiles(host):
     with gpuvirt.Context(host("t4")) as ctx:
         profiles = list(ctx.profiles())
