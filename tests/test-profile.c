@@ -101,26 +101,38 @@ START_TEST(mig_best_fit)
 }
 END_TEST
 
+/* The vendor interface on VFs: the A100s with MIG off list the time-sliced
+ * types; the H100s list what each MIG state offers, MIG-backed types with
+ * the GPU instance's size they need. */
 START_TEST(nvidia_vendor_on_vfs)
 {
 	gpuvirt_ctx *ctx = th_ctx("a100x8");
-	gpuvirt_profile *p = find(ctx, NULL, "0000:07:00.0", "699");
+	gpuvirt_profile *p = find(ctx, NULL, "0000:07:00.0", "707");
 
-	ck_assert_str_eq(gpuvirt_profile_get_name(p), "NVIDIA A100DX-3-40C");
+	ck_assert_str_eq(gpuvirt_profile_get_name(p), "NVIDIA A100DX-40C");
 	ck_assert_int_eq(gpuvirt_profile_get_mechanism(p), GPUVIRT_MECHANISM_NVIDIA_VENDOR);
 	ck_assert_uint_eq(gpuvirt_profile_get_available(p), 4); /* 4 VFs can create it */
 	ck_assert_uint_eq(gpuvirt_profile_get_framebuffer_bytes(p), 40ull << 30);
 	ck_assert_str_eq(gpuvirt_profile_get_vgpu_class(p), "C");
-	ck_assert_uint_eq(gpuvirt_profile_get_mig_slices(p), 3); /* MIG-backed: a 3g GPU instance */
+	ck_assert_uint_eq(gpuvirt_profile_get_mig_slices(p), 0); /* time-sliced */
 	ck_assert_ptr_null(gpuvirt_profile_get_description(p));
 	gpuvirt_profile_unref(p);
-	/* Time-sliced types in the same list. */
-	p = find(ctx, NULL, "0000:07:00.0", "707");
-	ck_assert_str_eq(gpuvirt_profile_get_name(p), "NVIDIA A100DX-40C");
+	ck_assert_uint_eq(gpuvirt_profile_get_mig_slices(NULL), 0);
+	ck_assert_uint_eq(count(ctx, NULL), 8 * 7);
+	gpuvirt_ctx_unref(ctx);
+	/* MIG on with gi1, gi2 (3g) and gi9 (1g); on without instances; off. */
+	ctx = th_ctx("h100-mig");
+	p = find(ctx, NULL, "0000:18:00.0", "1303");
+	ck_assert_str_eq(gpuvirt_profile_get_name(p), "NVIDIA H100XM-3-40C");
+	ck_assert_uint_eq(gpuvirt_profile_get_mig_slices(p), 3); /* MIG-backed: a 3g GPU instance */
+	ck_assert_uint_eq(gpuvirt_profile_get_available(p), 2);
+	ck_assert_uint_eq(gpuvirt_profile_get_framebuffer_bytes(p), 40ull << 30);
+	gpuvirt_profile_unref(p);
+	p = find(ctx, NULL, "0000:3c:00.0", "1314");
+	ck_assert_str_eq(gpuvirt_profile_get_name(p), "NVIDIA H100XM-80C");
 	ck_assert_uint_eq(gpuvirt_profile_get_mig_slices(p), 0);
 	gpuvirt_profile_unref(p);
-	ck_assert_uint_eq(gpuvirt_profile_get_mig_slices(NULL), 0);
-	ck_assert_uint_eq(count(ctx, NULL), 8 * 12);
+	ck_assert_uint_eq(count(ctx, NULL), 2 + 4);
 	gpuvirt_ctx_unref(ctx);
 }
 END_TEST

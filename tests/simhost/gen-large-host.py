@@ -50,8 +50,10 @@ def large(gpus, vfs, others, name, active=False):
                   numa=i % 2, reset="flr", parent=port, vf_of=pf)
             groups.append(group)
             group += 1
+        # MIG off: the time-sliced types; once one runs, only it (NVIDIA's rule: one type per GPU).
+        offered = [t for t in generate.A100_TYPES if not generate.mig_slices(t[1]) and (not active or t[0] == 707)]
         for k, vf in enumerate(vf_bdfs):
-            h.nvidia_vf(vf, generate.A100_TYPES, current="707" if active and k == 0 else "0")
+            h.nvidia_vf(vf, offered, current="707" if active and k == 0 else "0")
     for j in range(others):
         bus = 0x80 + j // 256
         bdf = "0000:%02x:%02x.%d" % (bus, (j // 8) % 32, j % 8)

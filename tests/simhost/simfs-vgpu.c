@@ -190,16 +190,37 @@ static bool vf_offers(const char *vf, long id)
 	return false;
 }
 
+/* MIG mode and the GPU instances' sizes: .simhost/nvidia/<pf>.gis, one
+ * "ID SLICES" line each; -1 when it is absent (MIG off). */
+static int read_gis(const char *pf, int *slices, int max)
+{
+	char text[1024];
+	int n = 0;
+
+	if (readf(text, sizeof(text), ".simhost/nvidia/%s.gis", base_of(pf)) < 0)
+		return -1;
+	for (char *save, *l = strtok_r(text, "\n", &save); l && n < max; l = strtok_r(NULL, "\n", &save)) {
+		int id, s;
+		if (sscanf(l, "%d %d", &id, &s) == 2 && s >= 1 && s <= 8)
+			slices[n++] = s;
+	}
+	return n;
+}
+
+/* NVIDIA's rule for what a free VF offers: with MIG off the time-sliced
+ * types (one per GPU at a time, while its framebuffer lasts); with MIG on
+ * the MIG-backed types whose size a free GPU instance has (a VF running one
+ * holds an instance of its size). */
 void nvidia_recompute(const char *pf)
 {
 	char all[8192], **names;
 	struct vtype types[128];
-	int nt, n, fb_total = 0, slices_used = 0, ts_count = 0;
+	int nt, n, fb_total = 0, ts_count = 0, gis[32], ngis, held[9] = {0};
 	long ts_type = 0;
-	bool mig_active = false;
 
 	if (readf(all, sizeof(all), ".simhost/nvidia/%s.types", base_of(pf)) < 0)
 		return;
+	ngis = read_gis(pf, gis, 32);
 	nt = parse_types(all, types, 128);
 	fb_total = (int)readnum(0, ".simhost/nvidia/%s.fb", base_of(pf));
 	if (fb_total == 0)
@@ -216,8 +237,7 @@ void nvidia_recompute(const char *pf)
 		for (int k = 0; cur && k < nt; k++)
 			if (types[k].id == cur) {
 				if (types[k].slices) {
-					mig_active = true;
-					slices_used += types[k].slices;
+					held[types[k].slices <= 8 ? types[k].slices : 0]++;
 				} else {
 					ts_type = cur;
 					ts_count++;
@@ -233,12 +253,15 @@ void nvidia_recompute(const char *pf)
 			for (int k = 0; k < nt; k++) {
 				const struct vtype *t = &types[k];
 				bool ok;
-				if (ts_type)
-					ok = t->id == ts_type && (ts_count + 1) * t->fb <= fb_total;
-				else if (mig_active)
-					ok = t->slices && t->slices <= 7 - slices_used;
-				else
-					ok = true;
+				if (ngis >= 0) {
+					int free = t->slices >= 1 && t->slices <= 8 ? -held[t->slices] : 0;
+					for (int g = 0; g < ngis; g++)
+						free += gis[g] == t->slices;
+					ok = t->slices && free > 0;
+				} else {
+					ok = !t->slices &&
+					     (!ts_type || (t->id == ts_type && (ts_count + 1) * t->fb <= fb_total));
+				}
 				ok = ok && vf_offers(vf, t->id);
 				if (ok) {
 					char line[128];

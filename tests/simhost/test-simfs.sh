@@ -181,7 +181,9 @@ expect_ok "echo 0000:07:00.0 > sys/bus/pci/drivers_probe"
 PF=sys/bus/pci/devices/0000:0f:00.0
 V=(sys/bus/pci/devices/0000:0f:00.{4,5,6,7})
 cnt() { grep -c '^[0-9]' "$1/nvidia/creatable_vgpu_types"; }
-check_eq "a free VF lists every type" 12 "$(cnt ${V[0]})"
+check_eq "MIG off: a free VF lists the time-sliced types" "702 703 704 705 706 707 708" \
+	"$(grep -o '^[0-9]*' ${V[0]}/nvidia/creatable_vgpu_types | tr '\n' ' ' | sed 's/ $//')"
+expect_err "$EINVAL" "echo 699 > ${V[0]}/nvidia/current_vgpu_type"   # A100DX-3-40C: MIG-backed
 expect_err "$EINVAL" "echo 9999 > ${V[0]}/nvidia/current_vgpu_type"
 expect_ok "echo 707 > ${V[0]}/nvidia/current_vgpu_type"        # A100DX-40C
 check_eq "current type" 707 "$(cat ${V[0]}/nvidia/current_vgpu_type)"
@@ -191,11 +193,27 @@ expect_err "$EINVAL" "echo 706 > ${V[1]}/nvidia/current_vgpu_type"
 expect_ok "echo 707 > ${V[1]}/nvidia/current_vgpu_type"
 check_eq "80 GB used: nothing left" 0 "$(cnt ${V[2]})"
 expect_ok "echo 0 > ${V[1]}/nvidia/current_vgpu_type; echo 0 > ${V[0]}/nvidia/current_vgpu_type"
-check_eq "all free again" 12 "$(cnt ${V[3]})"
-# MIG-backed types share seven compute slices.
-expect_ok "echo 699 > ${V[0]}/nvidia/current_vgpu_type"        # A100DX-3-40C
-check_eq "after 3 slices: types of up to 4 slices" "697 698 699 700" "$(grep -o '^[0-9]*' ${V[1]}/nvidia/creatable_vgpu_types | tr '\n' ' ' | sed 's/ $//')"
-check_eq "another GPU is untouched" 12 "$(cnt sys/bus/pci/devices/0000:07:00.4)"
+check_eq "all free again" 7 "$(cnt ${V[3]})"
+expect_ok "echo 707 > ${V[0]}/nvidia/current_vgpu_type"
+check_eq "another GPU is untouched" 7 "$(cnt sys/bus/pci/devices/0000:07:00.4)"
+cd / && simhost_cleanup
+
+# ---- MIG-backed vendor vGPU (H100 host): a GPU instance of the type's size
+simhost_mount h100-mig; M=$MNT
+cd "$M" || exit 1
+V=(sys/bus/pci/devices/0000:18:00.{4,5})
+types() { grep -o '^[0-9]*' "$1/nvidia/creatable_vgpu_types" | tr '\n' ' ' | sed 's/ $//'; }
+check_eq "MIG on, gi1 and gi2 (3 slices) and gi9 (1): the 1g and 3g types" "1301 1303" "$(types ${V[1]})"
+expect_err "$EINVAL" "echo 1302 > ${V[0]}/nvidia/current_vgpu_type"   # 2g: no such instance
+expect_err "$EINVAL" "echo 1311 > ${V[0]}/nvidia/current_vgpu_type"   # time-sliced: MIG is on
+expect_ok "echo 1303 > ${V[0]}/nvidia/current_vgpu_type"
+check_eq "one 3g instance taken: one left, and the 1g" "1301 1303" "$(types ${V[1]})"
+expect_ok "echo 1301 > ${V[1]}/nvidia/current_vgpu_type"
+expect_ok "echo 0 > ${V[0]}/nvidia/current_vgpu_type"
+check_eq "the 1g taken, a 3g free again: 3g only" "1303" "$(types ${V[0]})"
+expect_ok "echo 0 > ${V[1]}/nvidia/current_vgpu_type"
+check_eq "MIG on without GPU instances: nothing" "" "$(types sys/bus/pci/devices/0000:2a:00.4)"
+check_eq "MIG off: the time-sliced types" "1311 1312 1313 1314" "$(types sys/bus/pci/devices/0000:3c:00.4)"
 cd / && simhost_cleanup
 
 # ---- fault injection ------------------------------------------------------

@@ -222,10 +222,11 @@ def test_check(host):
 
 
 def test_mig_backed_and_time_sliced_profiles(host):
-    with gpuvirt.Context(host("a100x8")) as ctx:
-        mine = {p.name: p.mig_slices for p in ctx.profiles(ctx.device("07:00.0"))}
-        assert mine["NVIDIA A100DX-3-40C"] == 3 and mine["NVIDIA A100DX-7-80C"] == 7
-        assert mine["NVIDIA A100DX-40C"] == 0 and len(mine) == 12
+    with gpuvirt.Context(host("h100-mig")) as ctx:
+        mine = {p.name: p.mig_slices for p in ctx.profiles(ctx.device("18:00.0"))}
+        assert mine == {"NVIDIA H100XM-1-10C": 1, "NVIDIA H100XM-3-40C": 3}
+        mine = {p.name: p.mig_slices for p in ctx.profiles(ctx.device("3c:00.0"))}
+        assert mine["NVIDIA H100XM-40C"] == 0 and len(mine) == 4
 
 
 def test_mig_listing(host, tmp_path):

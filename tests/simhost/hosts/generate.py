@@ -7,9 +7,16 @@ they still match this script. IDs, attribute spellings and link layouts follow
 shared/reference/host-facts.md and the real-kernel recordings beside them.
 """
 import os
+import re
 import sys
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+
+
+def mig_slices(name):
+    """A MIG-backed type's compute slices by NVIDIA's naming ("A100DX-3-40C": 3); 0 time-sliced."""
+    m = re.search(r"-(\d)-\d+C", name)
+    return int(m.group(1)) if m else 0
 
 
 def esc(s):
@@ -158,6 +165,21 @@ class Host:
                            "attr %scurrent_vgpu_type=%s\\n" % (base, current),
                            "attr %sgpu_instance_id=0\\n" % base, "attr %splacement_id=0\\n" % base,
                            "attr %svgpu_params=" % base]
+
+    def nvidia_board(self, pf, vfs, types, gis=None):
+        """NVIDIA's vendor interface on a PF's VFs: every type the board has (.simhost/nvidia/<pf>.types,
+        what the simulated driver chooses from), MIG mode with its GPU instances (.simhost/nvidia/<pf>.gis,
+        "ID SLICES" lines; gis None: MIG off), and what each free VF offers by the driver's rule: with
+        MIG off the time-sliced types, with MIG on the MIG-backed types of a GPU instance's size."""
+        lines = "".join("%d : %s\n" % t for t in types)
+        self.companion.append("attr .simhost/nvidia/%s.types=%s" % (pf, esc("ID : vGPU Name\n" + lines)))
+        if gis is None:
+            offered = [t for t in types if not mig_slices(t[1])]
+        else:
+            self.companion.append("attr .simhost/nvidia/%s.gis=%s" % (pf, esc("".join("%d %d\n" % g for g in gis))))
+            offered = [t for t in types if mig_slices(t[1]) in [s for _, s in gis]]
+        for vf in vfs:
+            self.nvidia_vf(vf, offered)
 
     def boot_framebuffer(self, bdf, platform="efi-framebuffer", region="efifb"):
         """The firmware's framebuffer (1920x1080x32) at the start of the boot VGA's largest memory BAR:
@@ -312,7 +334,8 @@ A100_TYPES = [(697, "NVIDIA A100DX-1-10C"), (698, "NVIDIA A100DX-2-20C"), (699, 
 
 def a100():
     h = Host("a100x8", "An HGX A100 80GB server: 8 GPUs (10de:20b2) on the nvidia driver with SR-IOV, "
-             "4 VFs enabled on each, NVIDIA's vendor vGPU sysfs on the VFs (no mdev).")
+             "4 VFs enabled on each, NVIDIA's vendor vGPU sysfs on the VFs (no mdev), MIG mode off: the VFs offer "
+             "the time-sliced types.")
     chipset(h)
     group = 1
     groups = [0]
@@ -333,8 +356,7 @@ def a100():
                   group=group, numa=numa, reset="flr", parent=port, vf_of=pf)
             groups.append(group)
             group += 1
-        for vf in vfs:
-            h.nvidia_vf(vf, A100_TYPES)
+        h.nvidia_board(pf, vfs, A100_TYPES)  # MIG off
     h.companion += ["attr lib/systemd/system/nvidia-vgpud.service=[Unit]\\nDescription=NVIDIA vGPU Daemon\\n",
                     "attr lib/systemd/system/nvidia-vgpu-mgr.service=[Unit]\\nDescription=NVIDIA vGPU Manager\\n"]
     h.host("BOOT_IMAGE=/vmlinuz root=/dev/md0 ro intel_iommu=on iommu=pt", groups=groups,
@@ -401,9 +423,8 @@ def h100_mig():
              "proc files: each GPU's minor, and the MIG capability files of its GPU instances.")
     chipset(h)
     group, groups = 1, [0]
-    states = ((0x18, [1, 2, 9], [t for t in H100_MIG_TYPES if "-3-" in t[1] or "-1-" in t[1]]),
-              (0x2a, [], []), (0x3c, None, H100_TS_TYPES))
-    for minor, (bus, gis, offered) in enumerate(states):
+    states = ((0x18, [(1, 3), (2, 3), (9, 1)]), (0x2a, []), (0x3c, None))
+    for minor, (bus, gis) in enumerate(states):
         port = "0000:00:%02x.0" % (minor + 1)
         h.pci(port, 0x8086, 0x347a, BRIDGE, rev=0x04, driver="pcieport", group=group, numa=0, header=1)
         groups.append(group)
@@ -419,7 +440,7 @@ def h100_mig():
                   group=group, numa=0, reset="flr", parent=port, vf_of=pf)
             groups.append(group)
             group += 1
-            h.nvidia_vf(vf, offered)
+        h.nvidia_board(pf, vfs, H100_MIG_TYPES + H100_TS_TYPES, gis)
         # nvidia's procfs (nv-procfs.c) and MIG capability files (nv-caps.c)
         h.companion.append("attr proc/driver/nvidia/gpus/%s/information=%s" % (pf, esc(
             "Model: \t\t NVIDIA H100 80GB HBM3\nIRQ:   \t\t 0\nGPU UUID: \t\t GPU-%08x-0000-0000-0000-000000000000\n"
@@ -427,7 +448,7 @@ def h100_mig():
             % (minor, pf, minor))))
         if gis is not None:
             h.companion.append("dir proc/driver/nvidia/capabilities/gpu%d/mig" % minor)
-            for k, gi in enumerate(gis):
+            for k, (gi, _) in enumerate(gis):
                 h.companion.append("attr proc/driver/nvidia/capabilities/gpu%d/mig/gi%d/access=%s" % (
                     minor, gi, esc("DeviceFileMinor: %d\nDeviceFileMode: 292\nDeviceFileModify: 1\n" % (20 + k))))
     h.companion += ["attr lib/systemd/system/nvidia-vgpud.service=[Unit]\\nDescription=NVIDIA vGPU Daemon\\n",
