@@ -207,67 +207,87 @@ static int read_gis(const char *pf, int *slices, int max)
 	return n;
 }
 
+/* A board's state: its types, MIG mode and instances, what its VFs run. */
+struct board {
+	struct vtype types[128];
+	int nt, fb_total;
+	int gis[32], ngis; /* the GPU instances' sizes; ngis -1: MIG off */
+	int held[9];	   /* VFs running a MIG-backed type of s slices */
+	long ts_type;	   /* the time-sliced type that runs, 0 none */
+	int ts_count;	   /* on how many VFs */
+};
+
+static int read_board(const char *pf, struct board *b)
+{
+	char all[8192];
+
+	memset(b, 0, sizeof(*b));
+	if (readf(all, sizeof(all), ".simhost/nvidia/%s.types", base_of(pf)) < 0)
+		return -1;
+	b->ngis = read_gis(pf, b->gis, 32);
+	b->nt = parse_types(all, b->types, 128);
+	b->fb_total = (int)readnum(0, ".simhost/nvidia/%s.fb", base_of(pf));
+	if (b->fb_total == 0)
+		for (int i = 0; i < b->nt; i++)
+			if (!b->types[i].slices && b->types[i].fb > b->fb_total)
+				b->fb_total = b->types[i].fb;
+	return 0;
+}
+
+static void board_runs(struct board *b, long cur)
+{
+	for (int k = 0; cur && k < b->nt; k++)
+		if (b->types[k].id == cur) {
+			if (b->types[k].slices) {
+				b->held[b->types[k].slices <= 8 ? b->types[k].slices : 0]++;
+			} else {
+				b->ts_type = cur;
+				b->ts_count++;
+			}
+		}
+}
+
 /* NVIDIA's rule for what a free VF offers: with MIG off the time-sliced
  * types (one per GPU at a time, while its framebuffer lasts); with MIG on
  * the MIG-backed types whose size a free GPU instance has (a VF running one
  * holds an instance of its size). */
+static bool board_offers(const struct board *b, const struct vtype *t)
+{
+	int free;
+
+	if (b->ngis < 0)
+		return !t->slices && (!b->ts_type || (t->id == b->ts_type && (b->ts_count + 1) * t->fb <= b->fb_total));
+	if (t->slices < 1 || t->slices > 8)
+		return false;
+	free = -b->held[t->slices];
+	for (int g = 0; g < b->ngis; g++)
+		free += b->gis[g] == t->slices;
+	return free > 0;
+}
+
 void nvidia_recompute(const char *pf)
 {
-	char all[8192], **names;
-	struct vtype types[128];
-	int nt, n, fb_total = 0, ts_count = 0, gis[32], ngis, held[9] = {0};
-	long ts_type = 0;
+	struct board b;
+	char **names, vf[P];
+	int n;
 
-	if (readf(all, sizeof(all), ".simhost/nvidia/%s.types", base_of(pf)) < 0)
+	if (read_board(pf, &b) < 0)
 		return;
-	ngis = read_gis(pf, gis, 32);
-	nt = parse_types(all, types, 128);
-	fb_total = (int)readnum(0, ".simhost/nvidia/%s.fb", base_of(pf));
-	if (fb_total == 0)
-		for (int i = 0; i < nt; i++)
-			if (!types[i].slices && types[i].fb > fb_total)
-				fb_total = types[i].fb;
 	n = listdir(&names, "%s", pf);
-	/* What is in use now. */
+	for (int i = 0; i < n; i++) /* what is in use now */
+		if (strncmp(names[i], "virtfn", 6) == 0 && resolve(vf, "%s/%s", pf, names[i]) == 0)
+			board_runs(&b, readnum(0, "%s/nvidia/current_vgpu_type", vf));
 	for (int i = 0; i < n; i++) {
-		char vf[P];
-		if (strncmp(names[i], "virtfn", 6) || resolve(vf, "%s/%s", pf, names[i]) < 0)
-			continue;
-		long cur = readnum(0, "%s/nvidia/current_vgpu_type", vf);
-		for (int k = 0; cur && k < nt; k++)
-			if (types[k].id == cur) {
-				if (types[k].slices) {
-					held[types[k].slices <= 8 ? types[k].slices : 0]++;
-				} else {
-					ts_type = cur;
-					ts_count++;
-				}
-			}
-	}
-	for (int i = 0; i < n; i++) {
-		char vf[P], out[8192] = "ID : vGPU Name\n";
+		char out[8192] = "ID : vGPU Name\n";
 		if (strncmp(names[i], "virtfn", 6) || resolve(vf, "%s/%s", pf, names[i]) < 0 ||
 		    !exists("%s/nvidia", vf))
 			continue;
-		if (readnum(0, "%s/nvidia/current_vgpu_type", vf) == 0)
-			for (int k = 0; k < nt; k++) {
-				const struct vtype *t = &types[k];
-				bool ok;
-				if (ngis >= 0) {
-					int free = t->slices >= 1 && t->slices <= 8 ? -held[t->slices] : 0;
-					for (int g = 0; g < ngis; g++)
-						free += gis[g] == t->slices;
-					ok = t->slices && free > 0;
-				} else {
-					ok = !t->slices &&
-					     (!ts_type || (t->id == ts_type && (ts_count + 1) * t->fb <= fb_total));
-				}
-				ok = ok && vf_offers(vf, t->id);
-				if (ok) {
-					char line[128];
-					snprintf(line, sizeof(line), "%ld : %s\n", t->id, t->name);
-					strncat(out, line, sizeof(out) - strlen(out) - 1);
-				}
+		bool busy = readnum(0, "%s/nvidia/current_vgpu_type", vf) != 0;
+		for (int k = 0; !busy && k < b.nt; k++)
+			if (board_offers(&b, &b.types[k]) && vf_offers(vf, b.types[k].id)) {
+				char line[128];
+				snprintf(line, sizeof(line), "%ld : %s\n", b.types[k].id, b.types[k].name);
+				strncat(out, line, sizeof(out) - strlen(out) - 1);
 			}
 		writef(0444, out, "%s/nvidia/creatable_vgpu_types", vf);
 	}
