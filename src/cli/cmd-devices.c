@@ -134,12 +134,80 @@ static void json_bars(struct json *j, int err, const struct bars *b)
 	json_int(j, (long long)b->window);
 }
 
+/* show's text: what the device is, where it sits, what holds it. */
+static void print_identity(const gpuvirt_device *d)
+{
+	const char *s;
+
+	printf("%s\n", gpuvirt_device_get_bdf(d));
+	s = gpuvirt_device_get_vendor_name(d);
+	printf("  %-20s%04x %s\n", "vendor", gpuvirt_device_get_vendor_id(d), s ? s : "");
+	s = gpuvirt_device_get_device_name(d);
+	printf("  %-20s%04x %s\n", "device", gpuvirt_device_get_device_id(d), s ? s : "");
+	printf("  %-20s%04x:%04x\n", "subsystem", gpuvirt_device_get_subsystem_vendor_id(d),
+	       gpuvirt_device_get_subsystem_device_id(d));
+	printf("  %-20s%06x (revision %02x)\n", "class", gpuvirt_device_get_class(d), gpuvirt_device_get_revision(d));
+	s = gpuvirt_device_get_driver(d);
+	printf("  %-20s%s\n", "driver", s ? s : "(none)");
+	s = gpuvirt_device_get_driver_override(d);
+	printf("  %-20s%s\n", "driver_override", s ? s : "(none)");
+	s = gpuvirt_device_get_persistent_driver(d);
+	printf("  %-20s%s\n", "at boot (driverctl)", s ? s : "(no override recorded)");
+}
+
+static void print_topology(const gpuvirt_device *d)
+{
+	int v = gpuvirt_device_get_iommu_group(d);
+
+	if (v >= 0)
+		printf("  %-20s%d\n", "iommu group", v);
+	else
+		printf("  %-20s%s\n", "iommu group", "(none: IOMMU off or unsupported)");
+	print_list_line("group members", d, gpuvirt_device_get_iommu_group_member_count,
+			gpuvirt_device_get_iommu_group_member, "-");
+	v = gpuvirt_device_get_numa_node(d);
+	if (v >= 0)
+		printf("  %-20s%d\n", "numa node", v);
+	else
+		printf("  %-20s%s\n", "numa node", "unknown");
+	v = gpuvirt_device_get_boot_vga(d);
+	printf("  %-20s%s\n", "boot vga", v < 0 ? "n/a" : v ? "yes" : "no");
+	if (gpuvirt_device_get_sriov_total_vfs(d) >= 0) {
+		printf("  %-20s%d of %d enabled\n", "sr-iov vfs", gpuvirt_device_get_sriov_num_vfs(d),
+		       gpuvirt_device_get_sriov_total_vfs(d));
+		print_list_line("vfs", d, gpuvirt_device_get_vf_count, gpuvirt_device_get_vf, "-");
+	}
+	if (gpuvirt_device_get_physfn(d))
+		printf("  %-20s%s\n", "physical function", gpuvirt_device_get_physfn(d));
+}
+
+static void print_show(const gpuvirt_device *d, int berr, const struct bars *bars, gpuvirt_holder **holders,
+		       size_t nholders)
+{
+	char modes[128];
+
+	print_identity(d);
+	print_topology(d);
+	print_list_line("reset methods", d, gpuvirt_device_get_reset_method_count, gpuvirt_device_get_reset_method,
+			gpuvirt_device_has_reset_method_info(d) ? "none" : "unknown");
+	print_list_line("drm nodes", d, gpuvirt_device_get_drm_node_count, gpuvirt_device_get_drm_node, "-");
+	if (gpuvirt_device_get_vfio_cdev(d))
+		printf("  %-20s/dev/vfio/devices/%s\n", "vfio cdev", gpuvirt_device_get_vfio_cdev(d));
+	print_bars(berr, bars);
+	modes_string(gpuvirt_device_get_modes(d), modes, sizeof(modes));
+	printf("  %-20s%s\n", "modes", modes);
+	for (size_t i = 0; i < nholders; i++)
+		printf("  %-20s%s%s\n", i ? "" : "held by", vis(gpuvirt_holder_get_description(holders[i])),
+		       gpuvirt_holder_is_vm(holders[i]) == 1 ? " (a VM's)" : "");
+	if (!nholders)
+		printf("  %-20s%s\n", "held by", "nothing");
+}
+
 int cmd_show(gpuvirt_ctx *ctx, const struct options *o)
 {
 	gpuvirt_device *d;
 	gpuvirt_holder **holders;
 	size_t nholders;
-	char modes[128];
 	struct bars bars = {0};
 	int r, berr;
 
@@ -164,58 +232,7 @@ int cmd_show(gpuvirt_ctx *ctx, const struct options *o)
 		json_end_object(&j);
 		json_finish(&j);
 	} else {
-		const char *s;
-		int v;
-		printf("%s\n", gpuvirt_device_get_bdf(d));
-		s = gpuvirt_device_get_vendor_name(d);
-		printf("  %-20s%04x %s\n", "vendor", gpuvirt_device_get_vendor_id(d), s ? s : "");
-		s = gpuvirt_device_get_device_name(d);
-		printf("  %-20s%04x %s\n", "device", gpuvirt_device_get_device_id(d), s ? s : "");
-		printf("  %-20s%04x:%04x\n", "subsystem", gpuvirt_device_get_subsystem_vendor_id(d),
-		       gpuvirt_device_get_subsystem_device_id(d));
-		printf("  %-20s%06x (revision %02x)\n", "class", gpuvirt_device_get_class(d),
-		       gpuvirt_device_get_revision(d));
-		s = gpuvirt_device_get_driver(d);
-		printf("  %-20s%s\n", "driver", s ? s : "(none)");
-		s = gpuvirt_device_get_driver_override(d);
-		printf("  %-20s%s\n", "driver_override", s ? s : "(none)");
-		s = gpuvirt_device_get_persistent_driver(d);
-		printf("  %-20s%s\n", "at boot (driverctl)", s ? s : "(no override recorded)");
-		v = gpuvirt_device_get_iommu_group(d);
-		if (v >= 0)
-			printf("  %-20s%d\n", "iommu group", v);
-		else
-			printf("  %-20s%s\n", "iommu group", "(none: IOMMU off or unsupported)");
-		print_list_line("group members", d, gpuvirt_device_get_iommu_group_member_count,
-				gpuvirt_device_get_iommu_group_member, "-");
-		v = gpuvirt_device_get_numa_node(d);
-		if (v >= 0)
-			printf("  %-20s%d\n", "numa node", v);
-		else
-			printf("  %-20s%s\n", "numa node", "unknown");
-		v = gpuvirt_device_get_boot_vga(d);
-		printf("  %-20s%s\n", "boot vga", v < 0 ? "n/a" : v ? "yes" : "no");
-		if (gpuvirt_device_get_sriov_total_vfs(d) >= 0) {
-			printf("  %-20s%d of %d enabled\n", "sr-iov vfs", gpuvirt_device_get_sriov_num_vfs(d),
-			       gpuvirt_device_get_sriov_total_vfs(d));
-			print_list_line("vfs", d, gpuvirt_device_get_vf_count, gpuvirt_device_get_vf, "-");
-		}
-		if (gpuvirt_device_get_physfn(d))
-			printf("  %-20s%s\n", "physical function", gpuvirt_device_get_physfn(d));
-		print_list_line("reset methods", d, gpuvirt_device_get_reset_method_count,
-				gpuvirt_device_get_reset_method,
-				gpuvirt_device_has_reset_method_info(d) ? "none" : "unknown");
-		print_list_line("drm nodes", d, gpuvirt_device_get_drm_node_count, gpuvirt_device_get_drm_node, "-");
-		if (gpuvirt_device_get_vfio_cdev(d))
-			printf("  %-20s/dev/vfio/devices/%s\n", "vfio cdev", gpuvirt_device_get_vfio_cdev(d));
-		print_bars(berr, &bars);
-		modes_string(gpuvirt_device_get_modes(d), modes, sizeof(modes));
-		printf("  %-20s%s\n", "modes", modes);
-		for (size_t i = 0; i < nholders; i++)
-			printf("  %-20s%s%s\n", i ? "" : "held by", vis(gpuvirt_holder_get_description(holders[i])),
-			       gpuvirt_holder_is_vm(holders[i]) == 1 ? " (a VM's)" : "");
-		if (!nholders)
-			printf("  %-20s%s\n", "held by", "nothing");
+		print_show(d, berr, &bars, holders, nholders);
 	}
 	free_holders(holders, nholders);
 	gpuvirt_device_unref(d);

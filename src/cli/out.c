@@ -87,106 +87,100 @@ void json_hex4(struct json *j, const char *key, unsigned v)
 	json_string(j, buf);
 }
 
-void json_device(struct json *j, const gpuvirt_device *d)
+/* "key": one of the device's lists, or null when `has` is false. */
+static void json_device_list(struct json *j, const char *key, const gpuvirt_device *d, bool has,
+			     size_t (*count)(const gpuvirt_device *), const char *(*item)(const gpuvirt_device *, size_t))
+{
+	size_t n = count(d);
+
+	json_key(j, key);
+	if (!has) {
+		json_null(j);
+		return;
+	}
+	json_begin_array(j);
+	for (size_t i = 0; i < n; i++)
+		json_string(j, item(d, i));
+	json_end_array(j);
+}
+
+static void json_key_string(struct json *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	json_string(j, s);
+}
+
+/* "key": v, or null for the library's -1 (unknown, none). */
+static void json_key_int(struct json *j, const char *key, int v)
+{
+	json_key(j, key);
+	if (v >= 0)
+		json_int(j, v);
+	else
+		json_null(j);
+}
+
+static void json_device_identity(struct json *j, const gpuvirt_device *d)
 {
 	char buf[16];
-	size_t n;
-	int v;
 
-	json_begin_object(j);
-	json_key(j, "bdf");
-	json_string(j, gpuvirt_device_get_bdf(d));
+	json_key_string(j, "bdf", gpuvirt_device_get_bdf(d));
 	json_hex4(j, "vendor_id", gpuvirt_device_get_vendor_id(d));
 	json_hex4(j, "device_id", gpuvirt_device_get_device_id(d));
 	json_hex4(j, "subsystem_vendor_id", gpuvirt_device_get_subsystem_vendor_id(d));
 	json_hex4(j, "subsystem_device_id", gpuvirt_device_get_subsystem_device_id(d));
 	format_class(gpuvirt_device_get_class(d), buf);
-	json_key(j, "class");
-	json_string(j, buf);
+	json_key_string(j, "class", buf);
 	snprintf(buf, sizeof(buf), "%02x", gpuvirt_device_get_revision(d));
-	json_key(j, "revision");
-	json_string(j, buf);
-	json_key(j, "vendor_name");
-	json_string(j, gpuvirt_device_get_vendor_name(d));
-	json_key(j, "device_name");
-	json_string(j, gpuvirt_device_get_device_name(d));
-	json_key(j, "driver");
-	json_string(j, gpuvirt_device_get_driver(d));
-	json_key(j, "driver_override");
-	json_string(j, gpuvirt_device_get_driver_override(d));
-	v = gpuvirt_device_get_iommu_group(d);
-	json_key(j, "iommu_group");
-	if (v >= 0)
-		json_int(j, v);
-	else
-		json_null(j);
-	json_key(j, "iommu_group_members");
-	if (v >= 0) {
-		json_begin_array(j);
-		n = gpuvirt_device_get_iommu_group_member_count(d);
-		for (size_t i = 0; i < n; i++)
-			json_string(j, gpuvirt_device_get_iommu_group_member(d, i));
-		json_end_array(j);
-	} else {
-		json_null(j);
-	}
-	v = gpuvirt_device_get_numa_node(d);
-	json_key(j, "numa_node");
-	if (v >= 0)
-		json_int(j, v);
-	else
-		json_null(j);
-	v = gpuvirt_device_get_boot_vga(d);
-	json_key(j, "boot_vga");
-	if (v >= 0)
-		json_bool(j, v == 1);
-	else
-		json_null(j);
+	json_key_string(j, "revision", buf);
+	json_key_string(j, "vendor_name", gpuvirt_device_get_vendor_name(d));
+	json_key_string(j, "device_name", gpuvirt_device_get_device_name(d));
+	json_key_string(j, "driver", gpuvirt_device_get_driver(d));
+	json_key_string(j, "driver_override", gpuvirt_device_get_driver_override(d));
+}
+
+static void json_device_sriov(struct json *j, const gpuvirt_device *d)
+{
 	json_key(j, "sriov");
-	if (gpuvirt_device_get_sriov_total_vfs(d) >= 0) {
-		json_begin_object(j);
-		json_key(j, "total_vfs");
-		json_int(j, gpuvirt_device_get_sriov_total_vfs(d));
-		json_key(j, "num_vfs");
-		json_int(j, gpuvirt_device_get_sriov_num_vfs(d));
-		json_key(j, "vfs");
-		json_begin_array(j);
-		n = gpuvirt_device_get_vf_count(d);
-		for (size_t i = 0; i < n; i++)
-			json_string(j, gpuvirt_device_get_vf(d, i));
-		json_end_array(j);
-		json_end_object(j);
-	} else {
+	if (gpuvirt_device_get_sriov_total_vfs(d) < 0) {
 		json_null(j);
+		return;
 	}
-	json_key(j, "physfn");
-	json_string(j, gpuvirt_device_get_physfn(d));
-	json_key(j, "reset_methods");
-	if (gpuvirt_device_has_reset_method_info(d)) {
-		json_begin_array(j);
-		n = gpuvirt_device_get_reset_method_count(d);
-		for (size_t i = 0; i < n; i++)
-			json_string(j, gpuvirt_device_get_reset_method(d, i));
-		json_end_array(j);
-	} else {
+	json_begin_object(j);
+	json_key_int(j, "total_vfs", gpuvirt_device_get_sriov_total_vfs(d));
+	json_key_int(j, "num_vfs", gpuvirt_device_get_sriov_num_vfs(d));
+	json_device_list(j, "vfs", d, true, gpuvirt_device_get_vf_count, gpuvirt_device_get_vf);
+	json_end_object(j);
+}
+
+void json_device(struct json *j, const gpuvirt_device *d)
+{
+	int group = gpuvirt_device_get_iommu_group(d), vga = gpuvirt_device_get_boot_vga(d);
+
+	json_begin_object(j);
+	json_device_identity(j, d);
+	json_key_int(j, "iommu_group", group);
+	json_device_list(j, "iommu_group_members", d, group >= 0, gpuvirt_device_get_iommu_group_member_count,
+			 gpuvirt_device_get_iommu_group_member);
+	json_key_int(j, "numa_node", gpuvirt_device_get_numa_node(d));
+	json_key(j, "boot_vga");
+	if (vga >= 0)
+		json_bool(j, vga == 1);
+	else
 		json_null(j);
-	}
-	json_key(j, "drm");
-	json_begin_array(j);
-	n = gpuvirt_device_get_drm_node_count(d);
-	for (size_t i = 0; i < n; i++)
-		json_string(j, gpuvirt_device_get_drm_node(d, i));
-	json_end_array(j);
+	json_device_sriov(j, d);
+	json_key_string(j, "physfn", gpuvirt_device_get_physfn(d));
+	json_device_list(j, "reset_methods", d, gpuvirt_device_has_reset_method_info(d),
+			 gpuvirt_device_get_reset_method_count, gpuvirt_device_get_reset_method);
+	json_device_list(j, "drm", d, true, gpuvirt_device_get_drm_node_count, gpuvirt_device_get_drm_node);
 	json_key(j, "modes");
 	json_begin_array(j);
 	for (uint32_t bit = 1; bit; bit <<= 1)
 		if ((gpuvirt_device_get_modes(d) & bit) && gpuvirt_mode_to_string(bit))
 			json_string(j, gpuvirt_mode_to_string(bit));
 	json_end_array(j);
-	json_key(j, "persistent_driver");
-	json_string(j, gpuvirt_device_get_persistent_driver(d));
-	json_key(j, "vfio_cdev");
-	json_string(j, gpuvirt_device_get_vfio_cdev(d));
+	json_key_string(j, "persistent_driver", gpuvirt_device_get_persistent_driver(d));
+	json_key_string(j, "vfio_cdev", gpuvirt_device_get_vfio_cdev(d));
 	json_end_object(j);
 }
 
