@@ -36,12 +36,48 @@ int gv_check_evidence(gpuvirt_ctx *ctx, gpuvirt_device *dev, struct evidence *ev
 	return err;
 }
 
+/* The other members of dev's group, bridges aside: the card's own
+ * functions in `same`, anything else in `foreign`, each with its class (and
+ * a foreign device's driver). */
+static void group_members(gpuvirt_ctx *ctx, gpuvirt_device *dev, char *same, char *foreign, size_t size)
+{
+	const char *bdf = gpuvirt_device_get_bdf(dev);
+	size_t ls = 0, lf = 0;
+
+	same[0] = foreign[0] = '\0';
+	for (size_t i = 0; i < gpuvirt_device_get_iommu_group_member_count(dev); i++) {
+		const char *m = gpuvirt_device_get_iommu_group_member(dev, i), *drv;
+		gpuvirt_device *md = NULL;
+		char *cname;
+		uint32_t cls;
+		if (strcmp(m, bdf) == 0)
+			continue;
+		if (gpuvirt_device_new_from_bdf(ctx, m, &md) < 0) {
+			gv_appendf(foreign, size, &lf, "%s%s (unreadable)", lf ? ", " : "", m);
+			continue;
+		}
+		cls = gpuvirt_device_get_class(md);
+		if ((cls >> 8) == 0x0604 || (cls >> 16) == 0x06) { /* bridges stay with the host */
+			gpuvirt_device_unref(md);
+			continue;
+		}
+		cname = gv_pci_class_name(ctx, cls);
+		drv = gpuvirt_device_get_driver(md);
+		if (gv_device_is_companion(dev, md))
+			gv_appendf(same, size, &ls, "%s%s (%s, same card)", ls ? ", " : "", m, cname ? cname : "function");
+		else
+			gv_appendf(foreign, size, &lf, "%s%s (%s%s%s)", lf ? ", " : "", m, cname ? cname : "device",
+				   drv ? ", driver " : "", drv ? drv : "");
+		free(cname);
+		gpuvirt_device_unref(md);
+	}
+}
+
 static int check_group(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h, gpuvirt_device *dev)
 {
 	const char *bdf = gpuvirt_device_get_bdf(dev);
 	int group = gpuvirt_device_get_iommu_group(dev);
-	char same[1024] = "", foreign[1024] = "";
-	size_t ls = 0, lf = 0;
+	char same[1024], foreign[1024];
 	int e;
 
 	if (group < 0 && h->xen_dom0)
@@ -53,37 +89,7 @@ static int check_group(gpuvirt_ctx *ctx, gpuvirt_report *r, const struct host *h
 				     "no IOMMU group: the IOMMU is off or does not cover this device");
 	if ((e = gv_report_add(r, bdf, "gpu.iommu_group", P, NULL, "IOMMU group %d", group)) < 0)
 		return e;
-	for (size_t i = 0; i < gpuvirt_device_get_iommu_group_member_count(dev); i++) {
-		const char *m = gpuvirt_device_get_iommu_group_member(dev, i);
-		gpuvirt_device *md = NULL;
-		char *cname = NULL;
-		uint32_t cls;
-		if (strcmp(m, bdf) == 0)
-			continue;
-		if (gpuvirt_device_new_from_bdf(ctx, m, &md) < 0) {
-			lf += (size_t)snprintf(foreign + lf, sizeof(foreign) - lf, "%s%s (unreadable)", lf ? ", " : "",
-					       m);
-			continue;
-		}
-		cls = gpuvirt_device_get_class(md);
-		if ((cls >> 8) == 0x0604 || (cls >> 16) == 0x06) { /* bridges stay with the host */
-			gpuvirt_device_unref(md);
-			continue;
-		}
-		cname = gv_pci_class_name(ctx, cls);
-		if (gv_device_is_companion(dev, md)) {
-			if (ls < sizeof(same))
-				ls += (size_t)snprintf(same + ls, sizeof(same) - ls, "%s%s (%s, same card)",
-						       ls ? ", " : "", m, cname ? cname : "function");
-		} else if (lf < sizeof(foreign)) {
-			lf +=
-			    (size_t)snprintf(foreign + lf, sizeof(foreign) - lf, "%s%s (%s%s%s)", lf ? ", " : "", m,
-					     cname ? cname : "device", gpuvirt_device_get_driver(md) ? ", driver " : "",
-					     gpuvirt_device_get_driver(md) ? gpuvirt_device_get_driver(md) : "");
-		}
-		free(cname);
-		gpuvirt_device_unref(md);
-	}
+	group_members(ctx, dev, same, foreign, sizeof(same));
 	if (foreign[0])
 		return gv_report_add(
 		    r, bdf, "gpu.iommu_group.isolated", F,
@@ -120,15 +126,13 @@ static int check_bars(gpuvirt_report *r, gpuvirt_device *dev)
 		return gv_report_add(r, bdf, "gpu.bars", I, NULL, "BAR sizes unknown: the kernel shows no resource file");
 	if (e < 0)
 		return e; /* the read that failed is logged, naming the file */
-	for (unsigned i = 0; i < GV_NBARS && l < sizeof(list); i++) {
+	for (unsigned i = 0; i < GV_NBARS; i++) {
 		if (gpuvirt_device_get_bar(dev, i, &size, &flags, &sizes) < 0 || !(flags & GPUVIRT_BAR_64))
 			continue;
-		l += (size_t)snprintf(list + l, sizeof(list) - l, "%sBAR%u %s", l ? ", " : "", i,
-				      gv_format_size(size, a, sizeof(a)));
-		if (sizes && l < sizeof(list) && (UINT64_C(1) << (63 - __builtin_clzll(sizes))) > size >> 20)
-			l += (size_t)snprintf(list + l, sizeof(list) - l, " (resizable up to %s)",
-					      gv_format_size((UINT64_C(1) << 20) << (63 - __builtin_clzll(sizes)), b,
-							     sizeof(b)));
+		gv_appendf(list, sizeof(list), &l, "%sBAR%u %s", l ? ", " : "", i, gv_format_size(size, a, sizeof(a)));
+		if (sizes && (UINT64_C(1) << (63 - __builtin_clzll(sizes))) > size >> 20)
+			gv_appendf(list, sizeof(list), &l, " (resizable up to %s)",
+				   gv_format_size((UINT64_C(1) << 20) << (63 - __builtin_clzll(sizes)), b, sizeof(b)));
 	}
 	if (window == 0)
 		return gv_report_add(r, bdf, "gpu.bars", P, NULL, "no 64-bit BAR: fits any VM's PCI window");

@@ -16,15 +16,15 @@ static void describe(const struct gv_mig *m, char *gis, size_t gsize, char *size
 	size_t g = 0, s = 0;
 
 	gis[0] = sizes[0] = '\0';
-	for (size_t i = 0; i < m->ngis && g < gsize; i++) {
+	for (size_t i = 0; i < m->ngis; i++) {
 		const struct gv_mig_gi *gi = &m->gis[i];
-		g += (size_t)snprintf(gis + g, gsize - g, "%sgi%d", i ? ", " : "", gi->id);
-		if (gi->slices && g < gsize)
-			g += (size_t)snprintf(gis + g, gsize - g, " (%s at %d:%d)", gi->name, gi->start, gi->size);
+		gv_appendf(gis, gsize, &g, "%sgi%d", i ? ", " : "", gi->id);
+		if (gi->slices)
+			gv_appendf(gis, gsize, &g, " (%s at %d:%d)", gi->name, gi->start, gi->size);
 	}
-	for (int k = 1; k <= 8 && s < ssize; k++)
+	for (int k = 1; k <= 8; k++)
 		if (m->offered & (1u << k))
-			s += (size_t)snprintf(sizes + s, ssize - s, "%s%dg", s ? ", " : "", k);
+			gv_appendf(sizes, ssize, &s, "%s%dg", s ? ", " : "", k);
 }
 
 int gv_check_mig(gpuvirt_ctx *ctx, gpuvirt_report *r, gpuvirt_device *dev)

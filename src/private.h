@@ -187,6 +187,9 @@ struct gv_strv {
 	size_t n;
 };
 int gv_strv_push(struct gv_strv *s, const char *str);
+/* Append to buf (size bytes, *len of them used) what fmt makes, cut at the
+ * end: *len stays below size, however much is appended. */
+void gv_appendf(char *buf, size_t size, size_t *len, const char *fmt, ...) GV_PRINTF(4, 5);
 void gv_strv_free(struct gv_strv *s);
 const char *gv_strv_get(const struct gv_strv *s, size_t i);
 

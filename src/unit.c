@@ -56,8 +56,8 @@ static void reset_to_set(gpuvirt_ctx *ctx, const struct gv_unit *u, gpuvirt_devi
 	if (!u->vendor_reset || gv_reset_quirk_find(ctx, d, &q) < 0 || q.kind != GV_QUIRK_VENDOR_RESET ||
 	    (n && strcmp(gpuvirt_device_get_reset_method(d, 0), "device_specific") == 0))
 		return;
-	for (size_t i = 0; i < n && l < size; i++)
-		l += (size_t)snprintf(reset + l, size - l, "%s%s", i ? "," : "", gpuvirt_device_get_reset_method(d, i));
+	for (size_t i = 0; i < n; i++)
+		gv_appendf(reset, size, &l, "%s%s", i ? "," : "", gpuvirt_device_get_reset_method(d, i));
 	if (!n)
 		snprintf(reset, size, "-");
 }

@@ -456,6 +456,29 @@ START_TEST(mig_listing)
 }
 END_TEST
 
+/* gv_appendf cuts at the buffer's end however much is appended. */
+START_TEST(appendf_cuts)
+{
+	char buf[8];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	gv_appendf(buf, sizeof(buf), &len, "%s", "abc");
+	gv_appendf(buf, sizeof(buf), &len, ", %d", 12);
+	ck_assert_str_eq(buf, "abc, 12");
+	ck_assert_uint_eq(len, 7);
+	for (int i = 0; i < 100; i++)
+		gv_appendf(buf, sizeof(buf), &len, "%s", "overflow");
+	ck_assert_str_eq(buf, "abc, 12");
+	len = 0;
+	gv_appendf(buf, sizeof(buf), &len, "%s", "0123456789");
+	ck_assert_str_eq(buf, "0123456");
+	ck_assert_uint_eq(len, 7);
+	gv_appendf(buf, 0, &len, "%s", "x");
+	ck_assert_uint_eq(len, 7);
+}
+END_TEST
+
 /* The MIG table: a GPU's compute slices, "1" to "8"; the built-in file
  * parses to its end and names the A100, the A30 and the H100. */
 START_TEST(mig_table)
@@ -731,6 +754,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, iomem_framebuffer);
 	tcase_add_test(tc, reset_quirks);
 	tcase_add_test(tc, mig_table);
+	tcase_add_test(tc, appendf_cuts);
 	tcase_add_test(tc, mig_listing);
 	tcase_add_test(tc, vfio_variants);
 	tcase_add_test(tc, chrdevs);
