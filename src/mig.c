@@ -164,13 +164,6 @@ int gv_mig_read(gpuvirt_ctx *ctx, gpuvirt_device *dev, struct gv_mig *m)
 
 #define LISTING_MAX (1 << 20)
 
-void gv_mig_listing_free(struct gv_mig_listing *l)
-{
-	if (l)
-		gv_mig_listing_clear(l);
-	free(l);
-}
-
 static int load_listing(gpuvirt_ctx *ctx, const char *path, struct gv_mig_listing *l)
 {
 	char *buf = malloc(LISTING_MAX);

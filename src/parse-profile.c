@@ -384,3 +384,10 @@ void gv_mig_listing_clear(struct gv_mig_listing *l)
 	l->gpus = NULL;
 	l->ngpus = 0;
 }
+
+void gv_mig_listing_free(struct gv_mig_listing *l)
+{
+	if (l)
+		gv_mig_listing_clear(l);
+	free(l);
+}

@@ -161,6 +161,8 @@ struct gv_mig_listing {
 };
 int gv_parse_mig_listing(const char *buf, size_t len, struct gv_mig_listing *out, size_t *bad_line);
 void gv_mig_listing_clear(struct gv_mig_listing *l);
+/* Clear and free a malloc'ed listing; NULL is a no-op. */
+void gv_mig_listing_free(struct gv_mig_listing *l);
 /* Module names: "vfio-pci" and "vfio_pci" are one; out gets the "_" form. */
 void gv_module_name_normalise(const char *in, char *out, size_t size);
 /* Is module `name` (normalised) a line of modules.dep or modules.builtin? */

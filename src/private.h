@@ -693,6 +693,5 @@ struct gv_mig {
 	size_t vfs, active; /* VFs with the vendor's files; those running a vGPU */
 };
 int gv_mig_read(gpuvirt_ctx *ctx, gpuvirt_device *dev, struct gv_mig *m);
-void gv_mig_listing_free(struct gv_mig_listing *l);
 
 #endif
