@@ -366,8 +366,12 @@ int gv_parse_mig_listing(const char *buf, size_t len, struct gv_mig_listing *out
 	memset(out, 0, sizeof(*out));
 	if (bad_line)
 		*bad_line = 0;
-	if (memchr(buf, '\0', len))
-		return -EBADMSG; /* not text */
+	const char *nul = memchr(buf, '\0', len);
+	if (nul) { /* not text: the line of the first NUL */
+		for (const char *p = buf; bad_line && p <= nul; p++)
+			*bad_line += p == buf || p[-1] == '\n';
+		return -EBADMSG;
+	}
 	if (!(out->gpus = calloc(GV_MIG_MAX_GPUS, sizeof(*out->gpus))))
 		return -ENOMEM;
 	if ((r = listing_pass(buf, len, 0, out, bad_line)) == 0 && (r = listing_pass(buf, len, 1, out, bad_line)) == 0 &&

@@ -4,7 +4,8 @@
 device or a socket where an attribute, a journal, a record or a driverctl
 file should be makes every command answer at once with an error naming the
 file (never a hang, never an absent device); so do 10 MB and sparse 8 GB
-files, binary bytes, link loops and chains; 100,000 directory entries and
+files, binary bytes, link loops and chains, and so do such files handed in
+(--vgpu-table, --mig-listing); 100,000 directory entries and
 10,000 virtfn links are answered correctly in bounded time; sizes that
 overflow their unit are unknown, never wrapped; and while another process
 renames files in a loop (openat2 then says EAGAIN), the answers stay the
@@ -133,6 +134,33 @@ def big_files(tmp):
         f.truncate(8 << 30)
     r = run(root, ["list", "--json"])
     check("8 GB sparse config: list answers", r.returncode == 0, r.stderr)
+
+
+def caller_files(tmp):
+    """The files a caller hands in (a vGPU table, nvidia-smi's MIG listing):
+    a FIFO or socket is refused unopened, 10 MB or a sparse 8 GB file at its
+    limit, binary bytes as malformed; each error names the option and the file."""
+    root = build(tmp, "h100-mig")
+    for opt in ("--vgpu-table", "--mig-listing"):
+        for kind in ("fifo", "socket", "10 MB", "8 GB", "binary"):
+            path = os.path.join(tmp, "%s-%s" % (opt.strip("-"), kind.replace(" ", "")))
+            keep = None
+            if kind in ("fifo", "socket"):
+                keep = plant(tmp, os.path.basename(path), kind)
+            else:
+                with open(path, "wb") as f:
+                    if kind == "10 MB":
+                        f.write(os.urandom(10 << 20))
+                    elif kind == "8 GB":
+                        f.truncate(8 << 30)
+                    else:
+                        f.write(b"0, 00000000:18:00.0, Enabled\n\x01\xff\x00\x1b[2J7\n")
+            answers(root, ["check", opt, path], "%s: " % opt)
+            answers(root, ["check", opt, path], path)
+            if kind == "binary" and opt == "--mig-listing":
+                answers(root, ["check", opt, path], "line 2 is malformed")
+            if keep:
+                keep.close()
 
 
 def link_loops(tmp):
@@ -270,6 +298,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         hostile_files(tmp)
         big_files(tmp)
+        caller_files(tmp)
         link_loops(tmp)
         many_entries(tmp)
         overflowing_sizes(tmp)

@@ -453,6 +453,9 @@ START_TEST(mig_listing)
 	}
 	ck_assert_int_eq(gv_parse_mig_listing(S("No GPU instances found: Not Found\n"), &l, &bad), -ENOENT);
 	ck_assert_int_eq(gv_parse_mig_listing("0, 0000:18:00.0, Enabled\n\0", 26, &l, &bad), -EBADMSG);
+	ck_assert_uint_eq(bad, 2); /* the NUL's line */
+	ck_assert_int_eq(gv_parse_mig_listing("\0", 1, &l, &bad), -EBADMSG);
+	ck_assert_uint_eq(bad, 1);
 }
 END_TEST
 
