@@ -359,6 +359,7 @@ static int listing_pass(const char *buf, size_t len, int pass, struct gv_mig_lis
 
 int gv_parse_mig_listing(const char *buf, size_t len, struct gv_mig_listing *out, size_t *bad_line)
 {
+	const char *nul;
 	int r;
 
 	if (!buf || !out)
@@ -366,8 +367,7 @@ int gv_parse_mig_listing(const char *buf, size_t len, struct gv_mig_listing *out
 	memset(out, 0, sizeof(*out));
 	if (bad_line)
 		*bad_line = 0;
-	const char *nul = memchr(buf, '\0', len);
-	if (nul) { /* not text: the line of the first NUL */
+	if ((nul = memchr(buf, '\0', len))) { /* not text: the line of the first NUL */
 		for (const char *p = buf; bad_line && p <= nul; p++)
 			*bad_line += p == buf || p[-1] == '\n';
 		return -EBADMSG;
