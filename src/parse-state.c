@@ -336,6 +336,26 @@ static bool complete(struct gv_journal *j, const bool *seen)
 	return j->mechanism == 1 || j->vf[0];
 }
 
+/* One line after the header, its first word w: a handover, a reset, a
+ * device (or its state before), or one of the fields, each once. */
+static bool journal_line(struct cursor *c, const char *w, size_t wlen, struct gv_journal *j, bool *seen)
+{
+	bool v2 = j->version >= 2;
+	int f;
+
+	if (v2 && word_eq(w, wlen, "handover"))
+		return handover_line(c, j);
+	if (v2 && word_eq(w, wlen, "reset"))
+		return reset_line(c, j);
+	if ((v2 && word_eq(w, wlen, "before")) || word_eq(w, wlen, "device"))
+		return device_line(c, j, v2 && word_eq(w, wlen, "before"));
+	f = lookup(field_names, F_COUNT, w, wlen);
+	if (f < 0 || seen[f] || !field_line(c, f, j))
+		return false;
+	seen[f] = true;
+	return true;
+}
+
 int gv_parse_journal(const char *buf, size_t len, struct gv_journal *j)
 {
 	bool seen[F_COUNT] = {false}, ended = false;
@@ -363,28 +383,9 @@ int gv_parse_journal(const char *buf, size_t len, struct gv_journal *j)
 			ended = !next_word(&c, &w, &wlen);
 			if (!ended)
 				return -EBADMSG;
-			continue;
-		}
-		if (word_eq(w, wlen, "handover") && j->version >= 2) {
-			if (!handover_line(&c, j))
-				return -EBADMSG;
-			continue;
-		}
-		if (word_eq(w, wlen, "reset") && j->version >= 2) {
-			if (!reset_line(&c, j))
-				return -EBADMSG;
-			continue;
-		}
-		bool before = word_eq(w, wlen, "before") && j->version >= 2;
-		if (before || word_eq(w, wlen, "device")) {
-			if (!device_line(&c, j, before))
-				return -EBADMSG;
-			continue;
-		}
-		int f = lookup(field_names, F_COUNT, w, wlen);
-		if (f < 0 || seen[f] || !field_line(&c, f, j))
+		} else if (!journal_line(&c, w, wlen, j, seen)) {
 			return -EBADMSG;
-		seen[f] = true;
+		}
 	}
 	if ((j->version >= 2 && !ended) || !complete(j, seen))
 		return -EBADMSG;

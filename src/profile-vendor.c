@@ -95,15 +95,12 @@ static int add_kept_types(gpuvirt_ctx *ctx, const char *pf, struct vendor_acc *a
 	return 0;
 }
 
-int gv_vendor_profiles(gpuvirt_ctx *ctx, gpuvirt_device *pf, struct plist *out)
+/* What each VF offers and runs, into acc; 1 when a VF has the vendor's
+ * files, 0 when none has. */
+static int read_vfs(gpuvirt_ctx *ctx, gpuvirt_device *pf, struct vendor_acc *acc)
 {
-	struct vendor_acc *acc = calloc(1, sizeof(*acc));
-	const char *bdf = gpuvirt_device_get_bdf(pf);
-	bool any = false;
-	int r = 0;
+	int any = 0;
 
-	if (!acc)
-		return -ENOMEM;
 	for (size_t i = 0; i < gpuvirt_device_get_vf_count(pf); i++) {
 		const char *vf = gpuvirt_device_get_vf(pf, i);
 		char text[8192];
@@ -111,11 +108,10 @@ int gv_vendor_profiles(gpuvirt_ctx *ctx, gpuvirt_device *pf, struct plist *out)
 		ssize_t n = gv_attr_str(ctx, text, sizeof(text), "sys/bus/pci/devices/%s/%s", vf, "nvidia/creatable_vgpu_types");
 		if (n == -ENOENT)
 			continue; /* a VF without the vendor's files */
-		if (n < 0) {
-			r = gv_fail(ctx, (int)n, "%s: cannot read nvidia/creatable_vgpu_types: %s", vf, gpuvirt_strerror((int)n));
-			break;
-		}
-		any = true;
+		if (n < 0)
+			return gv_fail(ctx, (int)n, "%s: cannot read nvidia/creatable_vgpu_types: %s", vf,
+				       gpuvirt_strerror((int)n));
+		any = 1;
 		cur = gv_attr_long(ctx, 0, "sys/bus/pci/devices/%s/%s", vf, "nvidia/current_vgpu_type");
 		if (cur > 0) {
 			struct vtype *t = vendor_type(acc, cur, NULL);
@@ -125,18 +121,17 @@ int gv_vendor_profiles(gpuvirt_ctx *ctx, gpuvirt_device *pf, struct plist *out)
 			gv_parse_vendor_types(text, (size_t)n, count_creatable, acc);
 		}
 	}
-	/* Types the GPU offered while empty that it closed since (it runs one
-	 * type at a time): listed with nothing available, so that they do not
-	 * vanish without a word. */
-	if (any && r == 0)
-		r = add_kept_types(ctx, bdf, acc);
-	/* A type every VF has used up is listed by none: its name is in our
-	 * records of the instances that hold it. */
-	for (size_t i = 0; i < acc->n && r == 0; i++)
-		if (!acc->t[i].name[0])
-			r = name_from_records(ctx, bdf, &acc->t[i]);
+	return any;
+}
+
+/* acc's types as profiles of pf, by ID. */
+static int add_profiles(gpuvirt_device *pf, struct vendor_acc *acc, struct plist *out)
+{
+	const char *bdf = gpuvirt_device_get_bdf(pf);
+	int r = 0;
+
 	qsort(acc->t, acc->n, sizeof(acc->t[0]), cmp_vtype);
-	for (size_t i = 0; any && i < acc->n && r == 0; i++) {
+	for (size_t i = 0; i < acc->n && r == 0; i++) {
 		char id[32];
 		gpuvirt_profile *p;
 		snprintf(id, sizeof(id), "%ld", acc->t[i].id);
@@ -149,6 +144,29 @@ int gv_vendor_profiles(gpuvirt_ctx *ctx, gpuvirt_device *pf, struct plist *out)
 		}
 		r = gv_plist_add(out, p);
 	}
+	return r;
+}
+
+int gv_vendor_profiles(gpuvirt_ctx *ctx, gpuvirt_device *pf, struct plist *out)
+{
+	struct vendor_acc *acc = calloc(1, sizeof(*acc));
+	const char *bdf = gpuvirt_device_get_bdf(pf);
+	int r;
+
+	if (!acc)
+		return -ENOMEM;
+	/* Types the GPU offered while empty that it closed since (it runs one
+	 * type at a time): listed with nothing available, so that they do not
+	 * vanish without a word. */
+	if ((r = read_vfs(ctx, pf, acc)) > 0)
+		r = add_kept_types(ctx, bdf, acc);
+	/* A type every VF has used up is listed by none: its name is in our
+	 * records of the instances that hold it. */
+	for (size_t i = 0; i < acc->n && r == 0; i++)
+		if (!acc->t[i].name[0])
+			r = name_from_records(ctx, bdf, &acc->t[i]);
+	if (r == 0 && acc->n)
+		r = add_profiles(pf, acc, out);
 	free(acc);
 	return r;
 }

@@ -713,6 +713,18 @@ static void __attribute__((noreturn)) be_the_writer(int fd, const char *value, s
 	_exit(0);
 }
 
+/* CLOCK_MONOTONIC's now plus ms. */
+static void deadline_after(struct timespec *t, long ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
 int gv_write_attr_bounded(gpuvirt_ctx *ctx, const char *rel, const char *value, long timeout_ms, pid_t *writer)
 {
 	size_t len = strlen(value);
@@ -745,13 +757,7 @@ int gv_write_attr_bounded(gpuvirt_ctx *ctx, const char *rel, const char *value, 
 	}
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline_after(&deadline, timeout_ms);
 	r = read_word(pipefd[0], &word, &deadline);
 	if (r == 0) {
 		*writer = (pid_t)word;
