@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -87,6 +88,23 @@ ssize_t gv_read_local_file(const char *path, char *buf, size_t size)
 	if ((size_t)n >= size)
 		return -EFBIG;
 	buf[n] = '\0';
+	return n;
+}
+
+ssize_t gv_load_local_file(gpuvirt_ctx *ctx, const char *what, const char *path, char **out)
+{
+	char *buf = malloc(GV_LOCAL_FILE_MAX);
+	ssize_t n;
+
+	*out = NULL;
+	if (!buf)
+		return -ENOMEM;
+	if ((n = gv_read_local_file(path, buf, GV_LOCAL_FILE_MAX)) < 0) {
+		free(buf);
+		return gv_fail(ctx, (int)n, "%s %s: %s", what, path,
+			       n == -EFBIG ? "larger than 1 MiB" : gpuvirt_strerror((int)n));
+	}
+	*out = buf;
 	return n;
 }
 

@@ -162,22 +162,16 @@ int gv_mig_read(gpuvirt_ctx *ctx, gpuvirt_device *dev, struct gv_mig *m)
 	return 0;
 }
 
-#define LISTING_MAX (1 << 20)
-
 static int load_listing(gpuvirt_ctx *ctx, const char *path, struct gv_mig_listing *l)
 {
-	char *buf = malloc(LISTING_MAX);
+	char *buf;
 	size_t bad = 0;
-	ssize_t n;
+	ssize_t n = gv_load_local_file(ctx, "MIG listing", path, &buf);
 	int r;
 
-	if (!buf)
-		return -ENOMEM;
-	n = gv_read_local_file(path, buf, LISTING_MAX);
 	if (n < 0)
-		r = gv_fail(ctx, (int)n, "MIG listing %s: %s", path,
-			    n == -EFBIG ? "larger than 1 MiB" : gpuvirt_strerror((int)n));
-	else if ((r = gv_parse_mig_listing(buf, (size_t)n, l, &bad)) == -EBADMSG)
+		return (int)n;
+	if ((r = gv_parse_mig_listing(buf, (size_t)n, l, &bad)) == -EBADMSG)
 		gv_fail(ctx, r, "MIG listing %s: line %zu is malformed", path, bad);
 	else if (r == -ENOENT)
 		r = gv_fail(ctx, -EBADMSG,

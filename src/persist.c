@@ -114,20 +114,14 @@ int gv_persist_load(gpuvirt_ctx *ctx, struct gv_wants *out)
 
 int gv_persist_load_file(gpuvirt_ctx *ctx, const char *path, struct gv_wants *out)
 {
-	char why[240] = "";
-	size_t cap = 1u << 20;
-	char *buf = malloc(cap);
+	char why[240] = "", *buf;
 	ssize_t n;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (!buf)
-		return -ENOMEM;
-	n = gv_read_local_file(path, buf, cap);
-	if (n < 0)
-		r = gv_fail(ctx, (int)n, "cannot read %s: %s", path,
-			    n == -EFBIG ? "larger than 1 MiB" : gpuvirt_strerror((int)n));
-	else if ((r = gv_parse_wants(buf, (size_t)n, &out->v, &out->n, why, sizeof(why))) < 0)
+	if ((n = gv_load_local_file(ctx, "cannot read", path, &buf)) < 0)
+		return (int)n;
+	if ((r = gv_parse_wants(buf, (size_t)n, &out->v, &out->n, why, sizeof(why))) < 0)
 		r = gv_fail(ctx, r, "%s: %s", path, r == -EBADMSG ? why : gpuvirt_strerror(r));
 	free(buf);
 	return r;

@@ -170,6 +170,11 @@ int gv_unlink(gpuvirt_ctx *ctx, const char *rel);
  * caller chose), NUL-terminated; -EMEDIUMTYPE for anything but a regular file,
  * -EFBIG when it does not fit. */
 ssize_t gv_read_local_file(const char *path, char *buf, size_t size);
+/* The same, read whole into *out (malloc'ed, NUL-terminated, at most
+ * GV_LOCAL_FILE_MAX bytes): a table, a listing, a state file the caller
+ * named. Its length; a failure is recorded as "WHAT PATH: why". */
+#define GV_LOCAL_FILE_MAX (1 << 20)
+ssize_t gv_load_local_file(gpuvirt_ctx *ctx, const char *what, const char *path, char **out);
 /* The same file mapped read-only (a database read in place: pci.ids);
  * -ENODATA when empty. Unmap with gv_unmap_local_file(). */
 int gv_map_local_file(const char *path, const char **map, size_t *len);

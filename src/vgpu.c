@@ -13,25 +13,16 @@
 #include "private.h"
 #include "vgpu-table.h" /* gv_vgpu_table_builtin[], made from src/data/vgpu-devices.txt */
 
-#define TABLE_MAX (1 << 20)
-
 static int load_table_file(gpuvirt_ctx *ctx, const char *path, struct gv_vgpu_entry **entries, size_t *count)
 {
-	char *buf = malloc(TABLE_MAX);
-	size_t bad = 0, len = 0;
-	ssize_t n;
+	char *buf;
+	size_t bad = 0;
+	ssize_t n = gv_load_local_file(ctx, "vGPU table", path, &buf);
 	int r;
 
-	if (!buf)
-		return -ENOMEM;
-	n = gv_read_local_file(path, buf, TABLE_MAX);
-	if (n == -EFBIG)
-		r = gv_fail(ctx, -EFBIG, "vGPU table %s: larger than %d bytes", path, TABLE_MAX);
-	else if (n < 0)
-		r = gv_fail(ctx, (int)n, "vGPU table %s: %s", path, gpuvirt_strerror((int)n));
-	else
-		r = 0, len = (size_t)n;
-	if (r == 0 && (r = gv_parse_vgpu_table(buf, len, entries, count, &bad)) == -EBADMSG)
+	if (n < 0)
+		return (int)n;
+	if ((r = gv_parse_vgpu_table(buf, (size_t)n, entries, count, &bad)) == -EBADMSG)
 		gv_fail(ctx, r, "vGPU table %s: line %zu is malformed", path, bad);
 	else if (r < 0)
 		gv_fail(ctx, r, "vGPU table %s: %s", path, gpuvirt_strerror(r));
