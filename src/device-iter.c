@@ -218,6 +218,19 @@ static void drop_from(struct gpuvirt_device_iter *it, size_t i, int err)
 	it->err = err;
 }
 
+/* The mdev parents, for every function at once: none where the kernel has
+ * no mdev (no sys/class/mdev_bus); a listing that fails leaves each
+ * function to tell its own. */
+static void list_mdev_parents(struct gpuvirt_device_iter *it)
+{
+	int r = gv_list_dir(it->ctx, "sys/class/mdev_bus", &it->hints.mdev_parents, &it->hints.n_mdev_parents);
+
+	it->hints.mdev_listed = r == 0 || r == -ENOENT || r == -ENOTDIR;
+	if (!it->hints.mdev_listed)
+		gv_debug(it->ctx, "cannot list sys/class/mdev_bus: %s; each function is asked", gpuvirt_strerror(r));
+	gv_clear_error(it->ctx);
+}
+
 /* Read every function, then their groups. */
 static void load_all(struct gpuvirt_device_iter *it)
 {
@@ -228,6 +241,7 @@ static void load_all(struct gpuvirt_device_iter *it)
 
 	it->loaded = true;
 	it->hints.whole_pass = gerr == 0 || gerr == -ENOENT || gerr == -ENOTDIR;
+	list_mdev_parents(it);
 	while ((r = load_next(it, &d)) > 0) {
 		if (it->ndevs == cap) {
 			gpuvirt_device **nd = realloc(it->devs, (cap = cap ? 2 * cap : 64) * sizeof(*nd));
@@ -297,6 +311,7 @@ GPUVIRT_EXPORT gpuvirt_device_iter *gpuvirt_device_iter_unref(gpuvirt_device_ite
 		gpuvirt_device_unref(it->devs[i]);
 	free(it->devs);
 	gv_names_free(it->names, it->count);
+	gv_names_free(it->hints.mdev_parents, it->hints.n_mdev_parents);
 	gv_dir_close(&it->hints.driverctl);
 	gpuvirt_ctx_unref(it->ctx);
 	free(it);

@@ -289,32 +289,56 @@ static int read_sriov(struct gpuvirt_device *d, struct gv_dir *dir, const struct
 {
 	int r;
 
+	d->sriov_total = d->sriov_num = -1;
+	if (d->physfn)
+		return 0; /* a VF is never a PF: the kernel gives it no sriov_* files */
 	if ((r = read_int_attr(d, dir, "sriov_totalvfs", 0, 65535, -1, &d->sriov_total)) < 0)
 		return r;
-	d->sriov_num = -1;
 	if (d->sriov_total < 0)
 		return 0;
 	if ((r = read_int_attr(d, dir, "sriov_numvfs", 0, 65535, 0, &d->sriov_num)) < 0)
 		return r;
-	/* A whole pass tells the VFs by their physfn links. */
-	return h && h->whole_pass ? 0 : read_virtfns(d, dir);
+	/* A whole pass tells the VFs by their physfn links; otherwise the
+	 * virtfnN links, from the directory's listing. */
+	if (h && h->whole_pass)
+		return 0;
+	if ((r = gv_dir_list(d->ctx, dir)) < 0)
+		return gv_fail(d->ctx, r, "%s: cannot list %s: %s", d->bdf, dir->rel, gpuvirt_strerror(r));
+	return read_virtfns(d, dir);
+}
+
+/* Folders only a bound driver makes, asked of the file system only where
+ * one can be: DRM nodes come from a DRM driver of a display or accelerator
+ * function, vfio-dev from vfio-pci and its variant drivers (each named
+ * so: mlx5_vfio_pci, nvgrace_gpu_vfio_pci, ...), never both. */
+static bool may_have_drm(const struct gpuvirt_device *d)
+{
+	return d->driver && !strstr(d->driver, "vfio") && gv_class_is_gpu(d->class_code);
+}
+
+static bool may_have_vfio_cdev(const struct gpuvirt_device *d)
+{
+	return d->driver && strstr(d->driver, "vfio");
+}
+
+/* The kernel shows boot_vga on VGA-class functions only (pci_is_vga()). */
+static bool may_have_boot_vga(const struct gpuvirt_device *d)
+{
+	return (d->class_code >> 8) == 0x0300 || (d->class_code >> 8) == 0x0001;
 }
 
 static int read_drm(struct gpuvirt_device *d, struct gv_dir *dir)
 {
-	char path[512];
 	struct gv_dir ddir;
 	int r;
 
-	if (gv_dir_type(dir, "drm") == -ENOENT)
-		return 0; /* most functions: no listing to make */
-	if ((r = gv_path(path, sizeof(path), "%s/drm", dir->rel)) < 0)
-		return r;
-	r = gv_dir_open(d->ctx, path, &ddir);
+	if (!may_have_drm(d))
+		return 0; /* most functions: nothing to ask */
+	r = gv_dir_open_sub(d->ctx, dir, "drm", true, &ddir);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return gv_fail(d->ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
+		return gv_fail(d->ctx, r, "%s: cannot list %s/drm: %s", d->bdf, dir->rel, gpuvirt_strerror(r));
 	for (size_t i = 0; i < ddir.count && r == 0; i++) {
 		const char *name = ddir.ents[i].name;
 		if (strncmp(name, "card", 4) == 0 || strncmp(name, "renderD", 7) == 0)
@@ -330,19 +354,17 @@ static int read_drm(struct gpuvirt_device *d, struct gv_dir *dir)
  * folder. Linux 6.1 to 6.5 make vfio-dev/vfioN without one: no node. */
 static int read_vfio_cdev(struct gpuvirt_device *d, struct gv_dir *dir)
 {
-	char path[512];
 	struct gv_dir vdir;
+	const char *path = vdir.rel;
 	int r;
 
-	if (gv_dir_type(dir, "vfio-dev") == -ENOENT)
+	if (!may_have_vfio_cdev(d))
 		return 0;
-	if ((r = gv_path(path, sizeof(path), "%s/vfio-dev", dir->rel)) < 0)
-		return r;
-	r = gv_dir_open(d->ctx, path, &vdir);
+	r = gv_dir_open_sub(d->ctx, dir, "vfio-dev", true, &vdir);
 	if (r == -ENOENT)
 		return 0; /* unbound meanwhile */
 	if (r < 0)
-		return gv_fail(d->ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
+		return gv_fail(d->ctx, r, "%s: cannot list %s/vfio-dev: %s", d->bdf, dir->rel, gpuvirt_strerror(r));
 	for (size_t i = 0; i < vdir.count && r == 0 && !d->vfio_cdev; i++) {
 		const char *name = vdir.ents[i].name;
 		char dev[600];
@@ -405,8 +427,9 @@ static int read_optional(struct gpuvirt_device *d, struct gv_dir *dir)
 	ssize_t n;
 	int r;
 
+	d->boot_vga = -1;
 	if ((r = read_int_attr(d, dir, "numa_node", -1, 65535, -1, &d->numa_node)) < 0 ||
-	    (r = read_int_attr(d, dir, "boot_vga", 0, 1, -1, &d->boot_vga)) < 0)
+	    (may_have_boot_vga(d) && (r = read_int_attr(d, dir, "boot_vga", 0, 1, -1, &d->boot_vga)) < 0))
 		return r;
 	n = read_attr(d, dir, "reset_method", buf, sizeof(buf));
 	if (n < 0 && n != -ENOENT)
@@ -428,17 +451,36 @@ static bool vf_has_nvidia_vgpu(gpuvirt_ctx *ctx, const char *bdf)
 	       gv_exists(ctx, path) == 1;
 }
 
-static void compute_modes(struct gpuvirt_device *d, struct gv_dir *dir)
+static int cmp_name(const void *key, const void *name)
+{
+	return strcmp(key, *(char *const *)name);
+}
+
+/* An mdev parent: the pass's listing of sys/class/mdev_bus (where the
+ * kernel links each parent as it makes its mdev_supported_types), or the
+ * device's own folder. */
+static bool is_mdev_parent(struct gpuvirt_device *d, struct gv_dir *dir, const struct gv_load_hints *h)
+{
+	if (h && h->whole_pass && h->mdev_listed)
+		return h->n_mdev_parents &&
+		       bsearch(d->bdf, h->mdev_parents, h->n_mdev_parents, sizeof(char *), cmp_name) != NULL;
+	return d->driver && gv_dir_exists(d->ctx, dir, "mdev_supported_types") == 1;
+}
+
+static void compute_modes(struct gpuvirt_device *d, struct gv_dir *dir, const struct gv_load_hints *h)
 {
 	d->modes = 0;
 	if (d->iommu_group >= 0)
 		d->modes |= GPUVIRT_MODE_PASSTHROUGH;
-	if (gv_dir_type(dir, "mdev_supported_types") >= 0)
+	if (is_mdev_parent(d, dir, h))
 		d->modes |= GPUVIRT_MODE_MDEV;
 	if (d->sriov_total > 0)
 		d->modes |= GPUVIRT_MODE_SRIOV;
 	if (d->vendor == 0x10de) {
-		bool vgpu = gv_dir_exists(d->ctx, dir, "nvidia/creatable_vgpu_types") == 1;
+		/* The driver offers a function one way: mdev types (before
+		 * Ampere's vendor interface) or nvidia/, never both. */
+		bool vgpu = !(d->modes & GPUVIRT_MODE_MDEV) && d->driver &&
+			    gv_dir_exists(d->ctx, dir, "nvidia/creatable_vgpu_types") == 1;
 		for (size_t i = 0; i < d->vfs.n && !vgpu; i++)
 			vgpu = vf_has_nvidia_vgpu(d->ctx, d->vfs.v[i]);
 		if (vgpu)
@@ -465,7 +507,7 @@ int gv_device_read_vfs(gpuvirt_device *d)
 		return gv_fail(d->ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
 	gv_strv_free(&d->vfs);
 	if ((r = read_virtfns(d, &dir)) == 0)
-		compute_modes(d, &dir);
+		compute_modes(d, &dir, NULL);
 	gv_dir_close(&dir);
 	return r;
 }
@@ -473,13 +515,13 @@ int gv_device_read_vfs(gpuvirt_device *d)
 /* driverctl's record: the driver it binds at boot. */
 static int read_persistent(struct gpuvirt_device *d, struct gv_load_hints *h)
 {
-	char path[256], name[64], buf[512];
+	char path[256], buf[512];
+	const char *name = path + strlen("etc/driverctl.d/");
 	ssize_t n;
-	int r = gv_path(path, sizeof(path), "etc/driverctl.d/pci-%s", d->bdf);
 
-	if (r < 0)
-		return r;
-	snprintf(name, sizeof(name), "pci-%s", d->bdf);
+	/* d->bdf is a PCI address (DDDD:BB:DD.F): the path is a safe one */
+	memcpy(path, "etc/driverctl.d/pci-", strlen("etc/driverctl.d/pci-"));
+	memcpy(path + strlen("etc/driverctl.d/pci-"), d->bdf, GV_BDF_LEN);
 	if (h && h->driverctl_err == -ENOENT)
 		n = -ENOENT; /* no records at all */
 	else if (h && h->driverctl_err == 0)
@@ -496,8 +538,8 @@ static int read_persistent(struct gpuvirt_device *d, struct gv_load_hints *h)
 	return 0;
 }
 
-/* One open and one listing of the device directory; everything else is
- * read relative to it. */
+/* One open of the device directory; everything else is read relative to
+ * it, and only what the function can have is asked for. */
 static int device_load(struct gpuvirt_device *d, struct gv_load_hints *h)
 {
 	gpuvirt_ctx *ctx = d->ctx;
@@ -506,21 +548,21 @@ static int device_load(struct gpuvirt_device *d, struct gv_load_hints *h)
 	int r;
 
 	d->generation = ctx->generation;
-	r = gv_path(path, sizeof(path), "sys/bus/pci/devices/%s", d->bdf);
-	if (r < 0)
-		return gv_fail(ctx, r, "%s: bad device path", d->bdf);
-	r = gv_dir_open(ctx, path, &dir);
+	/* d->bdf is a PCI address (DDDD:BB:DD.F): the path is a safe one */
+	memcpy(path, "sys/bus/pci/devices/", strlen("sys/bus/pci/devices/"));
+	memcpy(path + strlen("sys/bus/pci/devices/"), d->bdf, GV_BDF_LEN);
+	r = gv_dir_open_unlisted(ctx, path, &dir);
 	if (r == -ENOENT || r == -ENOTDIR)
 		return gv_fail(ctx, -ENODEV, "%s: no such PCI device under %s (no %s)", d->bdf, ctx->root, path);
 	if (r < 0)
-		return gv_fail(ctx, r, "%s: cannot list %s: %s", d->bdf, path, gpuvirt_strerror(r));
+		return gv_fail(ctx, r, "%s: cannot open %s: %s", d->bdf, path, gpuvirt_strerror(r));
 	if ((r = read_physfn(d, &dir)) == 0)
 		r = read_identity(d, &dir, h);
 	if (r == -ENOENT && gv_exists(ctx, path) == 0) /* vanished after the listing */
 		r = gv_fail(ctx, -ENODEV, "%s: device vanished while it was read", d->bdf);
 	if (r == 0 && (r = read_links(d, &dir, h)) == 0 && (r = read_sriov(d, &dir, h)) == 0 &&
 	    (r = read_optional(d, &dir)) == 0 && (r = read_persistent(d, h)) == 0) {
-		compute_modes(d, &dir);
+		compute_modes(d, &dir, h);
 		d->names_done = false;
 	}
 	gv_dir_close(&dir);

@@ -2,14 +2,17 @@
 /* Vendor, device and class names from the PCI ID database (pci.ids, the
  * file lspci reads).
  *
- * The database is mapped read-only on a context's first lookup and indexed
- * by its top-level lines only (vendors and classes: a few thousand offsets);
- * a device or subclass is found by reading the lines under its vendor or
- * class. Loading the whole list into a hash (what libpci does) costs 2 MiB
- * of heap and most of a listing's time; this costs the index (~40 KiB) and
- * pages of the file the kernel already caches. Lines are read by
- * gv_parse_pciids_line() (parse.c). Names are those lspci prints with -nn
- * (without the numbers). */
+ * The database is mapped read-only on a context's first lookup. A vendor or
+ * class is found by a binary search of the file itself, whose top-level
+ * lines are in ID order (vendors, then classes, as the database is
+ * published); each one found is kept. One not found that way (a file
+ * edited out of order) is looked for in an index of every top-level line,
+ * made once. A device or subclass is found by reading the lines under its
+ * vendor or class. Loading the whole list into a hash (what libpci does)
+ * costs 2 MiB of heap and most of a listing's time; this costs a few
+ * hundred bytes and pages of the file the kernel already caches. Lines are
+ * read by gv_parse_pciids_line() (parse.c). Names are those lspci prints
+ * with -nn (without the numbers). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +42,10 @@ struct top {
 struct gv_pciids {
 	const char *map;
 	size_t len;
+	/* The tops found so far; once `indexed`, every top, sorted. */
 	struct top *tops;
-	size_t ntops;
+	size_t ntops, cap;
+	bool indexed;
 };
 
 static int cmp_top(const void *a, const void *b)
@@ -66,42 +71,104 @@ static bool next_line(const struct gv_pciids *db, size_t *pos, const char **line
 	return true;
 }
 
-static int index_tops(struct gv_pciids *db)
+static struct top *add_top(struct gv_pciids *db, const struct top *t)
 {
-	size_t pos = 0, cap = 0, start;
-	const char *line;
-	size_t len;
+	if (db->ntops == db->cap) {
+		size_t cap = db->cap ? 2 * db->cap : 16;
+		struct top *nt = realloc(db->tops, cap * sizeof(*nt));
+		if (!nt)
+			return NULL;
+		db->tops = nt;
+		db->cap = cap;
+	}
+	db->tops[db->ntops] = *t;
+	return &db->tops[db->ntops++];
+}
 
-	for (start = pos; next_line(db, &pos, &line, &len); start = pos) {
+/* The first top-level line starting at or after pos and before end: 1 with
+ * *t filled, or 0. */
+static int top_from(const struct gv_pciids *db, size_t pos, size_t end, struct top *t)
+{
+	const char *line;
+	size_t len, start;
+
+	if (pos > 0 && db->map[pos - 1] != '\n') { /* to the start of the next line */
+		const char *nl = memchr(db->map + pos, '\n', db->len - pos);
+		pos = nl ? (size_t)(nl - db->map) + 1 : db->len;
+	}
+	for (start = pos; start < end && next_line(db, &pos, &line, &len); start = pos) {
 		struct gv_ids_line l;
 		if (len == 0 || line[0] == '\t' || line[0] == '#' || gv_parse_pciids_line(line, len, &l) < 0)
 			continue;
-		if (db->ntops == cap) {
-			struct top *nt = realloc(db->tops, (cap = cap ? 2 * cap : 4096) * sizeof(*nt));
-			if (!nt)
-				return -ENOMEM;
-			db->tops = nt;
-		}
-		db->tops[db->ntops++] = (struct top){.id = l.id, .is_class = l.is_class, .next = pos, .line = start};
+		*t = (struct top){.id = l.id, .is_class = l.is_class, .next = pos, .line = start};
+		return 1;
+	}
+	return 0;
+}
+
+/* Every top-level line, sorted: for a file whose lines are out of order. */
+static int index_tops(struct gv_pciids *db)
+{
+	size_t pos = 0;
+	struct top t;
+
+	for (size_t i = 0; i < db->ntops; i++)
+		free(db->tops[i].kids);
+	db->ntops = 0;
+	db->indexed = true;
+	while (top_from(db, pos, db->len, &t)) {
+		if (!add_top(db, &t))
+			return -ENOMEM;
+		pos = t.next;
 	}
 	if (db->ntops > 1)
 		qsort(db->tops, db->ntops, sizeof(*db->tops), cmp_top);
 	return 0;
 }
 
-static struct gv_pciids *db_open(void)
+/* A binary search of the file's top-level lines for key: 1 with *t, or 0. */
+static int search_file(const struct gv_pciids *db, const struct top *key, struct top *t)
+{
+	size_t lo = 0, hi = db->len;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c;
+		if (!top_from(db, mid, hi, t)) {
+			hi = mid; /* no top-level line starts in [mid, hi) */
+			continue;
+		}
+		c = cmp_top(t, key);
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = t->next;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+struct gv_pciids *gv_pci_db_open(const char *path)
 {
 	struct gv_pciids *db = calloc(1, sizeof(*db));
 
 	if (!db)
 		return NULL;
-	for (size_t i = 0; i < sizeof(ids_paths) / sizeof(ids_paths[0]) && !db->map; i++)
+	if (path)
+		gv_map_local_file(path, &db->map, &db->len);
+	for (size_t i = 0; !path && i < sizeof(ids_paths) / sizeof(ids_paths[0]) && !db->map; i++)
 		gv_map_local_file(ids_paths[i], &db->map, &db->len);
-	if (!db->map || index_tops(db) < 0) {
+	if (!db->map) {
 		gv_pci_db_free(db);
 		return NULL;
 	}
 	return db;
+}
+
+bool gv_pci_db_read_whole(const struct gv_pciids *db)
+{
+	return db && db->indexed;
 }
 
 void gv_pci_db_free(struct gv_pciids *db)
@@ -118,7 +185,7 @@ void gv_pci_db_free(struct gv_pciids *db)
 static struct gv_pciids *get_db(gpuvirt_ctx *ctx)
 {
 	if (!ctx->pci_ids && !ctx->pci_ids_failed) {
-		ctx->pci_ids = db_open();
+		ctx->pci_ids = gv_pci_db_open(NULL);
 		if (!ctx->pci_ids) {
 			ctx->pci_ids_failed = true;
 			gv_debug(ctx, "no PCI ID database (%s): no names", ids_paths[0]);
@@ -127,11 +194,21 @@ static struct gv_pciids *get_db(gpuvirt_ctx *ctx)
 	return ctx->pci_ids;
 }
 
-static struct top *find_top(const struct gv_pciids *db, bool is_class, unsigned id)
+static struct top *find_top(struct gv_pciids *db, bool is_class, unsigned id)
 {
-	struct top key = {.id = id, .is_class = is_class};
+	struct top key = {.id = id, .is_class = is_class}, t;
 
-	return db->ntops ? bsearch(&key, db->tops, db->ntops, sizeof(*db->tops), cmp_top) : NULL;
+	if (db->indexed)
+		return db->ntops ? bsearch(&key, db->tops, db->ntops, sizeof(*db->tops), cmp_top) : NULL;
+	for (size_t i = 0; i < db->ntops; i++)
+		if (cmp_top(&db->tops[i], &key) == 0)
+			return &db->tops[i];
+	if (search_file(db, &key, &t))
+		return add_top(db, &t);
+	/* Not where the order says: the whole file, once. */
+	if (index_tops(db) < 0)
+		return NULL;
+	return find_top(db, is_class, id);
 }
 
 static char *name_of(const struct gv_ids_line *l)

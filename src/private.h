@@ -69,6 +69,12 @@ char *gv_pci_device_name(gpuvirt_ctx *ctx, uint16_t vendor, uint16_t device);
 /* "USB controller" for class 0x0c0330 (base and subclass), or NULL. */
 char *gv_pci_class_name(gpuvirt_ctx *ctx, uint32_t class_code);
 void gv_pci_names_free(gpuvirt_ctx *ctx);
+/* The PCI ID database at path (NULL: where distributions put it), mapped;
+ * NULL where there is none. */
+struct gv_pciids *gv_pci_db_open(const char *path);
+/* Whether a lookup had to read the whole file (one out of order, or an ID
+ * it does not have). */
+bool gv_pci_db_read_whole(const struct gv_pciids *db);
 void gv_pci_db_free(struct gv_pciids *db);
 
 /* ---- root-relative file access (sysfs.c): the only code that opens host files ---- */
@@ -126,14 +132,25 @@ struct gv_dir {
 	size_t count;
 	char *pool; /* the names */
 	size_t pool_len;
+	bool listed; /* ents and count are its entries (else: opened only) */
 };
 /* Open and list rel (one contained open, its entries and their types). */
 int gv_dir_open(gpuvirt_ctx *ctx, const char *rel, struct gv_dir *dir);
+/* Open rel without listing it: each name is then asked of the file system
+ * (an absent one costs the failed call), see sysfs-dir.c. */
+int gv_dir_open_unlisted(gpuvirt_ctx *ctx, const char *rel, struct gv_dir *dir);
+/* List a directory opened unlisted (nothing to do for a listed one). */
+int gv_dir_list(gpuvirt_ctx *ctx, struct gv_dir *dir);
+/* Open the folder `name` of an open directory, reached from its descriptor
+ * (a link there goes the contained way from the root), and list it when
+ * `list`. */
+int gv_dir_open_sub(gpuvirt_ctx *ctx, const struct gv_dir *parent, const char *name, bool list, struct gv_dir *sub);
 void gv_dir_close(struct gv_dir *dir);
-/* The DT_* type of an entry, or -ENOENT. No system call. */
+/* The DT_* type of an entry of a listed directory, or -ENOENT. No system
+ * call. */
 int gv_dir_type(const struct gv_dir *dir, const char *name);
 /* gv_read_bin / gv_read_text / gv_readlink_base of dir->rel + "/" + name,
- * relative to the open directory: absent from the listing is -ENOENT with
+ * relative to the open directory: absent from a listing is -ENOENT with
  * no system call. */
 ssize_t gv_dir_read(gpuvirt_ctx *ctx, struct gv_dir *dir, const char *name, void *buf, size_t size);
 ssize_t gv_dir_read_text(gpuvirt_ctx *ctx, struct gv_dir *dir, const char *name, char *buf, size_t size);
@@ -233,6 +250,11 @@ struct gv_load_hints {
 	 * each device listing its group, and a PF's VFs from their physfn
 	 * links (gv_device_add_vf) instead of its virtfnN links. */
 	bool whole_pass;
+	/* A whole pass's listing of sys/class/mdev_bus (sorted names), when
+	 * mdev_listed: which functions are mdev parents, asked of none. */
+	bool mdev_listed;
+	char **mdev_parents;
+	size_t n_mdev_parents;
 };
 /* Read one function (hints: NULL, or those of a pass). */
 int gv_device_load(gpuvirt_ctx *ctx, const char *bdf, struct gv_load_hints *hints, gpuvirt_device **out);

@@ -128,17 +128,18 @@ struct mdev_parent {
 	struct seen_types *seen;
 };
 
-/* A type's files from its directory, opened and listed once: -ENOENT when
- * the type is gone since the listing. */
-static int read_type(gpuvirt_ctx *ctx, const char *rel, struct type_consts *c, char *avail, size_t asize)
+/* A type's files from its directory, opened once from the parent's
+ * mdev_supported_types: -ENOENT when the type is gone since the listing. */
+static int read_type(gpuvirt_ctx *ctx, struct gv_dir *types, const char *type, struct type_consts *c, char *avail,
+		     size_t asize)
 {
 	struct gv_dir t;
-	int r = gv_dir_open(ctx, rel, &t);
+	int r = gv_dir_open_sub(ctx, types, type, false, &t);
 
 	if (r == -ENOENT)
 		return r;
 	if (r < 0)
-		return gv_fail(ctx, r, "cannot read %s under %s: %s", rel, ctx->root, gpuvirt_strerror(r));
+		return gv_fail(ctx, r, "cannot read %s/%s under %s: %s", types->rel, type, ctx->root, gpuvirt_strerror(r));
 	if ((r = type_attr(ctx, &t, "name", c->name, sizeof(c->name))) == 0 &&
 	    (r = type_attr(ctx, &t, "description", c->desc, sizeof(c->desc))) == 0 &&
 	    (r = type_attr(ctx, &t, "device_api", c->api, sizeof(c->api))) == 0)
@@ -175,7 +176,8 @@ static int type_profile(gpuvirt_ctx *ctx, struct gv_dir *types, const char *type
 
 	if (gv_path(rel, sizeof(rel), "%s/%s", types->rel, type) < 0)
 		return 0;
-	r = seen ? read_avail(ctx, types, type, avail, sizeof(avail)) : read_type(ctx, rel, &own, avail, sizeof(avail));
+	r = seen ? read_avail(ctx, types, type, avail, sizeof(avail))
+		 : read_type(ctx, types, type, &own, avail, sizeof(avail));
 	if (r == -ENOENT)
 		return 0; /* gone since the listing */
 	if (r < 0)
@@ -240,7 +242,7 @@ static int parent_profiles(gpuvirt_ctx *ctx, const char *name, const struct gv_s
 	long v;
 	int r;
 
-	if (gv_path(rel, sizeof(rel), "sys/class/mdev_bus/%s", name) < 0 || gv_dir_open(ctx, rel, &dir) < 0)
+	if (gv_path(rel, sizeof(rel), "sys/class/mdev_bus/%s", name) < 0 || gv_dir_open_unlisted(ctx, rel, &dir) < 0)
 		return 0;
 	/* mdev types on a VF belong to the GPU its PF is. */
 	if (gv_dir_readlink_base(ctx, &dir, "physfn", pf, sizeof(pf)) > 0)
@@ -252,9 +254,9 @@ static int parent_profiles(gpuvirt_ctx *ctx, const char *name, const struct gv_s
 		mp.numa = (int)v;
 	if (wanted)
 		parent_model(ctx, &dir, mp.model, sizeof(mp.model));
+	r = wanted ? gv_dir_open_sub(ctx, &dir, "mdev_supported_types", true, &types) : -ENOENT;
 	gv_dir_close(&dir);
-	if (!wanted || gv_path(rel, sizeof(rel), "sys/class/mdev_bus/%s/mdev_supported_types", name) < 0 ||
-	    gv_dir_open(ctx, rel, &types) < 0)
+	if (r < 0)
 		return 0;
 	r = 0;
 	for (size_t t = 0; t < types.count && r == 0; t++)

@@ -1,19 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* A directory read once: opened under the root with one contained open
- * (openat2 RESOLVE_IN_ROOT, or the walker), listed with getdents64 together
- * with each entry's type, then its attributes and links read relative to
- * that descriptor.
+/* A directory opened under the root with one contained open (openat2
+ * RESOLVE_IN_ROOT, or the walker), its attributes and links then read
+ * relative to that descriptor (no path walk, no /proc round trip).
  *
- * This is what keeps discovery near one system call per answer: a device's
- * attributes are opened with openat() on the device directory's fd (no path
- * walk, no /proc round trip), an attribute the listing does not have is
- * absent without a system call, and only a regular file is ever opened:
+ * Listed (gv_dir_open): getdents64 gives every entry with its type, so an
+ * attribute the listing does not have is absent without a system call, and
+ * only a regular file is ever opened:
  * - a regular entry is opened with O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, so
  *   one replaced after the listing by a link fails (ELOOP, then the safe
  *   path below), by a FIFO cannot block and is read as what it is;
+ * - a FIFO, socket or device node in the listing is refused unopened.
+ * Unlisted (gv_dir_open_unlisted: a device's directory in discovery, where
+ * a listing costs more than the few names it would spare), and a file below
+ * a folder of either kind (one openat2 beneath it, no link on the way): the
+ * name is opened the same way at once, and an absent one is the failed
+ * open (ENOENT). What the open or its one read cannot vouch for is asked of
+ * fstat: a FIFO (opened without blocking, it reads nothing) or a socket
+ * (which cannot be opened) is refused; a device node, which sysfs cannot
+ * hold, is refused after a read that gave nothing; one that gives bytes is
+ * read once, at most `size` of them, as a file would be, and never written.
+ * Both ways:
  * - a link (an attribute that is one is rare outside sysfs) is resolved by
  *   the contained path of sysfs.c, which checks what it reaches;
- * - a FIFO, socket or device node in the listing is refused unopened;
  * - an attribute is read with one read(): sysfs serves it whole, so a short
  *   read is its end.
  * The rules of sysfs.c hold: ENOENT/ENOTDIR are "absent", everything else is
@@ -141,23 +149,61 @@ static int index_pool(struct gv_dir *d)
 	return 0;
 }
 
-int gv_dir_open(gpuvirt_ctx *ctx, const char *rel, struct gv_dir *d)
+int gv_dir_open_unlisted(gpuvirt_ctx *ctx, const char *rel, struct gv_dir *d)
 {
-	int r;
-
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
 	if (strlen(rel) >= sizeof(d->rel))
 		return -ENAMETOOLONG;
 	strcpy(d->rel, rel);
 	d->fd = gv_open(ctx, rel, O_RDONLY | O_DIRECTORY, 0);
-	if (d->fd < 0)
-		return d->fd;
-	if ((r = list_all(d, sys_fills(ctx, d))) < 0 || (r = index_pool(d)) < 0) {
-		gv_dir_close(d);
+	return d->fd < 0 ? d->fd : 0;
+}
+
+int gv_dir_list(gpuvirt_ctx *ctx, struct gv_dir *d)
+{
+	int r;
+
+	if (d->listed)
+		return 0;
+	if ((r = list_all(d, sys_fills(ctx, d))) < 0 || (r = index_pool(d)) < 0)
 		return r;
-	}
+	d->listed = true;
 	return 0;
+}
+
+int gv_dir_open(gpuvirt_ctx *ctx, const char *rel, struct gv_dir *d)
+{
+	int r = gv_dir_open_unlisted(ctx, rel, d);
+
+	if (r == 0 && (r = gv_dir_list(ctx, d)) < 0)
+		gv_dir_close(d);
+	return r;
+}
+
+static int full_path(const struct gv_dir *d, const char *name, char *buf, size_t size);
+
+int gv_dir_open_sub(gpuvirt_ctx *ctx, const struct gv_dir *parent, const char *name, bool list, struct gv_dir *sub)
+{
+	char rel[sizeof(sub->rel)];
+	int r = full_path(parent, name, rel, sizeof(rel));
+
+	memset(sub, 0, sizeof(*sub));
+	sub->fd = -1;
+	if (r < 0 || strchr(name, '/') || !gv_path_is_safe(rel))
+		return r < 0 ? r : -EINVAL;
+	strcpy(sub->rel, rel);
+	sub->fd = gv_openat2(parent->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0,
+			     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+	/* A link there (ELOOP, or ENOTDIR with O_DIRECTORY), or no openat2:
+	 * from the root, contained. */
+	if (sub->fd == -ELOOP || sub->fd == -ENOTDIR || sub->fd == -EXDEV || sub->fd == -ENOSYS || sub->fd == -EAGAIN)
+		return list ? gv_dir_open(ctx, rel, sub) : gv_dir_open_unlisted(ctx, rel, sub);
+	if (sub->fd < 0)
+		return sub->fd;
+	if (list && (r = gv_dir_list(ctx, sub)) < 0)
+		gv_dir_close(sub);
+	return list ? r : 0;
 }
 
 void gv_dir_close(struct gv_dir *d)
@@ -175,6 +221,8 @@ int gv_dir_type(const struct gv_dir *d, const char *name)
 	struct gv_dirent key = {.name = name};
 	const struct gv_dirent *e;
 
+	if (!d->listed)
+		return -EOPNOTSUPP; /* not known without asking */
 	if (!d->count)
 		return -ENOENT;
 	e = bsearch(&key, d->ents, d->count, sizeof(*d->ents), cmp_entry);
@@ -194,7 +242,14 @@ static int stat_type(const struct gv_dir *d, const char *name)
 
 static int full_path(const struct gv_dir *d, const char *name, char *buf, size_t size)
 {
-	return gv_path(buf, size, "%s/%s", d->rel, name);
+	size_t a = strlen(d->rel), b = strlen(name);
+
+	if (a + 1 + b >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, d->rel, a);
+	buf[a] = '/';
+	memcpy(buf + a + 1, name, b + 1);
+	return gv_path_is_safe(buf) ? 0 : -EXDEV;
 }
 
 /* A FIFO, socket or device node where an attribute should be: refused in
@@ -221,28 +276,64 @@ static int first_type(const struct gv_dir *d, const char *name)
 	return gv_dir_type(d, first);
 }
 
-/* A file below a folder of the directory: its kind told first (a FIFO,
- * socket or device node is refused unopened), then opened beneath the
- * directory with no link on the way (one openat2). -EOPNOTSUPP: a link on
- * the way or no openat2, for the contained path. */
+static int failed_open(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *name, int err);
+
+/* A file below a folder of the directory, opened beneath it with no link
+ * on the way (one openat2), and its kind told as an unlisted directory's
+ * entry's is (see the top). -EOPNOTSUPP: a link on the way or no openat2,
+ * for the contained path. */
 static int open_beneath(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *name)
 {
+	int fd = gv_openat2(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0,
+			    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+
+	if (fd == -ELOOP || fd == -EXDEV || fd == -ENOSYS || fd == -EAGAIN)
+		return -EOPNOTSUPP;
+	return fd < 0 ? failed_open(ctx, d, name, fd) : fd;
+}
+
+/* What a failed open of an unlisted directory's entry met: a socket (or
+ * a device node on a file system mounted nodev) refused, else -err. */
+static int failed_open(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *name, int err)
+{
 	struct stat st;
+
+	if (err == -ENOENT || err == -ENOTDIR || fstatat(d->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return err;
+	if (S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		return refuse_kind(ctx, d, name, IFTODT(st.st_mode));
+	return err;
+}
+
+/* An entry of an unlisted directory opened at once (see the top). */
+static int open_unlisted(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *name)
+{
 	int fd;
 
-	if (fstatat(d->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ELOOP ? -EOPNOTSUPP : -errno;
-	if (S_ISLNK(st.st_mode))
-		return -EOPNOTSUPP;
+	if (strchr(name, '/'))
+		return open_beneath(ctx, d, name);
+	fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	if (errno == ELOOP)
+		return -EOPNOTSUPP; /* a link: the contained path */
+	return failed_open(ctx, d, name, -errno);
+}
+
+/* After a read of an unlisted directory's entry that gave no bytes (or an
+ * error): a FIFO or a device node is refused, a folder is -EISDIR, and a
+ * regular file keeps what the read said (1). */
+static int check_opened(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *name, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
 	if (!S_ISREG(st.st_mode))
 		return refuse_kind(ctx, d, name, IFTODT(st.st_mode));
-	fd = gv_openat2(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0,
-			RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
-	if (fd == -ELOOP || fd == -EXDEV || fd == -ENOSYS || fd == -EAGAIN)
-		return -EOPNOTSUPP;
-	return fd;
+	return 1;
 }
 
 /* The file `name` of the directory opened for reading: fd, -EOPNOTSUPP for
@@ -250,7 +341,11 @@ static int open_beneath(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *na
  * or -errno. */
 static int open_in(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *name)
 {
-	int type = first_type(d, name), fd;
+	int type, fd;
+
+	if (!d->listed)
+		return open_unlisted(ctx, d, name);
+	type = first_type(d, name);
 
 	if (type == DT_UNKNOWN && !strchr(name, '/') && (type = stat_type(d, name)) < 0)
 		return type;
@@ -284,6 +379,13 @@ ssize_t gv_dir_read(gpuvirt_ctx *ctx, struct gv_dir *d, const char *name, void *
 	/* sysfs serves an attribute in one read, so a short read is its end; an
 	 * error (EAGAIN from a busy attribute, EINTR) is read again in full. */
 	n = read(fd, buf, size);
+	if (n <= 0 && (!d->listed || strchr(name, '/'))) { /* opened without its kind told */
+		int k = check_opened(ctx, d, name, fd);
+		if (k < 0) {
+			close(fd);
+			return k;
+		}
+	}
 	if (n < 0)
 		n = lseek(fd, 0, SEEK_SET) < 0 ? -errno : gv_read_fd(fd, buf, size);
 	close(fd);
@@ -311,15 +413,13 @@ ssize_t gv_dir_readlink_base(gpuvirt_ctx *ctx, struct gv_dir *d, const char *nam
 								   : gv_readlink_base(ctx, path, buf, size);
 	if (type == -ENOENT)
 		return -ENOENT;
-	if (type != DT_LNK && type != DT_UNKNOWN)
+	if (type != DT_LNK && type != DT_UNKNOWN && type != -EOPNOTSUPP)
 		return -EINVAL; /* what readlink says of a file that is not a link */
 	n = readlinkat(d->fd, name, target, sizeof(target) - 1);
 	if (n < 0)
 		return -errno;
 	target[n] = '\0';
-	return full_path(d, name, path, sizeof(path)) < 0
-		       ? -ENAMETOOLONG
-		       : gv_parse_link_base(path, target, (size_t)n, buf, size);
+	return gv_parse_link_base(name, target, (size_t)n, buf, size); /* the link's name is what it asks */
 }
 
 /* A path below the directory exists (not following its last component). */
@@ -333,6 +433,15 @@ int gv_dir_exists(gpuvirt_ctx *ctx, struct gv_dir *d, const char *sub)
 
 	if (len >= sizeof(first))
 		return -ENAMETOOLONG;
+	if (!d->listed) {
+		/* Asked at once: whether it is there is all this answers (a
+		 * link on the way is followed; what is read below it goes the
+		 * contained way). */
+		struct stat st;
+		if (fstatat(d->fd, sub, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return 1;
+		return (errno == ENOENT || errno == ENOTDIR) ? 0 : -errno;
+	}
 	memcpy(first, sub, len);
 	first[len] = '\0';
 	type = gv_dir_type(d, first);

@@ -45,19 +45,16 @@ int gv_path_is_safe(const char *rel)
 
 	if (!rel || !*rel || rel[0] == '/')
 		return 0;
-	while (*p) {
-		const char *slash = strchr(p, '/');
-		size_t len = slash ? (size_t)(slash - p) : strlen(p);
-
-		if (len == 2 && p[0] == '.' && p[1] == '.')
+	/* Each component: not empty ("a//b") and not ".."; one '/' may end it. */
+	for (;;) {
+		const char *start = p;
+		while (*p && *p != '/')
+			p++;
+		if (p == start || (p - start == 2 && start[0] == '.' && start[1] == '.'))
 			return 0;
-		if (len == 0) /* "a//b" */
-			return 0;
-		if (!slash)
-			break;
-		p = slash + 1;
+		if (!*p || !*++p)
+			return 1;
 	}
-	return 1;
 }
 
 int gv_path(char *buf, size_t size, const char *fmt, ...)

@@ -371,7 +371,8 @@ END_TEST
 
 /* A device bound to VFIO on a kernel with cdevs: vfio-dev/vfioN with a dev
  * number. Linux 6.1 to 6.5 make vfioN without one: no cdev (the audio
- * function's vfio2 here). */
+ * function's vfio2 here). Only vfio-pci and its variants make the folder:
+ * it is not asked for under another driver. */
 START_TEST(vfio_cdev)
 {
 	const char *root = th_host("rebar");
@@ -381,6 +382,15 @@ START_TEST(vfio_cdev)
 	th_write(root, DEV_PATH("0000:00:01.1/0000:02:00.0/vfio-dev/vfio7/dev"), "511:7\n");
 	th_write(root, DEV_PATH("0000:00:01.1/0000:02:00.1/vfio-dev/vfio2/uevent"), "");
 	ctx = th_ctx_at(root);
+	d = get(ctx, "0000:02:00.0"); /* still amdgpu's */
+	ck_assert_ptr_null(gpuvirt_device_get_vfio_cdev(d));
+	gpuvirt_device_unref(d);
+	th_symlink(root, DEV_PATH("0000:00:01.1/0000:02:00.0/driver"), "../../../../bus/pci/drivers/vfio-pci");
+	th_symlink(root, DEV_PATH("0000:00:01.1/0000:02:00.1/driver"), "../../../../bus/pci/drivers/vfio-pci");
+	d = get(ctx, "0000:02:00.0");
+	ck_assert_str_eq(gpuvirt_device_get_vfio_cdev(d), "vfio7");
+	gpuvirt_device_unref(d);
+	th_symlink(root, DEV_PATH("0000:00:01.1/0000:02:00.0/driver"), "../../../../bus/pci/drivers/mlx5_vfio_pci");
 	d = get(ctx, "0000:02:00.0");
 	ck_assert_str_eq(gpuvirt_device_get_vfio_cdev(d), "vfio7");
 	gpuvirt_device_unref(d);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "../src/private.h"
@@ -127,6 +128,106 @@ START_TEST(as_libpci)
 }
 END_TEST
 
+/* A database of this text, as the context's. */
+static gpuvirt_ctx *ctx_with_ids(const char *text)
+{
+	gpuvirt_ctx *ctx = th_ctx("nogpu");
+	char path[] = "/tmp/gv-pciids-XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	gv_pci_names_free(ctx);
+	ctx->pci_ids = gv_pci_db_open(path);
+	unlink(path); /* mapped: the mapping stays */
+	ck_assert_ptr_nonnull(ctx->pci_ids);
+	return ctx;
+}
+
+static void name_eq(char *got, const char *want)
+{
+	ck_assert_msg((!got && !want) || (got && want && strcmp(got, want) == 0), "got '%s', want '%s'",
+		      got ? got : "(none)", want ? want : "(none)");
+	free(got);
+}
+
+static const char ids_sorted[] = "# header\n"
+				 "\n"
+				 "0001  First\n"
+				 "\t0002  First's device\n"
+				 "# a comment between\n"
+				 "1002  AMD\n"
+				 "\t73bf  Navi 21\n"
+				 "\t\t1002 0e3a  a subsystem\n"
+				 "10de  NVIDIA\n"
+				 "\t20b5  A100\n"
+				 "8086  Intel\n"
+				 "ffff  Last\n"
+				 "C 02  Network controller\n"
+				 "\t00  Ethernet controller\n"
+				 "C 03  Display controller\n"
+				 "\t02  3D controller\n"
+				 "C ff  Unassigned class\n";
+
+/* The file's order used to find a vendor or class: first, last, between,
+ * under comments, absent; and the same answers from a file out of order
+ * (found by reading it all). */
+START_TEST(ordered_and_not)
+{
+	static const char unsorted[] = "10de  NVIDIA\n"
+				       "\t20b5  A100\n"
+				       "C 03  Display controller\n"
+				       "\t02  3D controller\n"
+				       "8086  Intel\n"
+				       "0001  First\n"
+				       "\t0002  First's device\n"
+				       "ffff  Last\n"
+				       "1002  AMD\n"
+				       "\t73bf  Navi 21\n"
+				       "C 02  Network controller\n"
+				       "\t00  Ethernet controller\n"
+				       "C ff  Unassigned class\n";
+	const char *texts[] = {ids_sorted, unsorted};
+
+	for (size_t i = 0; i < 2; i++) {
+		gpuvirt_ctx *ctx = ctx_with_ids(texts[i]);
+		name_eq(gv_pci_vendor_name(ctx, 0x0001), "First");
+		name_eq(gv_pci_vendor_name(ctx, 0xffff), "Last");
+		name_eq(gv_pci_vendor_name(ctx, 0x10de), "NVIDIA");
+		name_eq(gv_pci_device_name(ctx, 0x10de, 0x20b5), "A100");
+		name_eq(gv_pci_device_name(ctx, 0x1002, 0x73bf), "Navi 21");
+		name_eq(gv_pci_device_name(ctx, 0x0001, 0x0002), "First's device");
+		name_eq(gv_pci_device_name(ctx, 0x10de, 0x20b6), NULL);
+		name_eq(gv_pci_class_name(ctx, 0x030200), "3D controller");
+		/* In order, every one was found by the search alone. */
+		ck_assert(gv_pci_db_read_whole(ctx->pci_ids) == (i == 1));
+		name_eq(gv_pci_vendor_name(ctx, 0x1234), NULL);
+		ck_assert(gv_pci_db_read_whole(ctx->pci_ids));
+		name_eq(gv_pci_vendor_name(ctx, 0x8086), "Intel"); /* after a miss */
+		name_eq(gv_pci_class_name(ctx, 0x030200), "3D controller");
+		name_eq(gv_pci_class_name(ctx, 0x020000), "Ethernet controller");
+		name_eq(gv_pci_class_name(ctx, 0xff0000), "Unassigned class [ff00]");
+		name_eq(gv_pci_class_name(ctx, 0x040000), NULL);
+		gpuvirt_ctx_unref(ctx);
+	}
+}
+END_TEST
+
+/* A file of one line, of none, of no top-level line. */
+START_TEST(tiny_files)
+{
+	gpuvirt_ctx *ctx = ctx_with_ids("10de  NVIDIA");
+	name_eq(gv_pci_vendor_name(ctx, 0x10de), "NVIDIA");
+	name_eq(gv_pci_vendor_name(ctx, 0x10df), NULL);
+	gpuvirt_ctx_unref(ctx);
+	ctx = ctx_with_ids("# only\n\n\t20b5  a device without a vendor\n");
+	name_eq(gv_pci_vendor_name(ctx, 0x20b5), NULL);
+	name_eq(gv_pci_class_name(ctx, 0x030000), NULL);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("names");
@@ -136,6 +237,8 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, lines);
 	tcase_add_test(tc, as_libpci);
+	tcase_add_test(tc, ordered_and_not);
+	tcase_add_test(tc, tiny_files);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Root-relative file access: nothing leaves the root. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -166,7 +167,8 @@ END_TEST
 
 /* A file below a folder of a listed directory (an mdev type's
  * available_instances from its parent's mdev_supported_types): read beneath
- * it; what is no regular file is refused unopened, naming it; a link on the
+ * it; what is no regular file is refused before anything of it is read,
+ * naming it; a link on the
  * way goes the contained path and never leaves the root; a first folder the
  * listing lacks is absent with no system call. */
 START_TEST(reads_below_a_listing)
@@ -199,6 +201,89 @@ START_TEST(reads_below_a_listing)
 	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "out/avail", buf, sizeof(buf)), 8);
 	ck_assert_str_eq(buf, "outside\n"); /* the root's own secret/, not the machine's */
 	gv_dir_close(&d);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
+/* A directory opened without a listing (a device's in discovery): each
+ * name asked at once. An absent one is -ENOENT; a FIFO, a socket or a
+ * device node is refused naming it, in the words a listed directory uses;
+ * a folder is -EISDIR; a link is read the contained way; a listing made
+ * afterwards gives the entries and their types. */
+START_TEST(unlisted_reads)
+{
+	const char *host = th_host("nogpu");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct gv_dir d, sub;
+	char buf[64], path[4096];
+	int sock;
+
+	th_write(host, "dev/attr", "7\n");
+	th_write(host, "dev/empty", "");
+	th_write(host, "dev/folder/inner", "x\n");
+	th_write(host, "secret", "outside\n");
+	th_symlink(host, "dev/out", "../../../../secret");
+	th_symlink(host, "dev/tofolder", "folder");
+	th_symlink(host, "dev/driver", "../bus/pci/drivers/vfio-pci");
+	snprintf(path, sizeof(path), "%s/dev/fifo", host);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/dev/sock", host);
+	sock = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(sock, 0);
+	ck_assert_int_eq(bind(sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(gv_dir_open_unlisted(ctx, "dev", &d), 0);
+	ck_assert(!d.listed);
+	ck_assert_int_eq(gv_dir_type(&d, "attr"), -EOPNOTSUPP);
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "attr", buf, sizeof(buf)), 2);
+	ck_assert_str_eq(buf, "7\n");
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "empty", buf, sizeof(buf)), 0);
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "none", buf, sizeof(buf)), -ENOENT);
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "fifo", buf, sizeof(buf)), -EMEDIUMTYPE);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "dev/fifo under"));
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "a FIFO"));
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "sock", buf, sizeof(buf)), -EMEDIUMTYPE);
+	ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "a socket"));
+	if (geteuid() == 0) {
+		snprintf(path, sizeof(path), "%s/dev/null", host);
+		ck_assert_int_eq(mknod(path, S_IFCHR | 0644, makedev(1, 3)), 0);
+		ck_assert_int_eq(gv_dir_read_text(ctx, &d, "null", buf, sizeof(buf)), -EMEDIUMTYPE);
+		ck_assert_ptr_nonnull(strstr(gpuvirt_ctx_get_error(ctx), "a character device"));
+	}
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "folder", buf, sizeof(buf)), -EISDIR);
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "out", buf, sizeof(buf)), 8);
+	ck_assert_str_eq(buf, "outside\n"); /* the root's own secret, not the machine's */
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "folder/inner", buf, sizeof(buf)), 2);
+	/* Links and what exists. */
+	ck_assert_int_eq(gv_dir_readlink_base(ctx, &d, "driver", buf, sizeof(buf)), (ssize_t)strlen("vfio-pci"));
+	ck_assert_str_eq(buf, "vfio-pci");
+	ck_assert_int_eq(gv_dir_readlink_base(ctx, &d, "nolink", buf, sizeof(buf)), -ENOENT);
+	ck_assert_int_eq(gv_dir_readlink_base(ctx, &d, "attr", buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(gv_dir_exists(ctx, &d, "folder/inner"), 1);
+	ck_assert_int_eq(gv_dir_exists(ctx, &d, "folder/none"), 0);
+	ck_assert_int_eq(gv_dir_exists(ctx, &d, "none/inner"), 0);
+	/* Its folders, from its descriptor; a link there the contained way. */
+	ck_assert_int_eq(gv_dir_open_sub(ctx, &d, "folder", true, &sub), 0);
+	ck_assert_uint_eq(sub.count, 1);
+	ck_assert_str_eq(sub.ents[0].name, "inner");
+	ck_assert_str_eq(sub.rel, "dev/folder");
+	gv_dir_close(&sub);
+	ck_assert_int_eq(gv_dir_open_sub(ctx, &d, "tofolder", true, &sub), 0);
+	ck_assert_uint_eq(sub.count, 1);
+	gv_dir_close(&sub);
+	ck_assert_int_eq(gv_dir_open_sub(ctx, &d, "none", true, &sub), -ENOENT);
+	ck_assert_int_eq(gv_dir_open_sub(ctx, &d, "attr", true, &sub), -ENOTDIR);
+	ck_assert_int_eq(gv_dir_open_sub(ctx, &d, "a/b", true, &sub), -EINVAL);
+	/* Listed now: the entries and their types, and the same answers. */
+	ck_assert_int_eq(gv_dir_list(ctx, &d), 0);
+	ck_assert(d.listed);
+	ck_assert_int_eq(gv_dir_type(&d, "attr"), DT_REG);
+	ck_assert_int_eq(gv_dir_type(&d, "folder"), DT_DIR);
+	ck_assert_int_eq(gv_dir_type(&d, "none"), -ENOENT);
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "fifo", buf, sizeof(buf)), -EMEDIUMTYPE);
+	ck_assert_int_eq(gv_dir_read_text(ctx, &d, "attr", buf, sizeof(buf)), 2);
+	gv_dir_close(&d);
+	close(sock);
 	gpuvirt_ctx_unref(ctx);
 }
 END_TEST
@@ -397,6 +482,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, read_bounds);
 	tcase_add_test(tc, listings_whole);
 	tcase_add_test(tc, reads_below_a_listing);
+	tcase_add_test(tc, unlisted_reads);
 	tcase_add_test(tc, long_wait_says_so);
 	tcase_add_loop_test(tc, only_regular_files, 0, 2);
 	tcase_add_test(tc, bounded_write);

@@ -1,11 +1,46 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdint.h>
+#include <string.h>
 
 #include "json.h"
+
+/* Output goes through the writer's own buffer: a document is many small
+ * pieces, and a call into stdio for each cost more than the rest of it. */
+static inline void flush(struct json *j)
+{
+	if (j->len)
+		fwrite(j->buf, 1, j->len, j->out);
+	j->len = 0;
+}
+
+static inline void put(struct json *j, const char *s, size_t n)
+{
+	if (j->len + n > sizeof(j->buf))
+		flush(j);
+	if (n > sizeof(j->buf)) {
+		fwrite(s, 1, n, j->out);
+		return;
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+}
+
+static inline void put_char(struct json *j, char c)
+{
+	if (j->len == sizeof(j->buf))
+		flush(j);
+	j->buf[j->len++] = c;
+}
+
+static void put_str(struct json *j, const char *s)
+{
+	put(j, s, strlen(s));
+}
 
 void json_init(struct json *j, FILE *out)
 {
 	j->out = out;
+	j->len = 0;
 	j->depth = 0;
 	j->first[0] = true;
 	j->after_key = false;
@@ -19,11 +54,11 @@ void json_compact(struct json *j)
 
 static void indent(struct json *j)
 {
+	static const char spaces[] = "\n                                                                ";
+
 	if (j->compact)
 		return;
-	fputc('\n', j->out);
-	for (int i = 0; i < j->depth; i++)
-		fputs("  ", j->out);
+	put(j, spaces, 1 + 2 * (size_t)j->depth); /* depth is at most 31 */
 }
 
 /* Separator and indentation before a value or a key. */
@@ -35,7 +70,7 @@ static void before_item(struct json *j)
 	}
 	if (j->depth > 0) {
 		if (!j->first[j->depth])
-			fputc(',', j->out);
+			put_char(j, ',');
 		indent(j);
 	}
 	j->first[j->depth] = false;
@@ -44,7 +79,7 @@ static void before_item(struct json *j)
 static void open_container(struct json *j, char c)
 {
 	before_item(j);
-	fputc(c, j->out);
+	put_char(j, c);
 	if (j->depth < 31)
 		j->depth++;
 	j->first[j->depth] = true;
@@ -57,7 +92,9 @@ static void close_container(struct json *j, char c)
 		j->depth--;
 	if (!empty)
 		indent(j);
-	fputc(c, j->out);
+	put_char(j, c);
+	if (j->depth == 0)
+		flush(j);
 }
 
 void json_begin_object(struct json *j) { open_container(j, '{'); }
@@ -96,44 +133,53 @@ static size_t utf8_len(const unsigned char *p)
 /* A JSON string. Control characters are escaped; a byte that is not part of
  * valid UTF-8 (a name the host chose) is written as U+FFFD, so that the
  * output is always valid JSON in UTF-8. */
-static void write_escaped(FILE *out, const char *s)
+static inline bool plain(unsigned char c)
 {
-	fputc('"', out);
+	return (unsigned char)(c - 0x20) < 0x5f && c != '"' && c != '\\';
+}
+
+static void write_escaped(struct json *j, const char *s)
+{
+	char u[8];
+
+	put_char(j, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
 		size_t run = 0, n;
-		/* Plain printable ASCII goes out in one write. */
-		while (p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' && p[run] != '\\')
+		/* Plain printable ASCII goes out in one piece. */
+		while (plain(p[run]))
 			run++;
 		if (run) {
-			fwrite(p, 1, run, out);
+			put(j, (const char *)p, run);
 			p += run;
 			continue;
 		}
 		n = utf8_len(p);
 		switch (*p) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
+		case '"': put_str(j, "\\\""); break;
+		case '\\': put_str(j, "\\\\"); break;
+		case '\n': put_str(j, "\\n"); break;
+		case '\r': put_str(j, "\\r"); break;
+		case '\t': put_str(j, "\\t"); break;
 		default:
-			if (n == 0)
-				fputs("\\ufffd", out);
-			else if (*p < 0x20 || *p == 0x7f)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fwrite(p, 1, n, out);
+			if (n == 0) {
+				put_str(j, "\\ufffd");
+			} else if (*p < 0x20 || *p == 0x7f) {
+				snprintf(u, sizeof(u), "\\u%04x", *p);
+				put_str(j, u);
+			} else {
+				put(j, (const char *)p, n);
+			}
 		}
 		p += n ? n : 1;
 	}
-	fputc('"', out);
+	put_char(j, '"');
 }
 
 void json_key(struct json *j, const char *key)
 {
 	before_item(j);
-	write_escaped(j->out, key);
-	fputs(j->compact ? ":" : ": ", j->out);
+	write_escaped(j, key);
+	put(j, ": ", j->compact ? 1 : 2);
 	j->after_key = true;
 }
 
@@ -141,30 +187,39 @@ void json_string(struct json *j, const char *s)
 {
 	before_item(j);
 	if (s)
-		write_escaped(j->out, s);
+		write_escaped(j, s);
 	else
-		fputs("null", j->out);
+		put_str(j, "null");
 }
 
 void json_int(struct json *j, long long v)
 {
+	char digits[24], *p = digits + sizeof(digits);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
 	before_item(j);
-	fprintf(j->out, "%lld", v);
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	put(j, p, (size_t)(digits + sizeof(digits) - p));
 }
 
 void json_bool(struct json *j, bool v)
 {
 	before_item(j);
-	fputs(v ? "true" : "false", j->out);
+	put_str(j, v ? "true" : "false");
 }
 
 void json_null(struct json *j)
 {
 	before_item(j);
-	fputs("null", j->out);
+	put_str(j, "null");
 }
 
 void json_finish(struct json *j)
 {
-	fputc('\n', j->out);
+	put_char(j, '\n');
+	flush(j);
 }

@@ -8,6 +8,8 @@
 
 struct json {
 	FILE *out;
+	char buf[8192]; /* written to out when full and at each top-level end */
+	size_t len;
 	int depth;
 	bool first[32];   /* no member written yet at this depth */
 	bool after_key;

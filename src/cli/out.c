@@ -59,9 +59,19 @@ const char *vis(const char *s)
 	return out;
 }
 
+/* v as `digits` lowercase hex digits and a NUL. */
+static void hex_digits(uint32_t v, int digits, char *buf)
+{
+	buf[digits] = '\0';
+	while (digits-- > 0) {
+		buf[digits] = "0123456789abcdef"[v & 0xf];
+		v >>= 4;
+	}
+}
+
 void format_class(uint32_t cls, char buf[8])
 {
-	snprintf(buf, 8, "%06x", cls & 0xffffff);
+	hex_digits(cls & 0xffffff, 6, buf);
 }
 
 void modes_string(uint32_t modes, char *buf, size_t size)
@@ -82,7 +92,7 @@ void modes_string(uint32_t modes, char *buf, size_t size)
 void json_hex4(struct json *j, const char *key, unsigned v)
 {
 	char buf[8];
-	snprintf(buf, sizeof(buf), "%04x", v & 0xffff);
+	hex_digits(v & 0xffff, 4, buf);
 	json_key(j, key);
 	json_string(j, buf);
 }
@@ -131,7 +141,7 @@ static void json_device_identity(struct json *j, const gpuvirt_device *d)
 	json_hex4(j, "subsystem_device_id", gpuvirt_device_get_subsystem_device_id(d));
 	format_class(gpuvirt_device_get_class(d), buf);
 	json_key_string(j, "class", buf);
-	snprintf(buf, sizeof(buf), "%02x", gpuvirt_device_get_revision(d));
+	hex_digits(gpuvirt_device_get_revision(d), 2, buf);
 	json_key_string(j, "revision", buf);
 	json_key_string(j, "vendor_name", gpuvirt_device_get_vendor_name(d));
 	json_key_string(j, "device_name", gpuvirt_device_get_device_name(d));
