@@ -126,34 +126,41 @@ static int load_next(struct gpuvirt_device_iter *it, gpuvirt_device **dev)
 	return 0;
 }
 
+/* A device's place in the pass (BDF order) and its group: sorted by
+ * group, then place, with integer comparisons only. */
+struct by_group {
+	int group;
+	size_t pos;
+};
+
 static int cmp_group(const void *a, const void *b)
 {
-	int x = gpuvirt_device_get_iommu_group(*(gpuvirt_device *const *)a);
-	int y = gpuvirt_device_get_iommu_group(*(gpuvirt_device *const *)b);
+	const struct by_group *x = a, *y = b;
 
-	if (x != y)
-		return (x > y) - (x < y);
-	return strcmp(gpuvirt_device_get_bdf(*(gpuvirt_device *const *)a),
-		      gpuvirt_device_get_bdf(*(gpuvirt_device *const *)b));
+	if (x->group != y->group)
+		return (x->group > y->group) - (x->group < y->group);
+	return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
 /* Members of the run of devices [from, to) that share group g. */
-static int fill_run(gpuvirt_ctx *ctx, gpuvirt_device **by_group, size_t from, size_t to, const struct gv_dir *groups)
+static int fill_run(struct gpuvirt_device_iter *it, const struct by_group *bg, size_t from, size_t to,
+		    const struct gv_dir *groups)
 {
 	char name[16];
 	int r = 0;
 
-	snprintf(name, sizeof(name), "%d", gpuvirt_device_get_iommu_group(by_group[from]));
+	snprintf(name, sizeof(name), "%d", bg[from].group);
 	for (size_t i = from; i < to && r == 0; i++) {
+		gpuvirt_device *d = it->devs[bg[i].pos];
 		if (gv_dir_type(groups, name) == -ENOENT) {
 			/* The link is there but the group's directory is not: a
 			 * broken tree. The device still belongs to the group. */
-			gv_warn(ctx, "%s: no sys/kernel/iommu_groups/%s/devices", gpuvirt_device_get_bdf(by_group[i]), name);
-			r = gv_device_add_group_member(by_group[i], gpuvirt_device_get_bdf(by_group[i]));
+			gv_warn(it->ctx, "%s: no sys/kernel/iommu_groups/%s/devices", gpuvirt_device_get_bdf(d), name);
+			r = gv_device_add_group_member(d, gpuvirt_device_get_bdf(d));
 			continue;
 		}
 		for (size_t k = from; k < to && r == 0; k++)
-			r = gv_device_add_group_member(by_group[i], gpuvirt_device_get_bdf(by_group[k]));
+			r = gv_device_add_group_member(d, gpuvirt_device_get_bdf(it->devs[bg[k].pos]));
 	}
 	return r;
 }
@@ -161,26 +168,25 @@ static int fill_run(gpuvirt_ctx *ctx, gpuvirt_device **by_group, size_t from, si
 /* Each group's members from the devices' own links. */
 static int derive_groups(struct gpuvirt_device_iter *it, const struct gv_dir *groups)
 {
-	gpuvirt_device **by_group = malloc((it->ndevs ? it->ndevs : 1) * sizeof(*by_group));
+	struct by_group *bg = malloc((it->ndevs ? it->ndevs : 1) * sizeof(*bg));
 	size_t i = 0;
 	int r = 0;
 
-	if (!by_group)
+	if (!bg)
 		return -ENOMEM;
-	if (it->ndevs)
-		memcpy(by_group, it->devs, it->ndevs * sizeof(*by_group));
+	for (size_t k = 0; k < it->ndevs; k++)
+		bg[k] = (struct by_group){gpuvirt_device_get_iommu_group(it->devs[k]), k};
 	if (it->ndevs > 1)
-		qsort(by_group, it->ndevs, sizeof(*by_group), cmp_group);
+		qsort(bg, it->ndevs, sizeof(*bg), cmp_group);
 	while (i < it->ndevs && r == 0) {
 		size_t j = i + 1;
-		int g = gpuvirt_device_get_iommu_group(by_group[i]);
-		while (j < it->ndevs && gpuvirt_device_get_iommu_group(by_group[j]) == g)
+		while (j < it->ndevs && bg[j].group == bg[i].group)
 			j++;
-		if (g >= 0)
-			r = fill_run(it->ctx, by_group, i, j, groups);
+		if (bg[i].group >= 0)
+			r = fill_run(it, bg, i, j, groups);
 		i = j;
 	}
-	free(by_group);
+	free(bg);
 	return r;
 }
 

@@ -126,7 +126,18 @@ int gv_parse_bdf(const char *in, char out[GV_BDF_LEN])
 		return -EINVAL;
 	if (dev > 0x1f || fn > 7)
 		return -EINVAL;
-	snprintf(out, GV_BDF_LEN, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	/* DDDD:BB:DD.F in lower case */
+	for (int i = 0; i < 4; i++)
+		out[i] = "0123456789abcdef"[(dom >> (12 - 4 * i)) & 0xf];
+	out[4] = ':';
+	out[5] = "0123456789abcdef"[bus >> 4];
+	out[6] = "0123456789abcdef"[bus & 0xf];
+	out[7] = ':';
+	out[8] = "0123456789abcdef"[dev >> 4];
+	out[9] = "0123456789abcdef"[dev & 0xf];
+	out[10] = '.';
+	out[11] = (char)('0' + fn);
+	out[12] = '\0';
 	return 0;
 }
 
