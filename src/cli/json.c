@@ -178,8 +178,9 @@ static void write_escaped(struct json *j, const char *s)
 void json_key(struct json *j, const char *key)
 {
 	before_item(j);
-	write_escaped(j, key);
-	put(j, ": ", j->compact ? 1 : 2);
+	put_char(j, '"');
+	put_str(j, key); /* the tool's own names: nothing to escape */
+	put(j, "\": ", j->compact ? 2 : 3);
 	j->after_key = true;
 }
 

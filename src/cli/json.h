@@ -22,7 +22,7 @@ void json_begin_object(struct json *j);
 void json_end_object(struct json *j);
 void json_begin_array(struct json *j);
 void json_end_array(struct json *j);
-void json_key(struct json *j, const char *key);
+void json_key(struct json *j, const char *key); /* key: a name of the tool's own, plain ASCII */
 void json_string(struct json *j, const char *s); /* NULL writes null */
 void json_int(struct json *j, long long v);
 void json_bool(struct json *j, bool v);
