@@ -15,7 +15,9 @@
  * the groups and reading the virtfnN links of what it read, so what is
  * yielded is the same either way.
  * What a pass reads once is shared through gv_load_hints: driverctl's
- * records, a PF's VF IDs. */
+ * records, a PF's VF IDs, and which functions are mdev parents (one listing
+ * of sys/class/mdev_bus, where the kernel links each parent as it makes its
+ * mdev_supported_types, instead of a look at every function). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
