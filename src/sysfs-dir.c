@@ -181,7 +181,25 @@ int gv_dir_open(gpuvirt_ctx *ctx, const char *rel, struct gv_dir *d)
 	return r;
 }
 
-static int full_path(const struct gv_dir *d, const char *name, char *buf, size_t size);
+static int full_path(const struct gv_dir *d, const char *name, char *buf, size_t size)
+{
+	size_t a = strlen(d->rel), b = strlen(name);
+
+	if (a + 1 + b >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, d->rel, a);
+	buf[a] = '/';
+	memcpy(buf + a + 1, name, b + 1);
+	return gv_path_is_safe(buf) ? 0 : -EXDEV;
+}
+
+/* An openat2 beneath a directory's descriptor that cannot answer: a link on
+ * the way (ELOOP, EXDEV), no openat2, renames racing every try. What it
+ * asked goes the contained way from the root instead. */
+static bool contained_way(int err)
+{
+	return err == -ELOOP || err == -EXDEV || err == -ENOSYS || err == -EAGAIN;
+}
 
 int gv_dir_open_sub(gpuvirt_ctx *ctx, const struct gv_dir *parent, const char *name, bool list, struct gv_dir *sub)
 {
@@ -190,14 +208,14 @@ int gv_dir_open_sub(gpuvirt_ctx *ctx, const struct gv_dir *parent, const char *n
 
 	memset(sub, 0, sizeof(*sub));
 	sub->fd = -1;
-	if (r < 0 || strchr(name, '/') || !gv_path_is_safe(rel))
+	if (r < 0 || strchr(name, '/'))
 		return r < 0 ? r : -EINVAL;
 	strcpy(sub->rel, rel);
 	sub->fd = gv_openat2(parent->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0,
 			     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 	/* A link there (ELOOP, or ENOTDIR with O_DIRECTORY), or no openat2:
 	 * from the root, contained. */
-	if (sub->fd == -ELOOP || sub->fd == -ENOTDIR || sub->fd == -EXDEV || sub->fd == -ENOSYS || sub->fd == -EAGAIN)
+	if (contained_way(sub->fd) || sub->fd == -ENOTDIR)
 		return list ? gv_dir_open(ctx, rel, sub) : gv_dir_open_unlisted(ctx, rel, sub);
 	if (sub->fd < 0)
 		return sub->fd;
@@ -240,18 +258,6 @@ static int stat_type(const struct gv_dir *d, const char *name)
 	return IFTODT(st.st_mode);
 }
 
-static int full_path(const struct gv_dir *d, const char *name, char *buf, size_t size)
-{
-	size_t a = strlen(d->rel), b = strlen(name);
-
-	if (a + 1 + b >= size)
-		return -ENAMETOOLONG;
-	memcpy(buf, d->rel, a);
-	buf[a] = '/';
-	memcpy(buf + a + 1, name, b + 1);
-	return gv_path_is_safe(buf) ? 0 : -EXDEV;
-}
-
 /* A FIFO, socket or device node where an attribute should be: refused in
  * the words gv_open_regular() uses. */
 static int refuse_kind(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *name, int type)
@@ -276,22 +282,6 @@ static int first_type(const struct gv_dir *d, const char *name)
 	return gv_dir_type(d, first);
 }
 
-static int failed_open(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *name, int err);
-
-/* A file below a folder of the directory, opened beneath it with no link
- * on the way (one openat2), and its kind told as an unlisted directory's
- * entry's is (see the top). -EOPNOTSUPP: a link on the way or no openat2,
- * for the contained path. */
-static int open_beneath(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *name)
-{
-	int fd = gv_openat2(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0,
-			    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
-
-	if (fd == -ELOOP || fd == -EXDEV || fd == -ENOSYS || fd == -EAGAIN)
-		return -EOPNOTSUPP;
-	return fd < 0 ? failed_open(ctx, d, name, fd) : fd;
-}
-
 /* What a failed open of an unlisted directory's entry met: a socket (or
  * a device node on a file system mounted nodev) refused, else -err. */
 static int failed_open(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *name, int err)
@@ -303,6 +293,20 @@ static int failed_open(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *nam
 	if (S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
 		return refuse_kind(ctx, d, name, IFTODT(st.st_mode));
 	return err;
+}
+
+/* A file below a folder of the directory, opened beneath it with no link
+ * on the way (one openat2), and its kind told as an unlisted directory's
+ * entry's is (see the top). -EOPNOTSUPP: a link on the way or no openat2,
+ * for the contained path. */
+static int open_beneath(gpuvirt_ctx *ctx, const struct gv_dir *d, const char *name)
+{
+	int fd = gv_openat2(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0,
+			    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+
+	if (contained_way(fd))
+		return -EOPNOTSUPP;
+	return fd < 0 ? failed_open(ctx, d, name, fd) : fd;
 }
 
 /* An entry of an unlisted directory opened at once (see the top). */
