@@ -233,6 +233,16 @@ static int cmp_child(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
+/* Whether the lines are in ID order already, as pci.ids publishes them
+ * (then there is nothing to sort). */
+static bool in_order(const struct child *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (v[i - 1].id > v[i].id)
+			return false;
+	return true;
+}
+
 /* The depth-1 lines under t (a vendor's devices, a class's subclasses). */
 static int index_children(const struct gv_pciids *db, struct top *t)
 {
@@ -256,7 +266,7 @@ static int index_children(const struct gv_pciids *db, struct top *t)
 		}
 		t->kids[t->nkids++] = (struct child){.id = l.id, .line = start, .len = len};
 	}
-	if (t->nkids > 1)
+	if (!in_order(t->kids, t->nkids))
 		qsort(t->kids, t->nkids, sizeof(*t->kids), cmp_child);
 	return 0;
 }

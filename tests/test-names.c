@@ -170,6 +170,38 @@ static const char ids_sorted[] = "# header\n"
 				 "\t02  3D controller\n"
 				 "C ff  Unassigned class\n";
 
+/* A vendor's devices found in the order pci.ids lists them (by ID, then
+ * never sorted) and out of it (sorted once): each one, the first and last,
+ * and one between that is absent. */
+START_TEST(devices_in_any_order)
+{
+	static const char in_order[] = "10de  NVIDIA\n"
+				       "\t1eb8  T4\n"
+				       "\t\t10de 12a2  T4 16GB\n"
+				       "\t20b5  A100\n"
+				       "\t2236  A10\n"
+				       "\t2331  H100\n";
+	static const char out_of_order[] = "10de  NVIDIA\n"
+					   "\t2236  A10\n"
+					   "\t20b5  A100\n"
+					   "\t2331  H100\n"
+					   "\t1eb8  T4\n"
+					   "\t\t10de 12a2  T4 16GB\n";
+	const char *texts[] = {in_order, out_of_order};
+
+	for (size_t i = 0; i < 2; i++) {
+		gpuvirt_ctx *ctx = ctx_with_ids(texts[i]);
+		name_eq(gv_pci_device_name(ctx, 0x10de, 0x1eb8), "T4");
+		name_eq(gv_pci_device_name(ctx, 0x10de, 0x20b5), "A100");
+		name_eq(gv_pci_device_name(ctx, 0x10de, 0x2236), "A10");
+		name_eq(gv_pci_device_name(ctx, 0x10de, 0x2331), "H100");
+		name_eq(gv_pci_device_name(ctx, 0x10de, 0x2230), NULL);
+		name_eq(gv_pci_device_name(ctx, 0x10de, 0x12a2), NULL); /* a subsystem, not a device */
+		gpuvirt_ctx_unref(ctx);
+	}
+}
+END_TEST
+
 /* The file's order used to find a vendor or class: first, last, between,
  * under comments, absent; and the same answers from a file out of order
  * (found by reading it all). */
@@ -238,6 +270,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, lines);
 	tcase_add_test(tc, as_libpci);
 	tcase_add_test(tc, ordered_and_not);
+	tcase_add_test(tc, devices_in_any_order);
 	tcase_add_test(tc, tiny_files);
 	suite_add_tcase(s, tc);
 	return s;
