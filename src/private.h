@@ -81,6 +81,9 @@ void gv_pci_db_free(struct gv_pciids *db);
 /* Build a root-relative path; refuses absolute paths, "..", empty components'
  * tricks and overlong results. Returns 0 or -EINVAL / -ENAMETOOLONG. */
 int gv_path(char *buf, size_t size, const char *fmt, ...) GV_PRINTF(3, 4) __attribute__((warn_unused_result));
+/* dir + "/" + name, where name is one component (a name from a listing):
+ * as gv_path() answers for "%s/%s", without formatting. */
+int gv_path_join(char *buf, size_t size, const char *dir, const char *name) __attribute__((warn_unused_result));
 int gv_vpath(char *buf, size_t size, const char *fmt, va_list ap) GV_PRINTF(3, 0) __attribute__((warn_unused_result));
 int gv_path_is_safe(const char *rel);
 /* Tests only: resolve paths with the userspace walker instead of openat2(). */
@@ -123,6 +126,7 @@ ssize_t gv_text_check(char *buf, size_t n, size_t size);
 /* ---- a directory read once (sysfs-dir.c) ---- */
 struct gv_dirent {
 	const char *name;
+	uint64_t head;	    /* the name's first 8 bytes, big-endian, NUL-padded: compared first */
 	unsigned char type; /* DT_*, DT_UNKNOWN where the file system does not say */
 };
 struct gv_dir {

@@ -73,9 +73,28 @@ static bool sys_fills(gpuvirt_ctx *ctx, const struct gv_dir *d)
 	return ctx->sys_fills > 0;
 }
 
+/* A name's first 8 bytes as a number that orders as strcmp() does. */
+static uint64_t name_head(const char *name)
+{
+	uint64_t h = 0;
+	int i = 0;
+
+	for (; i < 8 && name[i]; i++)
+		h = (h << 8) | (unsigned char)name[i];
+	return h << (8 * (8 - i));
+}
+
+/* strcmp() order, most names told apart by their heads (a listing of PCI
+ * addresses is thousands of them, sorted once). */
 static int cmp_entry(const void *a, const void *b)
 {
-	return strcmp(((const struct gv_dirent *)a)->name, ((const struct gv_dirent *)b)->name);
+	const struct gv_dirent *x = a, *y = b;
+
+	if (x->head != y->head)
+		return x->head < y->head ? -1 : 1;
+	if ((x->head & 0xff) == 0)
+		return 0; /* both end within the head */
+	return strcmp(x->name + 8, y->name + 8);
 }
 
 /* Append one getdents64 record's name (with its type byte before it) to
@@ -143,6 +162,7 @@ static int index_pool(struct gv_dir *d)
 	for (size_t i = 0; i < d->count; i++) {
 		d->ents[i].type = (unsigned char)d->pool[off];
 		d->ents[i].name = d->pool + off + 1;
+		d->ents[i].head = name_head(d->ents[i].name);
 		off += strlen(d->ents[i].name) + 2;
 	}
 	qsort(d->ents, d->count, sizeof(*d->ents), cmp_entry);
@@ -236,7 +256,7 @@ void gv_dir_close(struct gv_dir *d)
 
 int gv_dir_type(const struct gv_dir *d, const char *name)
 {
-	struct gv_dirent key = {.name = name};
+	struct gv_dirent key = {.name = name, .head = name_head(name)};
 	const struct gv_dirent *e;
 
 	if (!d->listed)
