@@ -275,6 +275,12 @@ try:
           doc["steps"][0] == {"device": "0000:3b:00.0", "action": "override",
                               "path": "sys/bus/pci/devices/0000:3b:00.0/driver_override", "value": "vfio-pci"},
           "bind --dry-run --json: the plan")
+    rc, out, _ = run("profiles", "--json", "--root", t4)
+    t222 = [p for p in json.loads(out)["profiles"] if p["id"] == "nvidia-222" and p["parent"] == "0000:3b:00.0"]
+    check(len(t222) == 1 and t222[0]["max_resolution"] == "5120x2880" and t222[0]["heads"] == 4 and
+          t222[0]["framebuffer_bytes"] == 1 << 30 and t222[0]["max_instances"] == 16 and
+          t222[0]["frame_rate_limit"] == 45 and t222[0]["vgpu_class"] == "B",
+          "profiles --json: nvidia-222's description as fields %r" % t222)
     rc, out, _ = run("report", "--json", "--root", bad)
     doc = json.loads(out)
     check(list(doc) == ["gpuvirt_version", "root", "worst", "host_findings", "devices", "verdicts", "profiles"] and

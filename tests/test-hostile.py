@@ -255,6 +255,21 @@ def odd_bytes(tmp):
         check("no raw ESC in the output", b"\x1b" not in r.stdout)
     except (UnicodeDecodeError, ValueError, IndexError) as e:
         check("profiles --json is valid UTF-8 JSON", False, repr(e))
+    # Every character JSON escapes, DEL, and UTF-8 of two to four bytes,
+    # each at every offset in a word: the writer scans eight bytes at once.
+    specials = ['"', "\\", "\x01", "\x1f", "\t", "\x7f", "\u00e9", "\u20ac", "\U0001d11e", "\n", "/"]
+    text = "".join("abcdefghij"[:k] + c for c in specials for k in range(10)) + "end"
+    desc = os.path.join(os.path.dirname(name), "description")
+    with open(desc, "wb") as f:
+        f.write(text.encode("utf-8") + b"\n")
+    r = subprocess.run([GPUVIRT, "--root", root, "profiles", "--json"], capture_output=True, timeout=20)
+    try:
+        doc = json.loads(r.stdout.decode("utf-8"))
+        got = [p["description"] for p in doc["profiles"] if p["id"] == "nvidia-222" and p["parent"] == "0000:3b:00.0"]
+        check("a description with escapes at every offset comes back as written", got == [text], repr(got)[:300])
+        check("no raw control byte or DEL in the output", not any(bytes([c]) in r.stdout for c in (0x01, 0x1f, 0x7f)))
+    except (UnicodeDecodeError, ValueError) as e:
+        check("profiles --json with escapes at every offset is valid JSON", False, repr(e))
     r = subprocess.run([GPUVIRT, "--root", root, "profiles"], capture_output=True, timeout=20)
     check("the table shows no raw ESC", r.returncode == 0 and b"\x1b" not in r.stdout and b"?[31mT4-1B" in r.stdout,
           repr(r.stdout[:300]))

@@ -85,6 +85,22 @@ void print_profiles(gpuvirt_profile **v, size_t n)
 	}
 }
 
+/* "WxH", written without printf (a listing has one per profile). */
+static void resolution_text(uint32_t w, uint32_t h, char buf[24])
+{
+	char *p = buf + 23;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + h % 10);
+	while (h /= 10);
+	*--p = 'x';
+	do
+		*--p = (char)('0' + w % 10);
+	while (w /= 10);
+	memmove(buf, p, (size_t)(buf + 24 - p));
+}
+
 void json_profile(struct json *j, const gpuvirt_profile *p)
 {
 	uint32_t w = 0, h = 0;
@@ -120,8 +136,8 @@ void json_profile(struct json *j, const gpuvirt_profile *p)
 	json_int(j, gpuvirt_profile_get_heads(p));
 	json_key(j, "max_resolution");
 	if (w && h) {
-		char res[32];
-		snprintf(res, sizeof(res), "%ux%u", w, h);
+		char res[24];
+		resolution_text(w, h, res);
 		json_string(j, res);
 	} else {
 		json_null(j);

@@ -413,10 +413,12 @@ int main(int argc, char **argv)
 	int r;
 
 	/* One thread writes stdout: no lock per call; into a pipe or a file,
-	 * in 64 KiB writes. */
+	 * in 64 KiB writes (the buffer is given: glibc ignores the size of one
+	 * it is asked to allocate and takes the file's block size, 4 KiB). */
+	static char out_buf[1 << 16];
 	__fsetlocking(stdout, FSETLOCKING_BYCALLER);
 	if (!isatty(STDOUT_FILENO))
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+		setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
 	if (word && !c) {
 		fprintf(stderr, "gpuvirt: unknown command '%s'\nTry 'gpuvirt help'.\n", vis(word));
 		return EXIT_USAGE;

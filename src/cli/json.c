@@ -13,6 +13,33 @@ static inline void flush(struct json *j)
 	j->len = 0;
 }
 
+/* Most pieces are a few bytes (a key, an address, a number). For a copy of
+ * unknown length the compiler picks a string instruction whose start-up
+ * costs more than such a piece; these go in words, the last one
+ * overlapping. */
+static inline void copy_short(char *d, const char *s, size_t n)
+{
+	uint64_t w;
+	uint32_t h;
+
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&w, s + i, 8);
+			memcpy(d + i, &w, 8);
+		}
+		memcpy(&w, s + n - 8, 8);
+		memcpy(d + n - 8, &w, 8);
+	} else if (n >= 4) {
+		memcpy(&h, s, 4);
+		memcpy(d, &h, 4);
+		memcpy(&h, s + n - 4, 4);
+		memcpy(d + n - 4, &h, 4);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	}
+}
+
 static inline void put(struct json *j, const char *s, size_t n)
 {
 	if (j->len + n > sizeof(j->buf))
@@ -21,7 +48,10 @@ static inline void put(struct json *j, const char *s, size_t n)
 		fwrite(s, 1, n, j->out);
 		return;
 	}
-	memcpy(j->buf + j->len, s, n);
+	if (n > 64)
+		memcpy(j->buf + j->len, s, n);
+	else
+		copy_short(j->buf + j->len, s, n);
 	j->len += n;
 }
 
@@ -138,16 +168,51 @@ static inline bool plain(unsigned char c)
 	return (unsigned char)(c - 0x20) < 0x5f && c != '"' && c != '\\';
 }
 
+#define BYTES(b) (0x0101010101010101ULL * (b))
+
+/* Whether a byte of w is zero (exact: no false answer either way). */
+static inline uint64_t has_zero(uint64_t w)
+{
+	return (w - BYTES(0x01)) & ~w & BYTES(0x80);
+}
+
+/* Whether all 8 bytes of w are plain(): none below 0x20, none 0x7f or
+ * above, no '"' and no '\\'. */
+static inline bool word_plain(uint64_t w)
+{
+	uint64_t below = (w - BYTES(0x20)) & ~w & BYTES(0x80);
+
+	return !(below | (w & BYTES(0x80)) | has_zero(w ^ BYTES(0x7f)) | has_zero(w ^ BYTES('"')) |
+		 has_zero(w ^ BYTES('\\')));
+}
+
+/* The length of the plain run at p, which ends before end: a word at a
+ * time, then byte by byte. */
+static size_t plain_run(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *q = p;
+	uint64_t w;
+
+	while (end - q >= 8) {
+		memcpy(&w, q, 8);
+		if (!word_plain(w))
+			break;
+		q += 8;
+	}
+	while (q < end && plain(*q))
+		q++;
+	return (size_t)(q - p);
+}
+
 static void write_escaped(struct json *j, const char *s)
 {
+	const unsigned char *end = (const unsigned char *)s + strlen(s);
 	char u[8];
 
 	put_char(j, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t run = 0, n;
+		size_t run = plain_run(p, end), n;
 		/* Plain printable ASCII goes out in one piece. */
-		while (plain(p[run]))
-			run++;
 		if (run) {
 			put(j, (const char *)p, run);
 			p += run;
