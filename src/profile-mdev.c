@@ -70,6 +70,7 @@ static uint32_t instances_of(const struct instance_list *il, const char *parent,
  * shares nothing. */
 struct type_consts {
 	char name[256], desc[1024], api[64];
+	struct gv_profile_info info; /* what name and description tell */
 };
 
 struct seen_types {
@@ -155,7 +156,7 @@ static int read_avail(gpuvirt_ctx *ctx, struct gv_dir *types, const char *type, 
 	char name[320];
 	ssize_t n;
 
-	if (gv_path(name, sizeof(name), "%s/available_instances", type) < 0)
+	if (gv_path_join(name, sizeof(name), type, "available_instances") < 0)
 		return -ENOENT;
 	if ((n = gv_dir_attr_str(ctx, types, name, avail, asize)) >= 0 || n == -ENOENT)
 		return n < 0 ? -ENOENT : 0; /* -ENOENT: the type is gone */
@@ -169,13 +170,11 @@ static int type_profile(gpuvirt_ctx *ctx, struct gv_dir *types, const char *type
 {
 	const struct type_consts *seen = seen_find(mp->seen, mp->model, type);
 	struct type_consts own;
-	char rel[512], avail[32];
+	char avail[32];
 	gpuvirt_profile *p;
 	long a;
 	int r;
 
-	if (gv_path(rel, sizeof(rel), "%s/%s", types->rel, type) < 0)
-		return 0;
 	r = seen ? read_avail(ctx, types, type, avail, sizeof(avail))
 		 : read_type(ctx, types, type, &own, avail, sizeof(avail));
 	if (r == -ENOENT)
@@ -183,16 +182,19 @@ static int type_profile(gpuvirt_ctx *ctx, struct gv_dir *types, const char *type
 	if (r < 0)
 		return r;
 	if (!seen) {
+		gv_parse_profile(own.name[0] ? own.name : type, own.desc[0] ? own.desc : NULL, strlen(own.desc),
+				 &own.info);
 		seen_add(mp->seen, mp->model, type, &own);
 		seen = &own;
 	}
 	p = gv_profile_alloc(type, seen->name, seen->desc[0] ? seen->desc : NULL, seen->api[0] ? seen->api : NULL,
-			     mp->gpu, GPUVIRT_MECHANISM_MDEV);
+			     mp->gpu, GPUVIRT_MECHANISM_MDEV, &seen->info);
 	if (p) {
 		p->numa = mp->numa;
 		if (gv_parse_int(avail, strlen(avail), 0, 1L << 30, &a) < 0) {
 			/* Unknown capacity is none free: never a guess. */
-			gv_warn(ctx, "%s/available_instances: '%s' is not a count; taken as 0", rel, avail);
+			gv_warn(ctx, "%s/%s/available_instances: '%s' is not a count; taken as 0", types->rel, type,
+				avail);
 			a = 0;
 		}
 		p->available = (uint32_t)a;

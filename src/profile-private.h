@@ -8,7 +8,7 @@
 
 struct gpuvirt_profile {
 	int refcount;
-	char *id, *name, *description, *device_api, *parent;
+	char *id, *name, *description, *device_api, *parent; /* in the object's own allocation */
 	char *vf_parent; /* mdev types on a VF: the VF (the parent is its PF) */
 	char *why;	 /* nothing available: why (gv_profile_why_full) */
 	int mechanism, numa;
@@ -41,8 +41,10 @@ struct plist {
 };
 
 /* ---- profile.c: objects, listing, attribute helpers ---- */
+/* A profile; what its name and description tell is parsed here unless
+ * `info` gives it (the same type already parsed for another parent). */
 gpuvirt_profile *gv_profile_alloc(const char *id, const char *name, const char *desc, const char *api,
-				  const char *parent, int mechanism);
+				  const char *parent, int mechanism, const struct gv_profile_info *info);
 int gv_plist_add(struct plist *l, gpuvirt_profile *p);
 void gv_plist_free(struct plist *l);
 /* A small attribute, trailing newlines and blanks dropped; "" on error. */

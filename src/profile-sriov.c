@@ -58,7 +58,7 @@ int gv_sriov_profile(gpuvirt_ctx *ctx, gpuvirt_device *pf, struct plist *out)
 	if (gpuvirt_device_get_sriov_num_vfs(pf) == 0)
 		free_vfs = (uint32_t)gpuvirt_device_get_sriov_total_vfs(pf);
 	snprintf(name, sizeof(name), "%s VF", dn ? dn : bdf);
-	p = gv_profile_alloc("sriov-vf", name, NULL, "vfio-pci", bdf, GPUVIRT_MECHANISM_SRIOV_VF);
+	p = gv_profile_alloc("sriov-vf", name, NULL, "vfio-pci", bdf, GPUVIRT_MECHANISM_SRIOV_VF, NULL);
 	if (p) {
 		p->numa = gpuvirt_device_get_numa_node(pf);
 		p->available = free_vfs;

@@ -136,7 +136,7 @@ static int add_profiles(gpuvirt_device *pf, struct vendor_acc *acc, struct plist
 		gpuvirt_profile *p;
 		snprintf(id, sizeof(id), "%ld", acc->t[i].id);
 		p = gv_profile_alloc(id, acc->t[i].name[0] ? acc->t[i].name : id, NULL, "vfio-pci", bdf,
-				     GPUVIRT_MECHANISM_NVIDIA_VENDOR);
+				     GPUVIRT_MECHANISM_NVIDIA_VENDOR, NULL);
 		if (p) {
 			p->numa = gpuvirt_device_get_numa_node(pf);
 			p->available = acc->t[i].available;

@@ -32,24 +32,48 @@
 
 /* ---- profile objects --------------------------------------------------- */
 
-gpuvirt_profile *gv_profile_alloc(const char *id, const char *name, const char *desc, const char *api,
-				  const char *parent, int mechanism)
+/* s copied to *at, which moves past it; NULL stays NULL. */
+static char *stash(char **at, const char *s)
 {
-	gpuvirt_profile *p = calloc(1, sizeof(*p));
+	char *d = *at;
+	size_t n;
 
-	if (!p)
+	if (!s)
 		return NULL;
+	n = strlen(s) + 1;
+	memcpy(d, s, n);
+	*at += n;
+	return d;
+}
+
+gpuvirt_profile *gv_profile_alloc(const char *id, const char *name, const char *desc, const char *api,
+				  const char *parent, int mechanism, const struct gv_profile_info *info)
+{
+	const char *shown = name && *name ? name : id;
+	const char *strs[] = {id, shown, desc, api, parent};
+	size_t size = sizeof(gpuvirt_profile);
+	gpuvirt_profile *p;
+	char *at;
+
+	/* One allocation: the object and the strings that are its own for
+	 * life (vf_parent and why come later, each on its own). */
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		size += strs[i] ? strlen(strs[i]) + 1 : 0;
+	if (!(p = calloc(1, size)))
+		return NULL;
+	at = (char *)(p + 1);
 	p->refcount = 1;
 	p->mechanism = mechanism;
 	p->numa = -1;
-	p->id = strdup(id);
-	p->name = strdup(name && *name ? name : id);
-	p->description = desc ? strdup(desc) : NULL;
-	p->device_api = api ? strdup(api) : NULL;
-	p->parent = strdup(parent);
-	if (!p->id || !p->name || (desc && !p->description) || (api && !p->device_api) || !p->parent)
-		return gpuvirt_profile_unref(p);
-	gv_parse_profile(p->name, desc, desc ? strlen(desc) : 0, &p->info);
+	p->id = stash(&at, id);
+	p->name = stash(&at, shown);
+	p->description = stash(&at, desc);
+	p->device_api = stash(&at, api);
+	p->parent = stash(&at, parent);
+	if (info)
+		p->info = *info;
+	else
+		gv_parse_profile(p->name, desc, desc ? strlen(desc) : 0, &p->info);
 	return p;
 }
 
@@ -141,11 +165,6 @@ GPUVIRT_EXPORT gpuvirt_profile *gpuvirt_profile_unref(gpuvirt_profile *p)
 		return NULL;
 	if (--p->refcount > 0)
 		return p;
-	free(p->id);
-	free(p->name);
-	free(p->description);
-	free(p->device_api);
-	free(p->parent);
 	free(p->vf_parent);
 	free(p->why);
 	free(p);

@@ -68,6 +68,20 @@ int gv_path(char *buf, size_t size, const char *fmt, ...)
 	return r;
 }
 
+int gv_path_join(char *buf, size_t size, const char *dir, const char *name)
+{
+	size_t dl = strlen(dir), nl = strlen(name);
+
+	if (!nl || memchr(name, '/', nl) || (nl == 2 && name[0] == '.' && name[1] == '.'))
+		return -EXDEV;
+	if (dl + 1 + nl >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, dir, dl);
+	buf[dl] = '/';
+	memcpy(buf + dl + 1, name, nl + 1);
+	return gv_path_is_safe(buf) ? 0 : -EXDEV;
+}
+
 int gv_vpath(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(buf, size, fmt, ap);
