@@ -165,6 +165,39 @@ START_TEST(listings_whole)
 }
 END_TEST
 
+/* A listing is in strcmp() order whatever the names share: shorter than
+ * the 8 bytes compared first, equal in them and told apart after, PCI
+ * addresses of one bus; each is then found by name, and a name between two
+ * of them is not. */
+START_TEST(listing_order)
+{
+	static const char *const sorted[] = {"0000:3b:00.0", "0000:3b:00.1", "0000:3b:10.0", "0000:d8:00.0", "a", "ab",
+					     "abcdefgh", "abcdefgh0", "abcdefghi", "b", "\xc3\xa9t\xc3\xa9"};
+	static const int order[] = {7, 2, 10, 0, 5, 9, 1, 4, 8, 3, 6}; /* planted in this order */
+	const char *host = th_host("nogpu");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	struct gv_dir d;
+	char rel[64];
+	size_t n = sizeof(sorted) / sizeof(sorted[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(rel, sizeof(rel), "names/%s", sorted[order[i]]);
+		th_write(host, rel, "x\n");
+	}
+	ck_assert_int_eq(gv_dir_open(ctx, "names", &d), 0);
+	ck_assert_uint_eq(d.count, n);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(d.ents[i].name, sorted[i]);
+		ck_assert_int_eq(gv_dir_type(&d, sorted[i]), DT_REG);
+	}
+	ck_assert_int_eq(gv_dir_type(&d, "abcdefg"), -ENOENT);
+	ck_assert_int_eq(gv_dir_type(&d, "abcdefgh1"), -ENOENT);
+	ck_assert_int_eq(gv_dir_type(&d, "0000:3b:00.2"), -ENOENT);
+	gv_dir_close(&d);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 /* A file below a folder of a listed directory (an mdev type's
  * available_instances from its parent's mdev_supported_types): read beneath
  * it; what is no regular file is refused before anything of it is read,
@@ -481,6 +514,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, links_stay_inside_root, 0, 2);
 	tcase_add_test(tc, read_bounds);
 	tcase_add_test(tc, listings_whole);
+	tcase_add_test(tc, listing_order);
 	tcase_add_test(tc, reads_below_a_listing);
 	tcase_add_test(tc, unlisted_reads);
 	tcase_add_test(tc, long_wait_says_so);
