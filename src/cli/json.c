@@ -62,7 +62,7 @@ static inline void put_char(struct json *j, char c)
 	j->buf[j->len++] = c;
 }
 
-static void put_str(struct json *j, const char *s)
+static inline void put_str(struct json *j, const char *s)
 {
 	put(j, s, strlen(s));
 }
@@ -240,11 +240,11 @@ static void write_escaped(struct json *j, const char *s)
 	put_char(j, '"');
 }
 
-void json_key(struct json *j, const char *key)
+void json_key_n(struct json *j, const char *key, size_t len)
 {
 	before_item(j);
 	put_char(j, '"');
-	put_str(j, key); /* the tool's own names: nothing to escape */
+	put(j, key, len); /* the tool's own names: nothing to escape */
 	put(j, "\": ", j->compact ? 2 : 3);
 	j->after_key = true;
 }

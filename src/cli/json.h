@@ -22,7 +22,13 @@ void json_begin_object(struct json *j);
 void json_end_object(struct json *j);
 void json_begin_array(struct json *j);
 void json_end_array(struct json *j);
-void json_key(struct json *j, const char *key); /* key: a name of the tool's own, plain ASCII */
+void json_key_n(struct json *j, const char *key, size_t len);
+/* key: a name of the tool's own, plain ASCII (a literal's length is then
+ * known when compiling). */
+static inline void json_key(struct json *j, const char *key)
+{
+	json_key_n(j, key, __builtin_strlen(key));
+}
 void json_string(struct json *j, const char *s); /* NULL writes null */
 void json_int(struct json *j, long long v);
 void json_bool(struct json *j, bool v);
