@@ -548,9 +548,8 @@ static int device_load(struct gpuvirt_device *d, struct gv_load_hints *h)
 	int r;
 
 	d->generation = ctx->generation;
-	/* d->bdf is a PCI address (DDDD:BB:DD.F): the path is a safe one */
-	memcpy(path, "sys/bus/pci/devices/", strlen("sys/bus/pci/devices/"));
-	memcpy(path + strlen("sys/bus/pci/devices/"), d->bdf, GV_BDF_LEN);
+	if ((r = gv_path_join(path, sizeof(path), "sys/bus/pci/devices", d->bdf)) < 0)
+		return gv_fail(ctx, r, "%s: bad device path", d->bdf);
 	r = gv_dir_open_unlisted(ctx, path, &dir);
 	if (r == -ENOENT || r == -ENOTDIR)
 		return gv_fail(ctx, -ENODEV, "%s: no such PCI device under %s (no %s)", d->bdf, ctx->root, path);

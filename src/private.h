@@ -81,8 +81,8 @@ void gv_pci_db_free(struct gv_pciids *db);
 /* Build a root-relative path; refuses absolute paths, "..", empty components'
  * tricks and overlong results. Returns 0 or -EINVAL / -ENAMETOOLONG. */
 int gv_path(char *buf, size_t size, const char *fmt, ...) GV_PRINTF(3, 4) __attribute__((warn_unused_result));
-/* dir + "/" + name, where name is one component (a name from a listing):
- * as gv_path() answers for "%s/%s", without formatting. */
+/* dir + "/" + name: what gv_path() answers for "%s/%s", without
+ * formatting (-ENAMETOOLONG, or -EXDEV for a path that is not safe). */
 int gv_path_join(char *buf, size_t size, const char *dir, const char *name) __attribute__((warn_unused_result));
 int gv_vpath(char *buf, size_t size, const char *fmt, va_list ap) GV_PRINTF(3, 0) __attribute__((warn_unused_result));
 int gv_path_is_safe(const char *rel);

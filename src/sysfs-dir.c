@@ -201,18 +201,6 @@ int gv_dir_open(gpuvirt_ctx *ctx, const char *rel, struct gv_dir *d)
 	return r;
 }
 
-static int full_path(const struct gv_dir *d, const char *name, char *buf, size_t size)
-{
-	size_t a = strlen(d->rel), b = strlen(name);
-
-	if (a + 1 + b >= size)
-		return -ENAMETOOLONG;
-	memcpy(buf, d->rel, a);
-	buf[a] = '/';
-	memcpy(buf + a + 1, name, b + 1);
-	return gv_path_is_safe(buf) ? 0 : -EXDEV;
-}
-
 /* An openat2 beneath a directory's descriptor that cannot answer: a link on
  * the way (ELOOP, EXDEV), no openat2, renames racing every try. What it
  * asked goes the contained way from the root instead. */
@@ -224,7 +212,7 @@ static bool contained_way(int err)
 int gv_dir_open_sub(gpuvirt_ctx *ctx, const struct gv_dir *parent, const char *name, bool list, struct gv_dir *sub)
 {
 	char rel[sizeof(sub->rel)];
-	int r = full_path(parent, name, rel, sizeof(rel));
+	int r = gv_path_join(rel, sizeof(rel), parent->rel, name);
 
 	memset(sub, 0, sizeof(*sub));
 	sub->fd = -1;
@@ -396,7 +384,7 @@ ssize_t gv_dir_read(gpuvirt_ctx *ctx, struct gv_dir *d, const char *name, void *
 	ssize_t n;
 
 	if (fd == -EOPNOTSUPP) /* a link, or a name with a '/': the contained path */
-		return full_path(d, name, path, sizeof(path)) < 0 ? -ENAMETOOLONG
+		return gv_path_join(path, sizeof(path), d->rel, name) < 0 ? -ENAMETOOLONG
 								   : gv_read_bin(ctx, path, buf, size);
 	if (fd < 0)
 		return fd;
@@ -433,7 +421,7 @@ ssize_t gv_dir_readlink_base(gpuvirt_ctx *ctx, struct gv_dir *d, const char *nam
 	ssize_t n;
 
 	if (strchr(name, '/'))
-		return full_path(d, name, path, sizeof(path)) < 0 ? -ENAMETOOLONG
+		return gv_path_join(path, sizeof(path), d->rel, name) < 0 ? -ENAMETOOLONG
 								   : gv_readlink_base(ctx, path, buf, size);
 	if (type == -ENOENT)
 		return -ENOENT;
@@ -485,7 +473,7 @@ int gv_dir_exists(gpuvirt_ctx *ctx, struct gv_dir *d, const char *sub)
 			return 1;
 		return (errno == ENOENT || errno == ENOTDIR) ? 0 : -errno;
 	}
-	return full_path(d, sub, path, sizeof(path)) < 0 ? -ENAMETOOLONG : gv_exists(ctx, path);
+	return gv_path_join(path, sizeof(path), d->rel, sub) < 0 ? -ENAMETOOLONG : gv_exists(ctx, path);
 }
 
 int gv_list_dir(gpuvirt_ctx *ctx, const char *rel, char ***names_out, size_t *count_out)

@@ -72,8 +72,6 @@ int gv_path_join(char *buf, size_t size, const char *dir, const char *name)
 {
 	size_t dl = strlen(dir), nl = strlen(name);
 
-	if (!nl || memchr(name, '/', nl) || (nl == 2 && name[0] == '.' && name[1] == '.'))
-		return -EXDEV;
 	if (dl + 1 + nl >= size)
 		return -ENAMETOOLONG;
 	memcpy(buf, dir, dl);

@@ -34,6 +34,17 @@ START_TEST(path_safety)
 	ck_assert_str_eq(buf, "sys/bus/pci/devices/0000:00:02.0");
 	ck_assert_int_eq(gv_path(buf, sizeof(buf), "sys/bus/pci/devices/%s", "../../../etc"), -EXDEV);
 	ck_assert_int_eq(gv_path(buf, 16, "sys/bus/pci/devices/%s", "x"), -ENAMETOOLONG);
+	/* gv_path_join answers as gv_path("%s/%s") does. */
+	ck_assert_int_eq(gv_path_join(buf, sizeof(buf), "sys/bus/pci/devices", "0000:00:02.0"), 0);
+	ck_assert_str_eq(buf, "sys/bus/pci/devices/0000:00:02.0");
+	ck_assert_int_eq(gv_path_join(buf, sizeof(buf), "types", "nvidia-222/available_instances"), 0);
+	ck_assert_str_eq(buf, "types/nvidia-222/available_instances");
+	ck_assert_int_eq(gv_path_join(buf, sizeof(buf), "sys/bus/pci/devices", ".."), -EXDEV);
+	ck_assert_int_eq(gv_path_join(buf, sizeof(buf), "sys", "../../etc"), -EXDEV);
+	ck_assert_int_eq(gv_path_join(buf, sizeof(buf), "sys", "/bus"), -EXDEV); /* "sys//bus" */
+	ck_assert_int_eq(gv_path_join(buf, sizeof(buf), "/sys", "bus"), -EXDEV);
+	ck_assert_int_eq(gv_path_join(buf, 12, "sys/bus", "pci"), 0);
+	ck_assert_int_eq(gv_path_join(buf, 11, "sys/bus", "pci"), -ENAMETOOLONG);
 }
 END_TEST
 
