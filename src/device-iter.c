@@ -17,7 +17,17 @@
  * What a pass reads once is shared through gv_load_hints: driverctl's
  * records, a PF's VF IDs, and which functions are mdev parents (one listing
  * of sys/class/mdev_bus, where the kernel links each parent as it makes its
- * mdev_supported_types, instead of a look at every function). */
+ * mdev_supported_types, instead of a look at every function).
+ *
+ * A bus's functions are opened from its directory: the kernel makes the
+ * functions of a bus children of one device (the bridge to it, or the host
+ * bridge), and a PF's VFs, whatever their bus number, children of the PF's
+ * parent. So a bus with a few functions or more in the listing has the
+ * parent of its first function's directory opened once (that function's
+ * link followed, then ".."), and each of its functions is one name looked
+ * up there instead of a walk of sys/bus/pci/devices/<bdf>, a link four
+ * directories up and down again. A function not there goes through its
+ * link, as does every function without a pass. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,16 +80,47 @@ GPUVIRT_EXPORT int gpuvirt_device_iter_new(gpuvirt_ctx *ctx, uint32_t flags, gpu
 	return 0;
 }
 
-/* The class of a listed function, to filter on before reading the rest. */
-static int read_class(gpuvirt_ctx *ctx, const char *bdf, uint32_t *cls)
+/* A bus opened once pays for itself from this many of its functions. */
+#define BUS_MIN_FUNCTIONS 4
+
+/* Open the directory of the bus of the listed function at pos when the
+ * listing (sorted) has a few of its functions; once per bus. */
+static void open_bus(struct gpuvirt_device_iter *it, size_t pos)
 {
+	struct gv_load_hints *h = &it->hints;
+	const char *bdf = it->names[pos];
+	char path[64];
+	size_t n = 0;
+
+	if (memcmp(h->bus, bdf, GV_BUS_LEN) == 0)
+		return; /* this bus is open, or was found not worth it */
+	if (h->bus_open)
+		gv_dir_close(&h->bus_dir);
+	h->bus_open = false;
+	memcpy(h->bus, bdf, GV_BUS_LEN);
+	while (pos + n < it->count && n < BUS_MIN_FUNCTIONS && strncmp(it->names[pos + n], bdf, GV_BUS_LEN) == 0)
+		n++;
+	if (n == BUS_MIN_FUNCTIONS && gv_path_join(path, sizeof(path), "sys/bus/pci/devices", bdf) == 0)
+		h->bus_open = gv_dir_open_parent(it->ctx, path, &h->bus_dir) == 0;
+	gv_clear_error(it->ctx);
+}
+
+/* The class of a listed function, to filter on before reading the rest:
+ * from its bus's directory when that is open and has it, else (and to say
+ * why not) through its link. */
+static int read_class(struct gpuvirt_device_iter *it, const char *bdf, uint32_t *cls)
+{
+	gpuvirt_ctx *ctx = it->ctx;
 	char path[256], buf[64];
-	ssize_t n;
+	ssize_t n = -ENOENT;
 	int r = gv_path(path, sizeof(path), "sys/bus/pci/devices/%s/class", bdf);
 
 	if (r < 0)
 		return r;
-	n = gv_read_text(ctx, path, buf, sizeof(buf));
+	if (it->hints.bus_open && memcmp(it->hints.bus, bdf, GV_BUS_LEN) == 0)
+		n = gv_dir_read_text(ctx, &it->hints.bus_dir, path + strlen("sys/bus/pci/devices/"), buf, sizeof(buf));
+	if (n < 0)
+		n = gv_read_text(ctx, path, buf, sizeof(buf));
 	if (n < 0)
 		return gv_fail(ctx, (int)n, "%s: cannot read %s: %s", bdf, path, gpuvirt_strerror((int)n));
 	if (gv_parse_hex(buf, (size_t)n, 0xffffff, cls) < 0)
@@ -100,10 +141,11 @@ static int load_next(struct gpuvirt_device_iter *it, gpuvirt_device **dev)
 			gv_debug(it->ctx, "skipping sys/bus/pci/devices/%s: not a PCI address", name);
 			continue;
 		}
+		open_bus(it, it->pos - 1);
 		if (!(it->flags & GPUVIRT_DEVICES_ALL)) {
 			/* Filter on the class before reading the rest. */
 			uint32_t cls;
-			int e = read_class(it->ctx, bdf, &cls);
+			int e = read_class(it, bdf, &cls);
 			if (e == -ENOENT) { /* gone since the listing */
 				gv_debug(it->ctx, "skipping %s: %s", bdf, it->ctx->error);
 				gv_clear_error(it->ctx);
@@ -321,6 +363,8 @@ GPUVIRT_EXPORT gpuvirt_device_iter *gpuvirt_device_iter_unref(gpuvirt_device_ite
 	gv_names_free(it->names, it->count);
 	gv_names_free(it->hints.mdev_parents, it->hints.n_mdev_parents);
 	gv_dir_close(&it->hints.driverctl);
+	if (it->hints.bus_open)
+		gv_dir_close(&it->hints.bus_dir);
 	gpuvirt_ctx_unref(it->ctx);
 	free(it);
 	return NULL;

@@ -538,6 +538,18 @@ static int read_persistent(struct gpuvirt_device *d, struct gv_load_hints *h)
 	return 0;
 }
 
+/* The device's directory: in a pass, by its name in its bus's directory
+ * when that is open (one name looked up, not the bus link's walk), else, or
+ * when it is not there, through its link in sys/bus/pci/devices. */
+static int open_device_dir(gpuvirt_ctx *ctx, const char *bdf, const char *path, const struct gv_load_hints *h,
+			   struct gv_dir *dir)
+{
+	if (h && h->bus_open && memcmp(h->bus, bdf, GV_BUS_LEN) == 0 &&
+	    gv_dir_open_beneath(&h->bus_dir, bdf, path, dir) == 0)
+		return 0;
+	return gv_dir_open_unlisted(ctx, path, dir);
+}
+
 /* One open of the device directory; everything else is read relative to
  * it, and only what the function can have is asked for. */
 static int device_load(struct gpuvirt_device *d, struct gv_load_hints *h)
@@ -550,7 +562,7 @@ static int device_load(struct gpuvirt_device *d, struct gv_load_hints *h)
 	d->generation = ctx->generation;
 	if ((r = gv_path_join(path, sizeof(path), "sys/bus/pci/devices", d->bdf)) < 0)
 		return gv_fail(ctx, r, "%s: bad device path", d->bdf);
-	r = gv_dir_open_unlisted(ctx, path, &dir);
+	r = open_device_dir(ctx, d->bdf, path, h, &dir);
 	if (r == -ENOENT || r == -ENOTDIR)
 		return gv_fail(ctx, -ENODEV, "%s: no such PCI device under %s (no %s)", d->bdf, ctx->root, path);
 	if (r < 0)

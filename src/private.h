@@ -16,6 +16,8 @@
 
 /* A PCI address in canonical form: "dddd:bb:dd.f" plus NUL. */
 #define GV_BDF_LEN 13
+/* "DDDD:BB", the bus of a PCI address */
+#define GV_BUS_LEN 7
 /* The default deadline of a kernel write that can block (an unbind while a
  * process holds the device): the kernel asks the holder to let go every
  * 10 s, so a little longer than one round. */
@@ -97,6 +99,10 @@ int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode);
 /* openat2() with RESOLVE_NO_MAGICLINKS and `resolve`, EAGAIN retried:
  * fd, -errno, or -ENOSYS where openat2() cannot be used (then the walker). */
 int gv_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve);
+/* The directory that holds what rel names, reached through rel's last
+ * component when it is a link (rel + "/..", resolved in the root): fd
+ * (O_RDONLY | O_DIRECTORY) or -errno. */
+int gv_open_parent(gpuvirt_ctx *ctx, const char *rel);
 /* Open an existing regular file (O_RDONLY or O_WRONLY) without ever opening
  * anything else: a FIFO, socket or device node is -EMEDIUMTYPE ("Not a
  * regular file") with a message in ctx naming the file, a directory -EISDIR. */
@@ -149,6 +155,14 @@ int gv_dir_list(gpuvirt_ctx *ctx, struct gv_dir *dir);
  * (a link there goes the contained way from the root), and list it when
  * `list`. */
 int gv_dir_open_sub(gpuvirt_ctx *ctx, const struct gv_dir *parent, const char *name, bool list, struct gv_dir *sub);
+/* Open the folder `name` (one component, not "." or "..": else -EINVAL) of
+ * an open directory from its descriptor, no link followed (a link is
+ * -ELOOP or -ENOTDIR), unlisted and known as rel (its path from the root,
+ * which messages name): 0 or -errno, never another way. */
+int gv_dir_open_beneath(const struct gv_dir *parent, const char *name, const char *rel, struct gv_dir *sub);
+/* Open, unlisted, the directory that holds what rel names (gv_open_parent),
+ * known as rel + "/..". */
+int gv_dir_open_parent(gpuvirt_ctx *ctx, const char *rel, struct gv_dir *dir);
 void gv_dir_close(struct gv_dir *dir);
 /* The DT_* type of an entry of a listed directory, or -ENOENT. No system
  * call. */
@@ -259,6 +273,11 @@ struct gv_load_hints {
 	bool mdev_listed;
 	char **mdev_parents;
 	size_t n_mdev_parents;
+	/* The directory of the bus ("DDDD:BB") whose functions are being read,
+	 * when bus_open: each is opened there by its name (see device-iter.c). */
+	char bus[GV_BUS_LEN + 1];
+	bool bus_open;
+	struct gv_dir bus_dir;
 };
 /* Read one function (hints: NULL, or those of a pass). */
 int gv_device_load(gpuvirt_ctx *ctx, const char *bdf, struct gv_load_hints *hints, gpuvirt_device **out);

@@ -209,27 +209,52 @@ static bool contained_way(int err)
 	return err == -ELOOP || err == -EXDEV || err == -ENOSYS || err == -EAGAIN;
 }
 
+int gv_dir_open_beneath(const struct gv_dir *parent, const char *name, const char *rel, struct gv_dir *sub)
+{
+	memset(sub, 0, sizeof(*sub));
+	sub->fd = -1;
+	if (strlen(rel) >= sizeof(sub->rel))
+		return -ENAMETOOLONG;
+	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	strcpy(sub->rel, rel);
+	/* One component that is neither "." nor "..", its link not followed:
+	 * beneath the directory without openat2. */
+	sub->fd = openat(parent->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return sub->fd < 0 ? (sub->fd = -errno) : 0;
+}
+
 int gv_dir_open_sub(gpuvirt_ctx *ctx, const struct gv_dir *parent, const char *name, bool list, struct gv_dir *sub)
 {
 	char rel[sizeof(sub->rel)];
 	int r = gv_path_join(rel, sizeof(rel), parent->rel, name);
 
-	memset(sub, 0, sizeof(*sub));
-	sub->fd = -1;
-	if (r < 0 || strchr(name, '/'))
-		return r < 0 ? r : -EINVAL;
-	strcpy(sub->rel, rel);
-	sub->fd = gv_openat2(parent->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0,
-			     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+	if (r < 0 || (r = gv_dir_open_beneath(parent, name, rel, sub)) == -EINVAL) {
+		memset(sub, 0, sizeof(*sub));
+		sub->fd = -1;
+		return r;
+	}
 	/* A link there (ELOOP, or ENOTDIR with O_DIRECTORY), or no openat2:
 	 * from the root, contained. */
-	if (contained_way(sub->fd) || sub->fd == -ENOTDIR)
+	if (contained_way(r) || r == -ENOTDIR)
 		return list ? gv_dir_open(ctx, rel, sub) : gv_dir_open_unlisted(ctx, rel, sub);
-	if (sub->fd < 0)
-		return sub->fd;
+	if (r < 0)
+		return r;
 	if (list && (r = gv_dir_list(ctx, sub)) < 0)
 		gv_dir_close(sub);
-	return list ? r : 0;
+	return r;
+}
+
+int gv_dir_open_parent(gpuvirt_ctx *ctx, const char *rel, struct gv_dir *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+	if (strlen(rel) + sizeof("/..") > sizeof(d->rel))
+		return -ENAMETOOLONG;
+	strcpy(d->rel, rel);
+	strcat(d->rel, "/..");
+	d->fd = gv_open_parent(ctx, rel);
+	return d->fd < 0 ? d->fd : 0;
 }
 
 void gv_dir_close(struct gv_dir *d)

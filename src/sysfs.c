@@ -280,6 +280,25 @@ int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
 	return walk_open(ctx, rel, flags, mode);
 }
 
+int gv_open_parent(gpuvirt_ctx *ctx, const char *rel)
+{
+	char up[512];
+	int fd;
+
+	if (!gv_path_is_safe(rel))
+		return -EXDEV;
+	if (strlen(rel) + sizeof("/..") > sizeof(up))
+		return -ENAMETOOLONG;
+	strcpy(up, rel);
+	strcat(up, "/..");
+	/* ".." after the link is the kernel's, or the walker's: neither climbs
+	 * above the root. */
+	fd = gv_openat2(ctx->root_fd, up, O_RDONLY | O_DIRECTORY, 0, RESOLVE_IN_ROOT);
+	if (fd != -ENOSYS && fd != -EAGAIN)
+		return fd;
+	return walk_open(ctx, up, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+}
+
 /* ---- device directories held for an operation ---------------------------- */
 
 void gv_devdirs_hold(gpuvirt_ctx *ctx)

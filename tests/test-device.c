@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Discovery on every simulated host, and on broken trees. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -589,6 +590,25 @@ START_TEST(refresh_sees_changes)
 }
 END_TEST
 
+/* What a pass read of a function is what a lookup of it alone reads. */
+static void same_device(gpuvirt_device *d, gpuvirt_device *one)
+{
+	const char *bdf = gpuvirt_device_get_bdf(d);
+	const char *o1 = gpuvirt_device_get_driver_override(d), *o2 = gpuvirt_device_get_driver_override(one);
+	const char *p1 = gpuvirt_device_get_physfn(d), *p2 = gpuvirt_device_get_physfn(one);
+
+	ck_assert_msg(gpuvirt_device_get_vendor_id(d) == gpuvirt_device_get_vendor_id(one) &&
+			      gpuvirt_device_get_device_id(d) == gpuvirt_device_get_device_id(one) &&
+			      gpuvirt_device_get_class(d) == gpuvirt_device_get_class(one) &&
+			      gpuvirt_device_get_numa_node(d) == gpuvirt_device_get_numa_node(one) &&
+			      gpuvirt_device_get_iommu_group(d) == gpuvirt_device_get_iommu_group(one),
+		      "%s: not as read alone", bdf);
+	ck_assert_msg((!o1 && !o2) || (o1 && o2 && !strcmp(o1, o2)), "%s: override %s", bdf, o1 ? o1 : "none");
+	ck_assert_msg((!p1 && !p2) || (p1 && p2 && !strcmp(p1, p2)), "%s: physfn %s", bdf, p1 ? p1 : "none");
+	ck_assert_str_eq(gpuvirt_device_get_driver(d) ? gpuvirt_device_get_driver(d) : "-",
+			 gpuvirt_device_get_driver(one) ? gpuvirt_device_get_driver(one) : "-");
+}
+
 /* The VFs and modes of a device from a pass as from a lookup of it alone. */
 static void same_vfs(gpuvirt_device *d, gpuvirt_device *one, const char *host, size_t *pfs)
 {
@@ -627,6 +647,7 @@ START_TEST(all_pass_groups_as_listed)
 						 gpuvirt_device_get_iommu_group_member(one, i));
 			shared += n > 1;
 			same_vfs(d, one, hosts[h], &pfs);
+			same_device(d, one);
 			gpuvirt_device_unref(one);
 			gpuvirt_device_unref(d);
 		}
@@ -701,6 +722,79 @@ START_TEST(all_pass_group_dir_missing)
 }
 END_TEST
 
+/* Moves the VF `bdf` (virtfn `n`) of the PF 0000:bd:00.0 out of its bus's
+ * bridge to sys/devices/platform/hv, at the same depth, every link to it and
+ * from it as the kernel would have them there (as Hyper-V's vPCI places a
+ * function away from the PCI tree). It gets driver_override vfio-pci, which
+ * the one left in the bridge has not. */
+static void move_vf(const char *host, const char *bdf, int n)
+{
+	char from[PATH_MAX], to[PATH_MAX], rel[128], target[128];
+
+	snprintf(from, sizeof(from), "%s/sys/devices/pci0000:00/0000:00:08.0/%s", host, bdf);
+	snprintf(to, sizeof(to), "%s/sys/devices/platform/hv/%s", host, bdf);
+	th_write(host, "sys/devices/platform/hv/uevent", "");
+	ck_assert_int_eq(rename(from, to), 0);
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s", bdf);
+	snprintf(target, sizeof(target), "../../../devices/platform/hv/%s", bdf);
+	th_symlink(host, rel, target);
+	snprintf(rel, sizeof(rel), "sys/devices/platform/hv/%s/physfn", bdf);
+	th_symlink(host, rel, "../../../pci0000:00/0000:00:08.0/0000:bd:00.0");
+	snprintf(rel, sizeof(rel), "sys/devices/pci0000:00/0000:00:08.0/0000:bd:00.0/virtfn%d", n);
+	snprintf(target, sizeof(target), "../../../platform/hv/%s", bdf);
+	th_symlink(host, rel, target);
+	snprintf(rel, sizeof(rel), "sys/devices/platform/hv/%s/driver_override", bdf);
+	th_write(host, rel, "vfio-pci\n");
+}
+
+/* A pass opens a bus's functions in the directory that holds the bus's
+ * first one. A function of the bus that is elsewhere (its link says where)
+ * is read there; a link in the bridge's directory that has a function's
+ * name is not followed: the function is read where its own link says.
+ * Both passes (every function, GPUs only) read what lookups read. */
+START_TEST(pass_by_bus_directory)
+{
+	const char *host = th_host("a100x8");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	static const uint32_t flags[] = {GPUVIRT_DEVICES_ALL, GPUVIRT_DEVICES_GPUS};
+
+	move_vf(host, "0000:bd:00.6", 2);
+	move_vf(host, "0000:bd:00.7", 3);
+	/* Where 00.7 was, a link with its name to its sibling 00.5. */
+	th_symlink(host, "sys/devices/pci0000:00/0000:00:08.0/0000:bd:00.7", "0000:bd:00.5");
+	for (size_t f = 0; f < 2; f++) {
+		gpuvirt_device_iter *it;
+		gpuvirt_device *d, *one;
+		size_t n = 0, moved = 0;
+		int r;
+
+		ck_assert_int_eq(gpuvirt_device_iter_new(ctx, flags[f], &it), 0);
+		while ((r = gpuvirt_device_iter_next(it, &d)) == 1) {
+			const char *bdf = gpuvirt_device_get_bdf(d);
+			one = get(ctx, bdf);
+			same_device(d, one);
+			if (!strcmp(bdf, "0000:bd:00.6") || !strcmp(bdf, "0000:bd:00.7")) {
+				ck_assert_str_eq(gpuvirt_device_get_driver_override(d), "vfio-pci");
+				ck_assert_str_eq(gpuvirt_device_get_physfn(d), "0000:bd:00.0");
+				moved++;
+			}
+			if (!strcmp(bdf, "0000:bd:00.0")) {
+				ck_assert_uint_eq(gpuvirt_device_get_vf_count(d), 4);
+				ck_assert_str_eq(gpuvirt_device_get_vf(d, 3), "0000:bd:00.7");
+			}
+			gpuvirt_device_unref(one);
+			gpuvirt_device_unref(d);
+			n++;
+		}
+		ck_assert_int_eq(r, 0);
+		ck_assert_uint_eq(moved, 2);
+		ck_assert_uint_eq(n, f == 0 ? 49 : 40); /* every function; the 8 GPUs and their 32 VFs */
+		gpuvirt_device_iter_unref(it);
+	}
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 /* A VF's config space hides its IDs; a pass reads them once per PF. Two PFs
  * whose VFs differ: each VF has its own PF's. */
 START_TEST(vf_ids_per_pf)
@@ -770,6 +864,7 @@ static Suite *suite(void)
 	tcase_add_test(broken, all_pass_group_dir_missing);
 	tcase_add_test(broken, all_pass_cut_short_keeps_vfs);
 	tcase_add_test(broken, vf_ids_per_pf);
+	tcase_add_test(broken, pass_by_bus_directory);
 	tcase_add_test(hosts, all_pass_groups_as_listed);
 	tcase_add_test(broken, refresh_sees_changes);
 	suite_add_tcase(s, broken);

@@ -516,6 +516,50 @@ START_TEST(held_device_dirs)
 }
 END_TEST
 
+/* The directory that holds what a link names: the link followed, then
+ * "..", in the root (both resolvers); a folder of it opened by one name,
+ * no link followed. */
+START_TEST(parent_through_a_link)
+{
+	const char *host = th_host("workstation");
+	gpuvirt_ctx *ctx = th_ctx_at(host);
+	struct gv_dir bus, dev;
+	char buf[64];
+
+	gv_sysfs_force_fallback(_i == 1);
+	ck_assert_int_eq(gv_dir_open_parent(ctx, "sys/bus/pci/devices/0000:01:00.0", &bus), 0);
+	ck_assert_str_eq(bus.rel, "sys/bus/pci/devices/0000:01:00.0/..");
+	ck_assert_int_eq(gv_dir_open_beneath(&bus, "0000:01:00.1", "sys/bus/pci/devices/0000:01:00.1", &dev), 0);
+	ck_assert_str_eq(dev.rel, "sys/bus/pci/devices/0000:01:00.1");
+	ck_assert_int_eq(gv_dir_read_text(ctx, &dev, "vendor", buf, sizeof(buf)), 7);
+	ck_assert_str_eq(buf, "0x10de\n");
+	gv_dir_close(&dev);
+	/* One name, never a link, ".", ".." or a path. */
+	th_symlink(host, "sys/devices/pci0000:00/0000:00:01.0/alias", "0000:01:00.0");
+	ck_assert_int_eq(gv_dir_open_beneath(&bus, "alias", "x", &dev), -ENOTDIR); /* O_DIRECTORY says so first */
+	ck_assert_int_eq(dev.fd, -ENOTDIR);
+	gv_dir_close(&dev);
+	ck_assert_int_eq(gv_dir_open_beneath(&bus, "..", "x", &dev), -EINVAL);
+	ck_assert_int_eq(gv_dir_open_beneath(&bus, ".", "x", &dev), -EINVAL);
+	ck_assert_int_eq(gv_dir_open_beneath(&bus, "0000:01:00.0/drm", "x", &dev), -EINVAL);
+	ck_assert_int_eq(gv_dir_open_beneath(&bus, "absent", "x", &dev), -ENOENT);
+	gv_dir_close(&bus);
+	/* The bus's folder itself is the root's own: a link that climbs above
+	 * the root reaches no higher than it, and its parent is inside. */
+	th_symlink(host, "sys/bus/pci/devices/0000:01:00.0",
+		   "../../../../../../../../../sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0");
+	ck_assert_int_eq(gv_dir_open_parent(ctx, "sys/bus/pci/devices/0000:01:00.0", &bus), 0);
+	ck_assert_int_eq(gv_dir_open_beneath(&bus, "0000:01:00.0", "y", &dev), 0);
+	gv_dir_close(&dev);
+	gv_dir_close(&bus);
+	th_symlink(host, "sys/bus/pci/devices/0000:01:00.0", "../../../devices/none/0000:01:00.0");
+	ck_assert_int_eq(gv_dir_open_parent(ctx, "sys/bus/pci/devices/0000:01:00.0", &bus), -ENOENT);
+	ck_assert_int_eq(gv_dir_open_parent(ctx, "sys/../etc", &bus), -EXDEV);
+	gv_sysfs_force_fallback(false);
+	gpuvirt_ctx_unref(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("sysfs");
@@ -532,6 +576,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, only_regular_files, 0, 2);
 	tcase_add_test(tc, bounded_write);
 	tcase_add_test(tc, held_device_dirs);
+	tcase_add_loop_test(tc, parent_through_a_link, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
