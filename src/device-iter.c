@@ -80,17 +80,21 @@ GPUVIRT_EXPORT int gpuvirt_device_iter_new(gpuvirt_ctx *ctx, uint32_t flags, gpu
 	return 0;
 }
 
-/* A bus opened once pays for itself from this many of its functions. */
+/* In a pass over every function, a bus opened once (an open and a close)
+ * pays for itself from this many of its functions, each a shorter walk. A
+ * pass over GPUs reads every function's class first, which the bus's
+ * directory reads in three system calls instead of seven (sysfs.c's
+ * checks of a path it must walk): there, every bus is opened. */
 #define BUS_MIN_FUNCTIONS 4
 
 /* Open the directory of the bus of the listed function at pos when the
- * listing (sorted) has a few of its functions; once per bus. */
+ * listing (sorted) has enough of its functions; once per bus. */
 static void open_bus(struct gpuvirt_device_iter *it, size_t pos)
 {
 	struct gv_load_hints *h = &it->hints;
 	const char *bdf = it->names[pos];
+	size_t n = 0, want = (it->flags & GPUVIRT_DEVICES_ALL) ? BUS_MIN_FUNCTIONS : 1;
 	char path[64];
-	size_t n = 0;
 
 	if (memcmp(h->bus, bdf, GV_BUS_LEN) == 0)
 		return; /* this bus is open, or was found not worth it */
@@ -98,9 +102,9 @@ static void open_bus(struct gpuvirt_device_iter *it, size_t pos)
 		gv_dir_close(&h->bus_dir);
 	h->bus_open = false;
 	memcpy(h->bus, bdf, GV_BUS_LEN);
-	while (pos + n < it->count && n < BUS_MIN_FUNCTIONS && strncmp(it->names[pos + n], bdf, GV_BUS_LEN) == 0)
+	while (pos + n < it->count && n < want && strncmp(it->names[pos + n], bdf, GV_BUS_LEN) == 0)
 		n++;
-	if (n == BUS_MIN_FUNCTIONS && gv_path_join(path, sizeof(path), "sys/bus/pci/devices", bdf) == 0)
+	if (n == want && gv_path_join(path, sizeof(path), "sys/bus/pci/devices", bdf) == 0)
 		h->bus_open = gv_dir_open_parent(it->ctx, path, &h->bus_dir) == 0;
 	gv_clear_error(it->ctx);
 }
