@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Device events from the kernel through libudev's netlink monitor. */
 #include <errno.h>
-#include <libudev.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "private.h"
+#include "udev.h"
 
 struct gpuvirt_monitor {
 	gpuvirt_ctx *ctx;
+	const struct gv_udev_api *u;
 	struct udev *udev;
 	struct udev_monitor *mon;
 	char subject[64];
@@ -17,6 +18,8 @@ struct gpuvirt_monitor {
 GPUVIRT_EXPORT int gpuvirt_monitor_new(gpuvirt_ctx *ctx, gpuvirt_monitor **out)
 {
 	struct gpuvirt_monitor *m;
+	const struct gv_udev_api *u;
+	const char *why;
 	int r;
 
 	if (!ctx || !out)
@@ -25,24 +28,27 @@ GPUVIRT_EXPORT int gpuvirt_monitor_new(gpuvirt_ctx *ctx, gpuvirt_monitor **out)
 	gv_clear_error(ctx);
 	if (strcmp(ctx->root, "/") != 0)
 		return gv_fail(ctx, -EOPNOTSUPP, "device events need the running host; the root is %s", ctx->root);
+	if (!(u = gv_udev(&why)))
+		return gv_fail(ctx, -EOPNOTSUPP, "device events need libudev: %s", why);
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return gv_fail(ctx, -ENOMEM, "out of memory");
 	m->ctx = gpuvirt_ctx_ref(ctx);
-	m->udev = udev_new();
+	m->u = u;
+	m->udev = u->new_();
 	if (!m->udev) {
 		r = gv_fail(ctx, -ENOMEM, "udev_new failed");
 		goto fail;
 	}
 	/* "kernel" events arrive before udev rules ran: we want the kernel's view. */
-	m->mon = udev_monitor_new_from_netlink(m->udev, "kernel");
+	m->mon = u->monitor_new_from_netlink(m->udev, "kernel");
 	if (!m->mon) {
 		r = gv_fail(ctx, -EPERM, "cannot open the kernel's uevent socket");
 		goto fail;
 	}
-	if ((r = udev_monitor_filter_add_match_subsystem_devtype(m->mon, "pci", NULL)) < 0 ||
-	    (r = udev_monitor_filter_add_match_subsystem_devtype(m->mon, "mdev", NULL)) < 0 ||
-	    (r = udev_monitor_enable_receiving(m->mon)) < 0) {
+	if ((r = u->monitor_filter_add_match_subsystem_devtype(m->mon, "pci", NULL)) < 0 ||
+	    (r = u->monitor_filter_add_match_subsystem_devtype(m->mon, "mdev", NULL)) < 0 ||
+	    (r = u->monitor_enable_receiving(m->mon)) < 0) {
 		r = gv_fail(ctx, r, "cannot start the uevent monitor: %s", gpuvirt_strerror(r));
 		goto fail;
 	}
@@ -55,7 +61,7 @@ fail:
 
 GPUVIRT_EXPORT int gpuvirt_monitor_get_fd(const gpuvirt_monitor *mon)
 {
-	return mon ? udev_monitor_get_fd(mon->mon) : -EINVAL;
+	return mon ? mon->u->monitor_get_fd(mon->mon) : -EINVAL;
 }
 
 static int event_kind(const char *action)
@@ -83,18 +89,18 @@ GPUVIRT_EXPORT int gpuvirt_monitor_next_event(gpuvirt_monitor *mon, int *kind, c
 	*subject = NULL;
 	for (;;) {
 		/* The socket is non-blocking: NULL means nothing is waiting. */
-		ud = udev_monitor_receive_device(mon->mon);
+		ud = mon->u->monitor_receive_device(mon->mon);
 		if (!ud)
 			return 0;
-		name = udev_device_get_sysname(ud);
+		name = mon->u->device_get_sysname(ud);
 		if (name && strlen(name) < sizeof(mon->subject)) {
 			strcpy(mon->subject, name);
-			*kind = event_kind(udev_device_get_action(ud));
+			*kind = event_kind(mon->u->device_get_action(ud));
 			*subject = mon->subject;
-			udev_device_unref(ud);
+			mon->u->device_unref(ud);
 			return 1;
 		}
-		udev_device_unref(ud);
+		mon->u->device_unref(ud);
 	}
 }
 
@@ -102,8 +108,8 @@ GPUVIRT_EXPORT gpuvirt_monitor *gpuvirt_monitor_unref(gpuvirt_monitor *mon)
 {
 	if (!mon)
 		return NULL;
-	udev_monitor_unref(mon->mon);
-	udev_unref(mon->udev);
+	mon->u->monitor_unref(mon->mon);
+	mon->u->unref(mon->udev);
 	gpuvirt_ctx_unref(mon->ctx);
 	free(mon);
 	return NULL;

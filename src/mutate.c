@@ -17,9 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libudev.h>
-
 #include "private.h"
+#include "udev.h"
 
 /* The value as shown in messages: its first line. */
 static int shown_len(const char *value)
@@ -444,21 +443,37 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/* udev's monitor of the VFIO device nodes, where the root is "/" and
+ * libudev can be loaded: its descriptor, or -1 to sleep instead. */
+static int watch_vfio(gpuvirt_ctx *ctx, const struct gv_udev_api **u, struct udev **udev, struct udev_monitor **mon)
+{
+	const char *why;
+
+	if (strcmp(ctx->root, "/") != 0)
+		return -1;
+	if (!(*u = gv_udev(&why))) {
+		gv_debug(ctx, "no udev events (%s): waiting in short sleeps", why);
+		return -1;
+	}
+	if (!(*udev = (*u)->new_()) || !(*mon = (*u)->monitor_new_from_netlink(*udev, "udev")) ||
+	    (*u)->monitor_filter_add_match_subsystem_devtype(*mon, "vfio", NULL) < 0 ||
+	    (*u)->monitor_filter_add_match_subsystem_devtype(*mon, "vfio-dev", NULL) < 0 ||
+	    (*u)->monitor_enable_receiving(*mon) < 0)
+		return -1;
+	return (*u)->monitor_get_fd(*mon);
+}
+
 /* Wait for a file under the root: udev events where the root is "/", short
  * sleeps elsewhere (a simulated host sends no uevents). */
 int gv_mut_wait_for(gpuvirt_ctx *ctx, const char *rel, long timeout_ms)
 {
 	long start = now_ms(), deadline = start + timeout_ms;
+	const struct gv_udev_api *u = NULL;
 	struct udev *udev = NULL;
 	struct udev_monitor *mon = NULL;
-	int fd = -1, r = -ETIMEDOUT, e;
+	int fd = watch_vfio(ctx, &u, &udev, &mon), r = -ETIMEDOUT, e;
 	bool said = false;
 
-	if (strcmp(ctx->root, "/") == 0 && (udev = udev_new()) && (mon = udev_monitor_new_from_netlink(udev, "udev")) &&
-	    udev_monitor_filter_add_match_subsystem_devtype(mon, "vfio", NULL) >= 0 &&
-	    udev_monitor_filter_add_match_subsystem_devtype(mon, "vfio-dev", NULL) >= 0 &&
-	    udev_monitor_enable_receiving(mon) >= 0)
-		fd = udev_monitor_get_fd(mon);
 	while ((e = gv_exists(ctx, rel)) != 1) {
 		long left = deadline - now_ms();
 		if (e < 0) {
@@ -474,7 +489,7 @@ int gv_mut_wait_for(gpuvirt_ctx *ctx, const char *rel, long timeout_ms)
 		if (fd >= 0) {
 			struct pollfd pfd = {.fd = fd, .events = POLLIN};
 			if (poll(&pfd, 1, left < 100 ? (int)left : 100) > 0)
-				udev_device_unref(udev_monitor_receive_device(mon));
+				u->device_unref(u->monitor_receive_device(mon));
 		} else {
 			struct timespec ts = {0, (left < 10 ? left : 10) * 1000000L};
 			nanosleep(&ts, NULL);
@@ -482,7 +497,9 @@ int gv_mut_wait_for(gpuvirt_ctx *ctx, const char *rel, long timeout_ms)
 	}
 	r = 0;
 out:
-	udev_monitor_unref(mon);
-	udev_unref(udev);
+	if (u) {
+		u->monitor_unref(mon);
+		u->unref(udev);
+	}
 	return r;
 }

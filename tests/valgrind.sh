@@ -9,6 +9,13 @@ for t in parse sysfs parse-state parse-persist lock modules ctx device monitor c
 		"$build/tests/test-$t" > "$build/valgrind-$t.log" 2>&1 || { cat "$build/valgrind-$t.log"; exit 1; }
 	tail -1 "$build/valgrind-$t.log"
 done
+# The monitor with a libudev.so.1 that lacks its functions (dlopen, dlsym,
+# dlclose): as the test monitor-no-libudev runs it.
+echo "valgrind: test-monitor without libudev"
+CK_FORK=no CK_RUN_CASE=no-libudev LD_LIBRARY_PATH="$build/tests/fake-udev" valgrind -q --error-exitcode=1 \
+	--leak-check=full --errors-for-leak-kinds=definite,indirect "$build/tests/test-monitor" \
+	> "$build/valgrind-monitor-no-libudev.log" 2>&1 || { cat "$build/valgrind-monitor-no-libudev.log"; exit 1; }
+tail -1 "$build/valgrind-monitor-no-libudev.log"
 # The Python wrapper releases every handle it makes.
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import cffi" 2>/dev/null; then
 	echo "valgrind: the Python bindings"

@@ -37,12 +37,14 @@ enum gpuvirt_event_kind {
  * @brief Start listening for events of the `pci` and `mdev` subsystems.
  *
  * Events come from the running kernel through udev, so a monitor exists only
- * when the context's root is `/`.
+ * when the context's root is `/`. libudev (`libudev.so.1`) is opened by the
+ * first call of the process that needs it, not when this library is loaded.
  *
  * @param ctx       the context.
  * @param[out] mon  receives the monitor, owned by the caller.
  * @return 0; `-EINVAL` for NULL arguments; `-EOPNOTSUPP` when the root is not
- *         `/`; `-ENOMEM`; other negative errno values from udev.
+ *         `/` or libudev cannot be loaded (the context's error says why);
+ *         `-ENOMEM`; other negative errno values from udev.
  * @since 1.0
  */
 int gpuvirt_monitor_new(gpuvirt_ctx *ctx, gpuvirt_monitor **mon);

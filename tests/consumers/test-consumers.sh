@@ -12,7 +12,10 @@ pkg-config --exists gpuvirt
 [ "$(pkg-config --modversion gpuvirt)" = "$version" ]
 # Names come from pci.ids itself: no libpci ("! cmd" would not stop a set -e script).
 if pkg-config --print-requires-private gpuvirt | grep -q libpci; then echo "requires libpci"; exit 1; fi
-pkg-config --print-requires-private gpuvirt | grep -q libudev
+pkg-config --print-requires-private gpuvirt | grep -q json-c
+# libudev is opened when first needed, never linked: not for a static link either.
+if pkg-config --print-requires-private gpuvirt | grep -q libudev; then echo "requires libudev"; exit 1; fi
+if readelf -d "$libdir/libgpuvirt.so.1" | grep -q 'NEEDED.*libudev'; then echo "links libudev"; exit 1; fi
 # shellcheck disable=SC2046
 cc -std=c11 -Wall -Werror -o "$tmp/consumer-pc" "$src/consumer.c" $(pkg-config --cflags --libs gpuvirt)
 LD_LIBRARY_PATH="$libdir" "$tmp/consumer-pc" / | grep -q "^gpuvirt $version: "
