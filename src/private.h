@@ -79,7 +79,7 @@ struct gv_pciids *gv_pci_db_open(const char *path);
 bool gv_pci_db_read_whole(const struct gv_pciids *db);
 void gv_pci_db_free(struct gv_pciids *db);
 
-/* ---- root-relative file access (sysfs.c): the only code that opens host files ---- */
+/* ---- root-relative file access (sysfs.c, sysfs-dir.c, sysfs-write.c): the only code that opens host files ---- */
 /* Build a root-relative path; refuses absolute paths, "..", empty components'
  * tricks and overlong results. Returns 0 or -EINVAL / -ENAMETOOLONG. */
 int gv_path(char *buf, size_t size, const char *fmt, ...) GV_PRINTF(3, 4) __attribute__((warn_unused_result));
