@@ -213,8 +213,8 @@ def main():
                     help="per function, inventory (18.7 now: a device's directory is not listed, an absent "
                          "attribute costs its failed open): 19 where the hosts' file system fills a listing's "
                          "buffer as sysfs does (ext4, tmpfs), else 20.5")
-    ap.add_argument("--max-profile-syscalls", type=float, default=28.0, help="per function, 16 T4s (26.3 now)")
-    ap.add_argument("--max-check-syscalls", type=float, default=50.0, help="per function, 16 T4s (47.8 now)")
+    ap.add_argument("--max-profile-syscalls", type=float, default=28.0, help="per function, 16 T4s (25.1 now)")
+    ap.add_argument("--max-check-syscalls", type=float, default=50.0, help="per function, 16 T4s (43.6 now)")
     ap.add_argument("--max-heap", type=int, default=1 << 20, help="bytes, 16-GPU inventory")
     ap.add_argument("--only", default="inventory,profiles,bind,heap",
                     help="which rows: inventory, profiles (with check), bind, heap")
