@@ -234,9 +234,9 @@ int gv_dir_open_sub(gpuvirt_ctx *ctx, const struct gv_dir *parent, const char *n
 		sub->fd = -1;
 		return r;
 	}
-	/* A link there (ELOOP, or ENOTDIR with O_DIRECTORY), or no openat2:
-	 * from the root, contained. */
-	if (contained_way(r) || r == -ENOTDIR)
+	/* A link there (ELOOP, or ENOTDIR with O_DIRECTORY): from the root,
+	 * contained. */
+	if (r == -ELOOP || r == -ENOTDIR)
 		return list ? gv_dir_open(ctx, rel, sub) : gv_dir_open_unlisted(ctx, rel, sub);
 	if (r < 0)
 		return r;
