@@ -24,13 +24,15 @@ demo: build
 	$(BUILD)/tests/simhost-build tests/simhost/hosts qemu-q35-iommu-on $(BUILD)/sample-host
 	$(BUILD)/gpuvirt --root $(BUILD)/sample-host report
 
+# Tests in parallel, one per core; the real-kernel and Xen tiers and the
+# bench run alone (RUN_SERIAL).
 test: build
-	ctest --test-dir $(BUILD) --output-on-failure
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DGPUVIRT_SANITIZE=ON -DGPUVIRT_BUILD_DOCS=OFF -DCMAKE_BUILD_TYPE=Debug
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	ctest --test-dir $(ASAN_BUILD) --output-on-failure
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
 valgrind: build
 	sh tests/valgrind.sh $(BUILD)
