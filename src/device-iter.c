@@ -118,11 +118,12 @@ static int read_class(struct gpuvirt_device_iter *it, const char *bdf, uint32_t 
 	char path[256], buf[64];
 	ssize_t n = -ENOENT;
 	int r = gv_path(path, sizeof(path), "sys/bus/pci/devices/%s/class", bdf);
+	struct gv_dir *bus = gv_hints_bus_dir(&it->hints, bdf);
 
 	if (r < 0)
 		return r;
-	if (it->hints.bus_open && memcmp(it->hints.bus, bdf, GV_BUS_LEN) == 0)
-		n = gv_dir_read_text(ctx, &it->hints.bus_dir, path + strlen("sys/bus/pci/devices/"), buf, sizeof(buf));
+	if (bus)
+		n = gv_dir_read_text(ctx, bus, path + strlen("sys/bus/pci/devices/"), buf, sizeof(buf));
 	if (n < 0)
 		n = gv_read_text(ctx, path, buf, sizeof(buf));
 	if (n < 0)

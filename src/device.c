@@ -541,11 +541,12 @@ static int read_persistent(struct gpuvirt_device *d, struct gv_load_hints *h)
 /* The device's directory: in a pass, by its name in its bus's directory
  * when that is open (one name looked up, not the bus link's walk), else, or
  * when it is not there, through its link in sys/bus/pci/devices. */
-static int open_device_dir(gpuvirt_ctx *ctx, const char *bdf, const char *path, const struct gv_load_hints *h,
+static int open_device_dir(gpuvirt_ctx *ctx, const char *bdf, const char *path, struct gv_load_hints *h,
 			   struct gv_dir *dir)
 {
-	if (h && h->bus_open && memcmp(h->bus, bdf, GV_BUS_LEN) == 0 &&
-	    gv_dir_open_beneath(&h->bus_dir, bdf, path, dir) == 0)
+	const struct gv_dir *bus = gv_hints_bus_dir(h, bdf);
+
+	if (bus && gv_dir_open_beneath(bus, bdf, path, dir) == 0)
 		return 0;
 	return gv_dir_open_unlisted(ctx, path, dir);
 }

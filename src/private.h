@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include <gpuvirt/gpuvirt.h>
@@ -279,6 +280,12 @@ struct gv_load_hints {
 	bool bus_open;
 	struct gv_dir bus_dir;
 };
+/* The pass's open directory of bdf's bus, or NULL (no pass, or its bus
+ * not open). */
+static inline struct gv_dir *gv_hints_bus_dir(struct gv_load_hints *h, const char *bdf)
+{
+	return h && h->bus_open && memcmp(h->bus, bdf, GV_BUS_LEN) == 0 ? &h->bus_dir : NULL;
+}
 /* Read one function (hints: NULL, or those of a pass). */
 int gv_device_load(gpuvirt_ctx *ctx, const char *bdf, struct gv_load_hints *hints, gpuvirt_device **out);
 int gv_device_read_group_members(gpuvirt_device *dev);

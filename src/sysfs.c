@@ -258,6 +258,17 @@ int gv_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t res
 	return -EAGAIN;
 }
 
+/* rel resolved in the root by the kernel (openat2), or by the walker where
+ * openat2 cannot answer (no openat2, renames racing every try). */
+static int open_in_root(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
+{
+	int fd = gv_openat2(ctx->root_fd, rel, flags, mode, RESOLVE_IN_ROOT);
+
+	if (fd != -ENOSYS && fd != -EAGAIN)
+		return fd;
+	return walk_open(ctx, rel, flags, mode);
+}
+
 int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
 {
 	int fd;
@@ -269,16 +280,12 @@ int gv_open(gpuvirt_ctx *ctx, const char *rel, int flags, mode_t mode)
 	fd = gv_devdir_open(ctx, rel, flags, mode);
 	if (fd != -EOPNOTSUPP)
 		return fd;
-	fd = gv_openat2(ctx->root_fd, rel, flags, mode, RESOLVE_IN_ROOT);
-	if (fd != -ENOSYS && fd != -EAGAIN)
-		return fd;
-	return walk_open(ctx, rel, flags, mode);
+	return open_in_root(ctx, rel, flags, mode);
 }
 
 int gv_open_parent(gpuvirt_ctx *ctx, const char *rel)
 {
 	char up[512];
-	int fd;
 
 	if (!gv_path_is_safe(rel))
 		return -EXDEV;
@@ -288,10 +295,7 @@ int gv_open_parent(gpuvirt_ctx *ctx, const char *rel)
 	strcat(up, "/..");
 	/* ".." after the link is the kernel's, or the walker's: neither climbs
 	 * above the root. */
-	fd = gv_openat2(ctx->root_fd, up, O_RDONLY | O_DIRECTORY, 0, RESOLVE_IN_ROOT);
-	if (fd != -ENOSYS && fd != -EAGAIN)
-		return fd;
-	return walk_open(ctx, up, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	return open_in_root(ctx, up, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 }
 
 /* ---- device directories held for an operation ---------------------------- */
